@@ -1,0 +1,232 @@
+using System.Collections.Generic;
+using System.Globalization;
+using ModelDsl.Generators.Helpers;
+using ModelDsl.Ir;
+
+namespace ModelDsl.Generators.Emit
+{
+    /// <summary>
+    /// Renders a lowered program as C# for the CPU: products through the packed GEMM, gathers and reductions through the
+    /// row kernels, and every pointwise op as its own fused SIMD method with the shapes baked in.
+    /// </summary>
+    internal static class CpuRenderer
+    {
+        public static string ClassName(ProgramKind kind) => kind + "Cpu";
+
+        public static void Render(IndentedTextWriter w, IrProgram program)
+        {
+            var kernels = new PointwiseNames();
+            kernels.Collect(program.Forward);
+            kernels.Collect(program.Backward);
+            var name = ClassName(program.Kind);
+            w.WriteLine("/// <summary>The " + program.Kind.ToString().ToLowerInvariant() + " program on the CPU (SIMD C#).</summary>");
+            using (w.WriteBlock("private sealed unsafe class " + name + " : global::ModelDsl.Runtime.CpuProgram"))
+            {
+                w.WriteLine("public " + name + "(global::ModelDsl.Model model, int batchCapacity)");
+                w.WriteLine("    : base(model, global::ModelDsl.Ir.ProgramKind." + program.Kind + ", batchCapacity, \"" + ProgramFingerprint.Of(program) + "\") { }");
+                w.WriteLine();
+                using (w.WriteBlock("protected override double RunForward(int B)"))
+                {
+                    BufferLocals(w, program);
+                    w.WriteLine("double loss = 0;");
+                    foreach (var op in program.Forward) RenderOp(w, op, kernels);
+                    w.WriteLine("return loss;");
+                }
+                w.WriteLine();
+                using (w.WriteBlock("protected override void RunBackward(int B)"))
+                {
+                    if (program.Backward.Count == 0)
+                    {
+                        w.WriteLine("throw new global::System.InvalidOperationException(\"No backward pass in this program.\");");
+                    }
+                    else
+                    {
+                        BufferLocals(w, program);
+                        foreach (var op in program.Backward) RenderOp(w, op, kernels);
+                    }
+                }
+                foreach (var pair in kernels.All)
+                {
+                    w.WriteLine();
+                    RenderPointwiseKernel(w, pair.Value, pair.Key);
+                }
+            }
+        }
+
+        private static void BufferLocals(IndentedTextWriter w, IrProgram program)
+        {
+            for (int i = 0; i < program.Buffers.Count; i++)
+            {
+                var b = program.Buffers[i];
+                var type = b.ElementType == ElementType.Int32 ? "int*" : "float*";
+                var getter = b.ElementType == ElementType.Int32 ? "I" : "F";
+                w.WriteLine(type + " " + b.Name + " = " + getter + "(" + i.ToString(CultureInfo.InvariantCulture) + "); // " + b.Shape);
+            }
+        }
+
+        internal static string S(Size size) => size.Render("B", "V");
+
+        internal static string Ptr(View v) => Address(v.Buffer.Name, v.Offset, v.TimeStride);
+
+        internal static string Ptr(IdView v) => Address(v.Buffer.Name, v.Offset, v.TimeStride);
+
+        private static string Address(string buffer, Size offset, Size timeStride)
+        {
+            var text = buffer;
+            if (offset != Size.Zero) text += " + " + S(offset);
+            if (timeStride != Size.Zero) text += " + t * " + S(timeStride);
+            return text;
+        }
+
+        private static string Bool(bool b) => b ? "true" : "false";
+
+        private static void RenderOp(IndentedTextWriter w, Op op, PointwiseNames kernels)
+        {
+            if (op.Comment.Length > 0) w.WriteLine("// " + op.Comment);
+            switch (op)
+            {
+                case LoopOp loop:
+                {
+                    var header = loop.Reverse
+                        ? "for (int t = " + (loop.Count - 1).ToString(CultureInfo.InvariantCulture) + "; t >= 0; t--)"
+                        : "for (int t = 0; t < " + loop.Count.ToString(CultureInfo.InvariantCulture) + "; t++)";
+                    using (w.WriteBlock(header))
+                        foreach (var inner in loop.Body) RenderOp(w, inner, kernels);
+                    break;
+                }
+                case ZeroOp z:
+                    w.WriteLine("global::ModelDsl.Cpu.CpuOps.Zero(" + Ptr(z.Target) + ", " + S(z.Target.Rows) + ", " + S(z.Target.Cols) + ", " + S(z.Target.RowStride) + ");");
+                    break;
+                case CopyOp c:
+                    w.WriteLine("global::ModelDsl.Cpu.CpuOps.Copy(" + Ptr(c.Source) + ", " + S(c.Source.RowStride) + ", " + Ptr(c.Target) + ", " + S(c.Target.RowStride) + ", " + S(c.Target.Rows) + ", " + S(c.Target.Cols) + ");");
+                    break;
+                case MatMulOp m:
+                {
+                    bool accumulate = m.Accumulate;
+                    if (m.Bias != null)
+                    {
+                        w.WriteLine("global::ModelDsl.Cpu.CpuOps.BroadcastRows(" + Ptr(m.Bias) + ", " + Ptr(m.C) + ", " + S(m.M) + ", " + S(m.N) + ", " + S(m.C.RowStride) + ");");
+                        accumulate = true;
+                    }
+                    w.WriteLine("global::ModelDsl.Cpu.Gemm.Multiply(" + Bool(m.TransA) + ", " + Bool(m.TransB) + ", " + S(m.M) + ", " + S(m.N) + ", " + S(m.K) + ", "
+                        + Ptr(m.A) + ", " + S(m.A.RowStride) + ", " + Ptr(m.B) + ", " + S(m.B.RowStride) + ", " + Ptr(m.C) + ", " + S(m.C.RowStride) + ", accumulate: " + Bool(accumulate) + ");");
+                    break;
+                }
+                case GatherRowsOp g:
+                    w.WriteLine("global::ModelDsl.Cpu.CpuOps.GatherRows(" + Ptr(g.Table) + ", " + S(g.Table.RowStride) + ", " + Ptr(g.Ids) + ", " + S(g.Ids.Stride) + ", "
+                        + S(g.Output.Rows) + ", " + S(g.Output.Cols) + ", " + Ptr(g.Output) + ", " + S(g.Output.RowStride) + ", " + (g.Bias is null ? "null" : Ptr(g.Bias)) + ", accumulate: " + Bool(g.Accumulate) + ");");
+                    break;
+                case ScatterAddRowsOp s:
+                    w.WriteLine("global::ModelDsl.Cpu.RowKernels.ScatterAddRows(" + Ptr(s.Source) + ", " + S(s.Source.RowStride) + ", " + Ptr(s.Ids) + ", " + S(s.Ids.Stride) + ", "
+                        + S(s.Source.Rows) + ", " + S(s.Source.Cols) + ", " + Ptr(s.Table) + ", " + S(s.Table.RowStride) + ");");
+                    break;
+                case ColumnSumsOp c:
+                    w.WriteLine("global::ModelDsl.Cpu.RowKernels.ColumnSums(" + Ptr(c.Source) + ", " + S(c.Source.Rows) + ", " + S(c.Source.Cols) + ", " + S(c.Source.RowStride) + ", "
+                        + Ptr(c.Sums) + ", accumulate: " + Bool(c.Accumulate) + ");");
+                    break;
+                case SoftmaxCrossEntropyOp x:
+                    w.WriteLine("loss += global::ModelDsl.Cpu.RowKernels.SoftmaxCrossEntropy(" + Ptr(x.Logits) + ", " + S(x.Logits.Rows) + ", " + S(x.Logits.Cols) + ", " + S(x.Logits.RowStride) + ", "
+                        + Ptr(x.Targets) + ", " + S(x.Targets.Stride) + ", " + (x.DLogits is null ? "null, 0" : Ptr(x.DLogits) + ", " + S(x.DLogits.RowStride)) + ", 1f / " + S(x.Logits.Rows) + ") / " + S(x.Logits.Rows) + ";");
+                    break;
+                case SoftmaxOp s:
+                    w.WriteLine("global::ModelDsl.Cpu.RowKernels.Softmax(" + Ptr(s.Logits) + ", " + S(s.Logits.Rows) + ", " + S(s.Logits.Cols) + ", " + S(s.Logits.RowStride) + ", "
+                        + Ptr(s.Output) + ", " + S(s.Output.RowStride) + ");");
+                    break;
+                case DropoutMaskOp d:
+                    w.WriteLine("global::ModelDsl.Cpu.CpuOps.DropoutMask(" + Ptr(d.Mask) + ", " + S(d.Mask.Rows) + ", " + S(d.Mask.Cols) + ", " + S(d.Mask.RowStride) + ", "
+                        + ExprRenderer.Constant(d.Rate, ExprFlavor.Scalar) + ", Random);");
+                    break;
+                case PointwiseOp p:
+                {
+                    var args = new List<string> { "B", "V" };
+                    foreach (var input in p.Inputs) args.Add(Ptr(input));
+                    foreach (var output in p.Outputs) args.Add(Ptr(output.Target));
+                    w.WriteLine(kernels.NameOf(p) + "(" + string.Join(", ", args) + ");");
+                    break;
+                }
+                default:
+                    throw new System.NotSupportedException(op.GetType().Name);
+            }
+        }
+
+        /// <summary>One fused pass over [rows, cols]: 16 lanes at a time, then a scalar tail when cols is not a multiple of 16.</summary>
+        private static void RenderPointwiseKernel(IndentedTextWriter w, PointwiseOp p, string name)
+        {
+            var parameters = new List<string> { "int B", "int V" };
+            for (int i = 0; i < p.Inputs.Count; i++) parameters.Add("float* in" + i.ToString(CultureInfo.InvariantCulture));
+            for (int j = 0; j < p.Outputs.Count; j++) parameters.Add("float* out" + j.ToString(CultureInfo.InvariantCulture));
+            w.WriteLine("// " + p.Comment + ": rows " + S(p.Rows) + ", cols " + S(p.Cols));
+            using (w.WriteBlock("private static void " + name + "(" + string.Join(", ", parameters) + ")"))
+            {
+                var roots = new List<Expr>();
+                foreach (var o in p.Outputs) roots.Add(o.Value);
+                using (w.WriteBlock("for (int r = 0; r < " + S(p.Rows) + "; r++)"))
+                {
+                    for (int i = 0; i < p.Inputs.Count; i++)
+                        w.WriteLine("float* a" + I(i) + " = in" + I(i) + " + r * " + S(p.Inputs[i].RowStride) + ";");
+                    for (int j = 0; j < p.Outputs.Count; j++)
+                        w.WriteLine("float* y" + I(j) + " = out" + I(j) + " + r * " + S(p.Outputs[j].Target.RowStride) + ";");
+                    w.WriteLine("int c = 0;");
+                    bool vectorLoop = !p.Cols.IsConstant || p.Cols.Constant >= 16;
+                    if (vectorLoop)
+                    using (w.WriteBlock("for (; c <= " + S(p.Cols) + " - 16; c += 16)"))
+                    {
+                        var names = ExprRenderer.Render(w, roots, ExprFlavor.Vector512, k => "global::System.Runtime.Intrinsics.Vector512.Load(a" + I(k) + " + c)");
+                        for (int j = 0; j < p.Outputs.Count; j++)
+                        {
+                            var value = p.Outputs[j].Accumulate ? "(global::System.Runtime.Intrinsics.Vector512.Load(y" + I(j) + " + c) + " + names[j] + ")" : names[j];
+                            w.WriteLine("global::System.Runtime.Intrinsics.Vector512.Store(" + value + ", y" + I(j) + " + c);");
+                        }
+                    }
+                    bool needsTail = !p.Cols.IsConstant || p.Cols.Constant % 16 != 0;
+                    if (needsTail)
+                    {
+                        using (w.WriteBlock("for (; c < " + S(p.Cols) + "; c++)"))
+                        {
+                            var names = ExprRenderer.Render(w, roots, ExprFlavor.Scalar, k => "a" + I(k) + "[c]");
+                            for (int j = 0; j < p.Outputs.Count; j++)
+                                w.WriteLine("y" + I(j) + "[c] " + (p.Outputs[j].Accumulate ? "+=" : "=") + " " + names[j] + ";");
+                        }
+                    }
+                }
+            }
+        }
+
+        private static string I(int i) => i.ToString(CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Unique, stable method names for the pointwise ops of one program.</summary>
+    internal sealed class PointwiseNames
+    {
+        private readonly Dictionary<PointwiseOp, string> _names = new Dictionary<PointwiseOp, string>();
+        private readonly HashSet<string> _used = new HashSet<string>();
+        public List<KeyValuePair<string, PointwiseOp>> All { get; } = new List<KeyValuePair<string, PointwiseOp>>();
+
+        public void Collect(IReadOnlyList<Op> ops)
+        {
+            foreach (var op in ops)
+            {
+                if (op is LoopOp loop) Collect(loop.Body);
+                else if (op is PointwiseOp p && !_names.ContainsKey(p))
+                {
+                    var baseName = Pascal(p.Name);
+                    var name = baseName;
+                    for (int n = 2; !_used.Add(name); n++) name = baseName + n.ToString(CultureInfo.InvariantCulture);
+                    _names[p] = name;
+                    All.Add(new KeyValuePair<string, PointwiseOp>(name, p));
+                }
+            }
+        }
+
+        public string NameOf(PointwiseOp p) => _names[p];
+
+        private static string Pascal(string snake)
+        {
+            var parts = snake.Split('_');
+            var result = "";
+            foreach (var part in parts)
+                if (part.Length > 0) result += char.ToUpperInvariant(part[0]) + part.Substring(1);
+            return result;
+        }
+    }
+}

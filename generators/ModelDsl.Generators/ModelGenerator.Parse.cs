@@ -1,0 +1,400 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using ModelDsl.Generators.Diagnostics;
+using ModelDsl.Generators.Model;
+using ModelDsl.Generators.Shapes;
+using ModelDsl.Ir;
+
+namespace ModelDsl.Generators
+{
+    public sealed partial class ModelGenerator
+    {
+        private const string LayerAttributeMetadataName = "ModelDsl.LayerAttribute";
+        private const string DimMetadataName = "ModelDsl.Dim";
+
+        /// <summary>
+        /// Reads one <c>[Model]</c> type into a <see cref="ModelDeclaration"/> (null when there is any error) and its diagnostics.
+        /// Never throws except for cancellation: an unexpected exception becomes MDSL9999.
+        /// </summary>
+        internal static (ModelDeclaration? Model, EquatableArray<DiagnosticInfo> Diagnostics) Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+        {
+            var location = context.TargetNode is BaseTypeDeclarationSyntax type ? type.Identifier.GetLocation() : context.TargetNode.GetLocation();
+            return Guard(context.TargetSymbol.Name, location, () => ParseModel(context, cancellationToken));
+        }
+
+        /// <summary>Runs <paramref name="parse"/>, turning any exception other than cancellation into MDSL9999 at <paramref name="location"/>.</summary>
+        internal static (ModelDeclaration? Model, EquatableArray<DiagnosticInfo> Diagnostics) Guard(
+            string className, Location? location, Func<(ModelDeclaration? Model, EquatableArray<DiagnosticInfo> Diagnostics)> parse)
+        {
+            try
+            {
+                return parse();
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                var info = DiagnosticInfo.Create(DiagnosticDescriptors.InternalError, location, className, Describe(exception));
+                return (null, new EquatableArray<DiagnosticInfo>(ImmutableArray.Create(info)));
+            }
+        }
+
+        private static string Describe(Exception exception) => exception.GetType().Name + ": " + exception.Message;
+
+        private static (ModelDeclaration? Model, EquatableArray<DiagnosticInfo> Diagnostics) ParseModel(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+        {
+            var none = (default(ModelDeclaration), EquatableArray<DiagnosticInfo>.Empty);
+            if (context.TargetSymbol is not INamedTypeSymbol symbol
+                || context.TargetNode is not TypeDeclarationSyntax declaration
+                || symbol.TypeKind != TypeKind.Class)
+            {
+                // [Model] on a struct or interface: the compiler already reports CS0592.
+                return none;
+            }
+
+            if (CountModelAttributes(symbol) > 1)
+            {
+                // [Model] twice (CS0579): this transform would run once per declaration and emit the same file twice.
+                return none;
+            }
+
+            var diagnostics = ImmutableArray.CreateBuilder<DiagnosticInfo>();
+            var classLocation = declaration.Identifier.GetLocation();
+            CheckClass(symbol, declaration, classLocation, diagnostics);
+
+            var (layers, bindingFailed) = ReadLayers(symbol, declaration, context.SemanticModel, diagnostics, cancellationToken);
+            if (bindingFailed)
+            {
+                // A layer attribute the compiler could not bind (already an error): checking the order would only add noise.
+                return (null, diagnostics.ToImmutable());
+            }
+
+            layers = ResolveOutputVocabulary(layers);
+            diagnostics.AddRange(ShapeChecker.Check(symbol.Name, classLocation, layers));
+            if (diagnostics.Count > 0)
+            {
+                return (null, diagnostics.ToImmutable());
+            }
+
+            var @namespace = symbol.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : null;
+            var specs = ImmutableArray.CreateBuilder<LayerSpec>(layers.Count);
+            foreach (var layer in layers)
+            {
+                specs.Add(layer.Layer);
+            }
+
+            var model = new ModelDeclaration(
+                @namespace,
+                symbol.Name,
+                symbol.DeclaredAccessibility == Accessibility.Public ? "public" : "internal",
+                specs.MoveToImmutable(),
+                (@namespace is null ? "" : @namespace + ".") + symbol.Name + ".g.cs");
+            return (model, EquatableArray<DiagnosticInfo>.Empty);
+        }
+
+        private static int CountModelAttributes(INamedTypeSymbol symbol)
+        {
+            var count = 0;
+            foreach (var attribute in symbol.GetAttributes())
+            {
+                if (attribute.AttributeClass?.ToDisplayString() == ModelAttributeMetadataName)
+                {
+                    count++;
+                }
+            }
+
+            return count;
+        }
+
+        private static void CheckClass(INamedTypeSymbol symbol, TypeDeclarationSyntax declaration, Location location, ImmutableArray<DiagnosticInfo>.Builder diagnostics)
+        {
+            if (!declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ClassMustBePartial, location, symbol.Name));
+            }
+
+            var problems = new List<string>();
+            if (symbol.ContainingType is not null)
+            {
+                problems.Add("nested in '" + symbol.ContainingType.Name + "'");
+            }
+
+            if (symbol.IsGenericType)
+            {
+                problems.Add("generic");
+            }
+
+            if (symbol.IsStatic)
+            {
+                problems.Add("static");
+            }
+            else if (symbol.IsAbstract)
+            {
+                problems.Add("abstract");
+            }
+
+            if (symbol.IsRecord)
+            {
+                problems.Add("a record");
+            }
+
+            if (symbol.IsFileLocal)
+            {
+                problems.Add("file-local");
+            }
+
+            if (problems.Count > 0)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidModelClass, location, symbol.Name, JoinWithAnd(problems)));
+            }
+        }
+
+        private static string JoinWithAnd(List<string> parts) =>
+            parts.Count == 1 ? parts[0] : string.Join(", ", parts.GetRange(0, parts.Count - 1)) + " and " + parts[parts.Count - 1];
+
+        /// <returns>The layer attributes in source order, and whether one of them failed to bind (a compiler error).</returns>
+        private static (List<ShapeChecker.LayerSite> Layers, bool BindingFailed) ReadLayers(
+            INamedTypeSymbol symbol,
+            TypeDeclarationSyntax declaration,
+            SemanticModel semanticModel,
+            ImmutableArray<DiagnosticInfo>.Builder diagnostics,
+            CancellationToken cancellationToken)
+        {
+            var found = new List<(int Position, ShapeChecker.LayerSite Site)>();
+            var bindingFailed = false;
+            foreach (var attribute in symbol.GetAttributes())
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (attribute.AttributeClass is not { } attributeClass || !DerivesFrom(attributeClass, LayerAttributeMetadataName))
+                {
+                    continue;
+                }
+
+                if (attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) is not AttributeSyntax syntax)
+                {
+                    continue;
+                }
+
+                if (syntax.SyntaxTree != declaration.SyntaxTree || !declaration.Span.Contains(syntax.Span))
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LayerOnOtherDeclaration, syntax.GetLocation(), LayerName(attributeClass), symbol.Name));
+                    continue;
+                }
+
+                if (attribute.AttributeConstructor is not { } constructor || attributeClass.TypeKind == TypeKind.Error || attribute.ConstructorArguments.Length != constructor.Parameters.Length)
+                {
+                    bindingFailed = true;
+                    continue;
+                }
+
+                var site = ReadLayer(attribute, constructor, syntax, semanticModel, diagnostics, cancellationToken);
+                if (site is not null)
+                {
+                    found.Add((syntax.SpanStart, site));
+                }
+            }
+
+            found.Sort(static (left, right) => left.Position.CompareTo(right.Position));
+            var layers = new List<ShapeChecker.LayerSite>(found.Count);
+            foreach (var (_, site) in found)
+            {
+                layers.Add(site);
+            }
+
+            return (layers, bindingFailed);
+        }
+
+        private static ShapeChecker.LayerSite? ReadLayer(
+            AttributeData attribute,
+            IMethodSymbol constructor,
+            AttributeSyntax syntax,
+            SemanticModel semanticModel,
+            ImmutableArray<DiagnosticInfo>.Builder diagnostics,
+            CancellationToken cancellationToken)
+        {
+            var location = syntax.GetLocation();
+            var arguments = new ArgumentReader(attribute, constructor, syntax, semanticModel, cancellationToken);
+            switch (attribute.AttributeClass!.ToDisplayString())
+            {
+                case "ModelDsl.TokenInputAttribute":
+                    return new ShapeChecker.LayerSite(
+                        new LayerSpec(LayerKind.TokenInput, arguments.Int("vocabulary"), Length: arguments.Int("length")),
+                        location,
+                        // Left out, the vocabulary defaults to Dim.Vocabulary: bound when the model is created.
+                        SizeIsVocabularySymbol: arguments.IsVocabularySymbol("vocabulary", whenOmitted: true),
+                        LengthIsVocabularySymbol: arguments.IsVocabularySymbol("length", whenOmitted: false));
+
+                case "ModelDsl.EmbeddingAttribute":
+                    return new ShapeChecker.LayerSite(
+                        new LayerSpec(LayerKind.Embedding, arguments.Int("dimension")),
+                        location,
+                        SizeIsVocabularySymbol: arguments.IsVocabularySymbol("dimension", whenOmitted: false));
+
+                case "ModelDsl.LstmAttribute":
+                    return new ShapeChecker.LayerSite(
+                        new LayerSpec(LayerKind.Lstm, arguments.Int("units"), ReturnSequences: arguments.Bool("returnSequences")),
+                        location,
+                        SizeIsVocabularySymbol: arguments.IsVocabularySymbol("units", whenOmitted: false));
+
+                case "ModelDsl.DropoutAttribute":
+                    return new ShapeChecker.LayerSite(new LayerSpec(LayerKind.Dropout, 0, Rate: arguments.Double("rate")), location);
+
+                case "ModelDsl.DenseAttribute":
+                    var activation = arguments.Int("activation");
+                    if (activation is not ((int)ActivationKind.None or (int)ActivationKind.Softmax))
+                    {
+                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownActivation, location, "(Activation)" + activation.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+                    }
+
+                    return new ShapeChecker.LayerSite(
+                        new LayerSpec(LayerKind.Dense, arguments.Int("units"), Activation: (ActivationKind)activation),
+                        location,
+                        SizeIsVocabularySymbol: arguments.IsVocabularySymbol("units", whenOmitted: false));
+
+                default:
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownLayer, location, attribute.AttributeClass.Name));
+                    return null;
+            }
+        }
+
+        /// <summary>
+        /// Dim.Vocabulary in a Dense layer means "the input's vocabulary": when the TokenInput fixes it to a number, the
+        /// Dense layer gets that number (no diagnostic; see docs/diagnostics.md).
+        /// </summary>
+        private static List<ShapeChecker.LayerSite> ResolveOutputVocabulary(List<ShapeChecker.LayerSite> layers)
+        {
+            if (layers.Count == 0 || layers[0].Layer is not { Kind: LayerKind.TokenInput, Size: > 0 } input)
+            {
+                return layers;
+            }
+
+            var resolved = new List<ShapeChecker.LayerSite>(layers.Count);
+            foreach (var site in layers)
+            {
+                resolved.Add(site is { Layer.Kind: LayerKind.Dense, SizeIsVocabularySymbol: true }
+                    ? site with { Layer = site.Layer with { Size = input.Size } }
+                    : site);
+            }
+
+            return resolved;
+        }
+
+        private static bool DerivesFrom(INamedTypeSymbol type, string metadataName)
+        {
+            for (var current = type.BaseType; current is not null; current = current.BaseType)
+            {
+                if (current.ToDisplayString() == metadataName)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        private static string LayerName(INamedTypeSymbol attributeClass)
+        {
+            const string suffix = "Attribute";
+            var name = attributeClass.Name;
+            return name.EndsWith(suffix, StringComparison.Ordinal) ? name.Substring(0, name.Length - suffix.Length) : name;
+        }
+
+        /// <summary>Reads a layer attribute's constructor arguments by parameter name, and whether one was written as Dim.Vocabulary.</summary>
+        private readonly struct ArgumentReader
+        {
+            private readonly AttributeData attribute;
+            private readonly IMethodSymbol constructor;
+            private readonly AttributeSyntax syntax;
+            private readonly SemanticModel semanticModel;
+            private readonly CancellationToken cancellationToken;
+
+            public ArgumentReader(AttributeData attribute, IMethodSymbol constructor, AttributeSyntax syntax, SemanticModel semanticModel, CancellationToken cancellationToken)
+            {
+                this.attribute = attribute;
+                this.constructor = constructor;
+                this.syntax = syntax;
+                this.semanticModel = semanticModel;
+                this.cancellationToken = cancellationToken;
+            }
+
+            public int Int(string parameter) => Value(parameter) is int value ? value : 0;
+
+            public bool Bool(string parameter) => Value(parameter) is bool value && value;
+
+            public double Double(string parameter) => Value(parameter) switch
+            {
+                double value => value,
+                float value => value,
+                int value => value,
+                _ => double.NaN,
+            };
+
+            public bool IsVocabularySymbol(string parameter, bool whenOmitted)
+            {
+                var expression = ArgumentExpression(parameter);
+                if (expression is null)
+                {
+                    return whenOmitted;
+                }
+
+                while (expression is ParenthesizedExpressionSyntax parenthesized)
+                {
+                    expression = parenthesized.Expression;
+                }
+
+                return semanticModel.GetSymbolInfo(expression, cancellationToken).Symbol is IFieldSymbol { Name: "Vocabulary" } field
+                    && field.ContainingType?.ToDisplayString() == DimMetadataName;
+            }
+
+            private object? Value(string parameter)
+            {
+                var index = IndexOf(parameter);
+                return index < 0 ? null : attribute.ConstructorArguments[index].Value;
+            }
+
+            private int IndexOf(string parameter)
+            {
+                for (var i = 0; i < constructor.Parameters.Length; i++)
+                {
+                    if (constructor.Parameters[i].Name == parameter)
+                    {
+                        return i;
+                    }
+                }
+
+                return -1;
+            }
+
+            private ExpressionSyntax? ArgumentExpression(string parameter)
+            {
+                var index = IndexOf(parameter);
+                if (index < 0 || syntax.ArgumentList is null)
+                {
+                    return null;
+                }
+
+                var arguments = syntax.ArgumentList.Arguments;
+                for (var i = 0; i < arguments.Count; i++)
+                {
+                    var argument = arguments[i];
+                    if (argument.NameColon is { } nameColon)
+                    {
+                        if (nameColon.Name.Identifier.ValueText == parameter)
+                        {
+                            return argument.Expression;
+                        }
+                    }
+                    else if (argument.NameEquals is null && i == index)
+                    {
+                        return argument.Expression;
+                    }
+                }
+
+                return null;
+            }
+        }
+    }
+}

@@ -1,0 +1,447 @@
+#nullable enable
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+
+namespace ModelDsl.Ir
+{
+    /// <summary>
+    /// Lowers a declared model to an <see cref="IrProgram"/>. Layers write their forward ops in order and their backward
+    /// ops into a block that runs in reverse layer order. Activations are time-major ([T, B, width]) so a time step is a
+    /// contiguous [B, width] matrix. Gradient conventions: parameter gradients accumulate (+=) into a buffer the caller
+    /// zeroes once per step; each activation gradient has one first writer that assigns, later writers accumulate.
+    /// </summary>
+    public static class Lowering
+    {
+        public static IrProgram Lower(ModelSpec spec, ProgramKind kind) => new Lowerer(spec, kind).Run();
+
+        /// <summary>Keras-style layer names: lstm, lstm_1, dense, …</summary>
+        public static IReadOnlyList<string> LayerNames(ModelSpec spec)
+        {
+            var names = new List<string>();
+            var counts = new Dictionary<LayerKind, int>();
+            foreach (var layer in spec.Layers)
+            {
+                counts.TryGetValue(layer.Kind, out int n);
+                counts[layer.Kind] = n + 1;
+                var baseName = layer.Kind switch
+                {
+                    LayerKind.TokenInput => "input",
+                    LayerKind.Embedding => "embedding",
+                    LayerKind.Lstm => "lstm",
+                    LayerKind.Dropout => "dropout",
+                    LayerKind.Dense => "dense",
+                    _ => layer.Kind.ToString().ToLowerInvariant(),
+                };
+                names.Add(n == 0 ? baseName : baseName + "_" + n.ToString(CultureInfo.InvariantCulture));
+            }
+            return names;
+        }
+
+        /// <summary>What flows between layers.</summary>
+        private sealed class Value
+        {
+            public IdView? Tokens;          // token ids, one column per time step (time-indexed)
+            public Size Width;              // features per row (V for tokens: one-hot width)
+            public bool IsSequence;
+            public View? Step;              // [B, W] at time t (time-indexed), sequences only
+            public View? All;               // [T·B, W] or [B, W], contiguous rows
+            public View? GradStep;          // gradient views with the same layout (training)
+            public View? GradAll;
+            public string Shape = "";
+        }
+
+        private sealed class Lowerer
+        {
+            private readonly ModelSpec _spec;
+            private readonly ProgramKind _kind;
+            private readonly int _t;
+            private readonly List<IrBuffer> _buffers = new List<IrBuffer>();
+            private readonly List<ParameterTensor> _parameters = new List<ParameterTensor>();
+            private readonly List<Op> _forward = new List<Op>();
+            private readonly List<List<Op>> _backwardBlocks = new List<List<Op>>();
+            private Size _parameterCount = Size.Zero;
+            private readonly IrBuffer _params;
+            private readonly IrBuffer _grads;
+            private IrBuffer _tokens = null!;
+            private IrBuffer _targets = null!;
+            private Size _vocabulary;
+
+            public Lowerer(ModelSpec spec, ProgramKind kind)
+            {
+                _spec = spec;
+                _kind = kind;
+                var input = spec.Layers.Count > 0 && spec.Layers[0].Kind == LayerKind.TokenInput
+                    ? spec.Layers[0]
+                    : throw new ArgumentException("The first layer must be TokenInput.", nameof(spec));
+                _t = kind == ProgramKind.Step ? 1 : input.Length;
+                _vocabulary = SymbolicSize.IsSymbolic(input.Size) ? Size.V : new Size(input.Size);
+                // Sizes are filled in at the end, once the parameter count is known.
+                _params = new IrBuffer("parameters", Size.Zero, BufferKind.Parameters, "[P]");
+                _grads = new IrBuffer("gradients", Size.Zero, BufferKind.Gradients, "[P]");
+            }
+
+            private bool Training => _kind == ProgramKind.Train;
+
+            public IrProgram Run()
+            {
+                var names = LayerNames(_spec);
+                Value? value = null;
+                for (int i = 0; i < _spec.Layers.Count; i++)
+                {
+                    var layer = _spec.Layers[i];
+                    value = layer.Kind switch
+                    {
+                        LayerKind.TokenInput => Input(layer),
+                        LayerKind.Embedding => Embedding(names[i], layer, value!),
+                        LayerKind.Lstm => Lstm(names[i], layer, value!),
+                        LayerKind.Dropout => Dropout(names[i], layer, value!),
+                        LayerKind.Dense => Dense(names[i], layer, value!, isLast: i == _spec.Layers.Count - 1),
+                        _ => throw new NotSupportedException("Layer kind " + layer.Kind),
+                    };
+                }
+
+                var parameters = new IrBuffer("parameters", _parameterCount, BufferKind.Parameters, "[" + _parameterCount + "]");
+                var gradients = new IrBuffer("gradients", _parameterCount, BufferKind.Gradients, "[" + _parameterCount + "]");
+                var remap = new Dictionary<IrBuffer, IrBuffer> { [_params] = parameters, [_grads] = gradients };
+                var buffers = new List<IrBuffer> { parameters, gradients };
+                buffers.AddRange(_buffers);
+                var backward = new List<Op>();
+                for (int i = _backwardBlocks.Count - 1; i >= 0; i--) backward.AddRange(_backwardBlocks[i]);
+                var last = _spec.Layers[_spec.Layers.Count - 1];
+                return new IrProgram(_kind, _t, buffers, _parameters, _parameterCount,
+                    Remap(_forward, remap), Remap(backward, remap), _tokens, _targets, Remap(_output!, remap),
+                    outputIsProbability: last.Activation == ActivationKind.Softmax);
+            }
+
+            private View? _output;
+
+            private IrBuffer Buffer(string name, Size length, BufferKind kind, string shape, ElementType type = ElementType.Float32)
+            {
+                var b = new IrBuffer(name, length, kind, shape, type);
+                _buffers.Add(b);
+                return b;
+            }
+
+            private ParameterTensor Parameter(string layer, string name, Size rows, Size cols, InitKind init, int units = 0, bool isVector = false)
+            {
+                var p = new ParameterTensor(layer + "." + name, layer, rows, cols, _parameterCount, init, units) { IsVector = isVector };
+                _parameterCount += p.Length;
+                _parameters.Add(p);
+                return p;
+            }
+
+            private View ParamView(ParameterTensor p) => new View(_params, p.Offset, p.Rows, p.Cols, p.Cols);
+            private View GradView(ParameterTensor p) => new View(_grads, p.Offset, p.Rows, p.Cols, p.Cols);
+
+            private Value Input(LayerSpec layer)
+            {
+                _tokens = Buffer("tokens", Size.B * _t, BufferKind.TokenIds, "[B, " + _t + "]", ElementType.Int32);
+                _targets = Buffer("targets", Size.B, BufferKind.Targets, "[B]", ElementType.Int32);
+                return new Value
+                {
+                    // Column t of the row-major [B, T] id matrix.
+                    Tokens = new IdView(_tokens, 0, Size.B, _t, timeStride: 1),
+                    Width = _vocabulary,
+                    IsSequence = true,
+                    Shape = "[T, V]",
+                };
+            }
+
+            private (View step, View all, IrBuffer buffer) Sequence(string name, Size width, BufferKind kind, string shape, int extraSteps = 0)
+            {
+                var b = Buffer(name, Size.B * width * (_t + extraSteps), kind, shape);
+                var step = new View(b, Size.B * width * extraSteps, Size.B, width, width, timeStride: Size.B * width);
+                var all = new View(b, Size.B * width * extraSteps, Size.B * _t, width, width);
+                return (step, all, b);
+            }
+
+            private Value Embedding(string name, LayerSpec layer, Value input)
+            {
+                int e = layer.Size;
+                var table = Parameter(name, "embeddings", _vocabulary, e, InitKind.Uniform005);
+                var (xStep, xAll, _) = Sequence(name + "_out", e, BufferKind.Activation, "[T, B, " + e + "]");
+                _forward.Add(new LoopOp(_t, false, new Op[]
+                {
+                    new GatherRowsOp(ParamView(table), input.Tokens!, xStep, accumulate: false) { Comment = name + ": look up the ids of step t" },
+                }));
+                var value = new Value { Width = e, IsSequence = true, Step = xStep, All = xAll, Shape = "[T, " + e + "]" };
+                if (Training)
+                {
+                    var (gStep, gAll, _) = Sequence("d_" + name + "_out", e, BufferKind.ActivationGradient, "[T, B, " + e + "]");
+                    value.GradStep = gStep; value.GradAll = gAll;
+                    _backwardBlocks.Add(new List<Op>
+                    {
+                        new LoopOp(_t, true, new Op[]
+                        {
+                            new ScatterAddRowsOp(gStep, input.Tokens!, GradView(table)) { Comment = name + ": dEmbeddings[id] += dOut" },
+                        }),
+                    });
+                }
+                return value;
+            }
+
+            private Value Lstm(string name, LayerSpec layer, Value input)
+            {
+                int h = layer.Size;
+                Size n = input.Width;
+                var kernel = Parameter(name, "kernel", n, 4 * h, InitKind.GlorotUniform);
+                var recurrent = Parameter(name, "recurrent_kernel", h, 4 * h, InitKind.Orthogonal);
+                var bias = Parameter(name, "bias", 1, 4 * h, InitKind.LstmBias, units: h, isVector: true);
+                bool stateful = _kind == ProgramKind.Step;
+                var stateKind = stateful ? BufferKind.State : BufferKind.Activation;
+
+                // z: gate pre-activations [T, B, 4H] in Keras order i, f, c, o; h and c: [T+1, B, H], slot 0 the initial state.
+                var (zStep, zAll, _) = Sequence(name + "_z", 4 * h, BufferKind.Activation, "[T, B, " + 4 * h + "]");
+                var (hNext, hAll, hBuf) = Sequence(name + "_h", h, stateKind, "[T+1, B, " + h + "]", extraSteps: 1);
+                var (cNext, _, cBuf) = Sequence(name + "_c", h, stateKind, "[T+1, B, " + h + "]", extraSteps: 1);
+                var hPrev = new View(hBuf, 0, Size.B, h, h, timeStride: Size.B * h);
+                var cPrev = new View(cBuf, 0, Size.B, h, h, timeStride: Size.B * h);
+                var hFirst = new View(hBuf, 0, Size.B, h, h);
+                var cFirst = new View(cBuf, 0, Size.B, h, h);
+
+                if (!stateful)
+                {
+                    _forward.Add(new ZeroOp(hFirst) { Comment = name + ": zero initial state" });
+                    _forward.Add(new ZeroOp(cFirst));
+                }
+
+                // Input projection for all steps before the recurrence (bias folded in).
+                if (input.Tokens != null)
+                {
+                    _forward.Add(new LoopOp(_t, false, new Op[]
+                    {
+                        new GatherRowsOp(ParamView(kernel), input.Tokens, zStep, accumulate: false, bias: ParamView(bias))
+                            { Comment = name + ": one-hot(x_t)·W + b as a row gather" },
+                    }));
+                }
+                else
+                {
+                    _forward.Add(new MatMulOp(input.All!, false, ParamView(kernel), false, zAll, accumulate: false, bias: ParamView(bias))
+                        { Comment = name + ": x·W + b for all steps at once" });
+                }
+
+                var cell = LstmCell(name, h, zStep, cPrev, cNext, hNext);
+                _forward.Add(new LoopOp(_t, false, new Op[]
+                {
+                    new MatMulOp(hPrev, false, ParamView(recurrent), false, zStep, accumulate: true) { Comment = name + ": z_t += h_{t-1}·U" },
+                    cell,
+                }));
+
+                if (stateful)
+                {
+                    // Carry the state: slot 1 becomes slot 0 for the next call.
+                    _forward.Add(new CopyOp(new View(hBuf, Size.B * h, Size.B, h, h), hFirst) { Comment = name + ": carry state" });
+                    _forward.Add(new CopyOp(new View(cBuf, Size.B * h, Size.B, h, h), cFirst));
+                }
+
+                var hLast = new View(hBuf, Size.B * h * _t, Size.B, h, h);
+                var value = layer.ReturnSequences
+                    ? new Value { Width = h, IsSequence = true, Step = hNext, All = hAll, Shape = "[T, " + h + "]" }
+                    : new Value { Width = h, IsSequence = false, All = hLast, Shape = "[" + h + "]" };
+
+                if (Training)
+                {
+                    var (dzStep, dzAll, _) = Sequence("d_" + name + "_z", 4 * h, BufferKind.ActivationGradient, "[T, B, " + 4 * h + "]");
+                    var (dhNext, dhAll, dhBuf) = Sequence("d_" + name + "_h", h, BufferKind.ActivationGradient, "[T+1, B, " + h + "]", extraSteps: 1);
+                    var (dcNext, _, dcBuf) = Sequence("d_" + name + "_c", h, BufferKind.ActivationGradient, "[T+1, B, " + h + "]", extraSteps: 1);
+                    var dhPrev = new View(dhBuf, 0, Size.B, h, h, timeStride: Size.B * h);
+                    var dcPrev = new View(dcBuf, 0, Size.B, h, h, timeStride: Size.B * h);
+                    if (layer.ReturnSequences) { value.GradStep = dhNext; value.GradAll = dhAll; }
+                    else value.GradAll = new View(dhBuf, Size.B * h * _t, Size.B, h, h);
+
+                    var block = new List<Op>
+                    {
+                        // Nothing flows into the last cell state from later steps.
+                        new ZeroOp(new View(dcBuf, Size.B * h * _t, Size.B, h, h)) { Comment = name + ": backward through time" },
+                    };
+                    // With returnSequences the consumer assigned dh[1..T]; slot 0 receives only accumulation.
+                    if (layer.ReturnSequences) block.Add(new ZeroOp(new View(dhBuf, 0, Size.B, h, h)));
+                    var zBlocks = GateBlocks(zStep, h);
+                    var dzBlocks = GateBlocks(dzStep, h);
+                    block.Add(new LoopOp(_t, true, new Op[]
+                    {
+                        PointwiseBackward(name + "_cell_backward", cell,
+                            inputGradients: new View?[] { dzBlocks[0], dzBlocks[1], dzBlocks[2], dzBlocks[3], dcPrev },
+                            accumulate: new[] { false, false, false, false, false },
+                            outputGradients: new[] { dcNext, dhNext }),
+                        new MatMulOp(dzStep, false, ParamView(recurrent), true, dhPrev, accumulate: layer.ReturnSequences)
+                            { Comment = name + ": dh_{t-1} " + (layer.ReturnSequences ? "+" : "") + "= dz_t·Uᵀ" },
+                    }));
+                    var hInputs = new View(hBuf, 0, Size.B * _t, h, h);
+                    block.Add(new MatMulOp(hInputs, true, dzAll, false, GradView(recurrent), accumulate: true) { Comment = name + ": dU += Σ_t h_{t-1}ᵀ·dz_t in one product" });
+                    block.Add(new ColumnSumsOp(dzAll, GradView(bias), accumulate: true) { Comment = name + ": db += Σ dz" });
+                    if (input.Tokens != null)
+                    {
+                        block.Add(new LoopOp(_t, true, new Op[]
+                        {
+                            new ScatterAddRowsOp(dzStep, input.Tokens, GradView(kernel)) { Comment = name + ": dW[x_t] += dz_t (one-hot input)" },
+                        }));
+                    }
+                    else
+                    {
+                        block.Add(new MatMulOp(input.All!, true, dzAll, false, GradView(kernel), accumulate: true) { Comment = name + ": dW += xᵀ·dz" });
+                        if (input.GradAll != null)
+                            block.Add(new MatMulOp(dzAll, false, ParamView(kernel), true, input.GradAll, accumulate: false) { Comment = name + ": dx = dz·Wᵀ" });
+                    }
+                    _backwardBlocks.Add(block);
+                }
+                return value;
+            }
+
+            private static View[] GateBlocks(View z, int h) => new[] { z.Columns(0, h), z.Columns(h, h), z.Columns(2 * h, h), z.Columns(3 * h, h) };
+
+            /// <summary>All LSTM gate math in one pass: c' = σ(f)·c + σ(i)·tanh(g); h' = σ(o)·tanh(c').</summary>
+            private static PointwiseOp LstmCell(string name, int h, View z, View cPrev, View cNext, View hNext)
+            {
+                var gates = GateBlocks(z, h);
+                var i = Expr.Sigmoid(Expr.In(0));
+                var f = Expr.Sigmoid(Expr.In(1));
+                var g = Expr.Tanh(Expr.In(2));
+                var o = Expr.Sigmoid(Expr.In(3));
+                var c = f * Expr.In(4) + i * g;
+                var hOut = o * Expr.Tanh(c);
+                return new PointwiseOp(name + "_cell", Size.B, h,
+                    new[] { gates[0], gates[1], gates[2], gates[3], cPrev },
+                    new[] { new PointwiseOutput(cNext, c, false), new PointwiseOutput(hNext, hOut, false) })
+                { Comment = name + ": gates and state update for step t, fused" };
+            }
+
+            /// <summary>The backward of a pointwise op: inputs are the forward inputs then the output gradients.</summary>
+            private static PointwiseOp PointwiseBackward(string name, PointwiseOp forward, IReadOnlyList<View?> inputGradients, IReadOnlyList<bool> accumulate, IReadOnlyList<View> outputGradients)
+            {
+                int n = forward.Inputs.Count;
+                var upstream = new Expr[forward.Outputs.Count];
+                for (int j = 0; j < upstream.Length; j++) upstream[j] = Expr.In(n + j);
+                var outputs = new List<Expr>();
+                foreach (var o in forward.Outputs) outputs.Add(o.Value);
+                var vjp = ExprDerivative.VectorJacobianProduct(outputs, upstream, n);
+                var inputs = new List<View>(forward.Inputs);
+                inputs.AddRange(outputGradients);
+                var results = new List<PointwiseOutput>();
+                for (int k = 0; k < n; k++)
+                {
+                    if (inputGradients[k] is not { } target) continue;
+                    results.Add(new PointwiseOutput(target, vjp[k] ?? Expr.Const(0), accumulate[k]));
+                }
+                return new PointwiseOp(name, forward.Rows, forward.Cols, inputs, results) { Comment = name.Replace("_backward", "") + ": gradients of the fused step (derived symbolically)" };
+            }
+
+            private Value Dropout(string name, LayerSpec layer, Value input)
+            {
+                if (!Training || layer.Rate == 0) return input; // identity at inference
+                var rows = input.All!.Rows;
+                var w = input.Width;
+                var mask = Buffer(name + "_mask", rows * w, BufferKind.Activation, input.IsSequence ? "[T, B, " + w + "]" : "[B, " + w + "]");
+                var output = Buffer(name + "_out", rows * w, BufferKind.Activation, mask.Shape);
+                var grad = Buffer("d_" + name + "_out", rows * w, BufferKind.ActivationGradient, mask.Shape);
+                var maskView = View.Whole(mask, rows, w);
+                var outView = View.Whole(output, rows, w);
+                var gradView = View.Whole(grad, rows, w);
+                _forward.Add(new DropoutMaskOp(maskView, layer.Rate) { Comment = name + ": keep with probability " + (1 - layer.Rate).ToString("R", CultureInfo.InvariantCulture) + ", scaled" });
+                var apply = new PointwiseOp(name, rows, w, new[] { input.All!, maskView }, new[] { new PointwiseOutput(outView, Expr.In(0) * Expr.In(1), false) });
+                _forward.Add(apply);
+                if (input.GradAll != null)
+                {
+                    _backwardBlocks.Add(new List<Op>
+                    {
+                        PointwiseBackward(name + "_backward", apply, new View?[] { input.GradAll, null }, new[] { false, false }, new[] { gradView }),
+                    });
+                }
+                var value = new Value { Width = w, IsSequence = input.IsSequence, All = outView, GradAll = input.GradAll != null ? gradView : null, Shape = input.Shape };
+                if (input.IsSequence)
+                {
+                    value.Step = new View(output, 0, Size.B, w, w, timeStride: Size.B * w);
+                    if (value.GradAll != null) value.GradStep = new View(grad, 0, Size.B, w, w, timeStride: Size.B * w);
+                }
+                return value;
+            }
+
+            private Value Dense(string name, LayerSpec layer, Value input, bool isLast)
+            {
+                if (input.IsSequence) throw new ArgumentException(name + " needs a vector but gets a sequence " + input.Shape);
+                Size units = SymbolicSize.IsSymbolic(layer.Size) ? _vocabulary : new Size(layer.Size);
+                var kernel = Parameter(name, "kernel", input.Width, units, InitKind.GlorotUniform);
+                var bias = Parameter(name, "bias", 1, units, InitKind.Zeros, isVector: true);
+                var logits = Buffer(name + "_logits", Size.B * units, BufferKind.Activation, "[B, " + units + "]");
+                var logitsView = View.Whole(logits, Size.B, units);
+                _forward.Add(new MatMulOp(input.All!, false, ParamView(kernel), false, logitsView, accumulate: false, bias: ParamView(bias))
+                    { Comment = name + ": x·W + b" });
+                var value = new Value { Width = units, IsSequence = false, All = logitsView, Shape = "[" + units + "]" };
+                if (!isLast) throw new NotSupportedException("Dense is only supported as the last layer in this version.");
+
+                if (Training)
+                {
+                    var dLogits = Buffer("d_" + name + "_logits", Size.B * units, BufferKind.ActivationGradient, "[B, " + units + "]");
+                    var dView = View.Whole(dLogits, Size.B, units);
+                    var targets = new IdView(_targets, 0, Size.B, 1);
+                    _forward.Add(new SoftmaxCrossEntropyOp(logitsView, targets, dView) { Comment = "loss: softmax and cross-entropy in one pass; dLogits = (p − onehot)/B" });
+                    var block = new List<Op>
+                    {
+                        new MatMulOp(input.All!, true, dView, false, GradView(kernel), accumulate: true) { Comment = name + ": dW += xᵀ·dLogits" },
+                        new ColumnSumsOp(dView, GradView(bias), accumulate: true) { Comment = name + ": db += Σ dLogits" },
+                    };
+                    if (input.GradAll != null)
+                        block.Add(new MatMulOp(dView, false, ParamView(kernel), true, input.GradAll, accumulate: false) { Comment = name + ": dx = dLogits·Wᵀ" });
+                    _backwardBlocks.Add(block);
+                    _output = logitsView;
+                }
+                else if (layer.Activation == ActivationKind.Softmax)
+                {
+                    var probs = Buffer(name + "_probs", Size.B * units, BufferKind.Activation, "[B, " + units + "]");
+                    var probsView = View.Whole(probs, Size.B, units);
+                    _forward.Add(new SoftmaxOp(logitsView, probsView) { Comment = name + ": softmax" });
+                    _output = probsView;
+                }
+                else
+                {
+                    _output = logitsView;
+                }
+                return value;
+            }
+
+            // Parameter and gradient views were made against placeholders before the parameter count was known.
+            private static List<Op> Remap(IReadOnlyList<Op> ops, Dictionary<IrBuffer, IrBuffer> map)
+            {
+                var result = new List<Op>(ops.Count);
+                foreach (var op in ops) result.Add(Remap(op, map));
+                return result;
+            }
+
+            private static View Remap(View v, Dictionary<IrBuffer, IrBuffer> map) =>
+                map.TryGetValue(v.Buffer, out var b) ? new View(b, v.Offset, v.Rows, v.Cols, v.RowStride, v.TimeStride) : v;
+
+            private static View? RemapOptional(View? v, Dictionary<IrBuffer, IrBuffer> map) => v is null ? null : Remap(v, map);
+
+            private static Op Remap(Op op, Dictionary<IrBuffer, IrBuffer> map)
+            {
+                Op result = op switch
+                {
+                    MatMulOp m => new MatMulOp(Remap(m.A, map), m.TransA, Remap(m.B, map), m.TransB, Remap(m.C, map), m.Accumulate, RemapOptional(m.Bias, map)),
+                    GatherRowsOp g => new GatherRowsOp(Remap(g.Table, map), g.Ids, Remap(g.Output, map), g.Accumulate, RemapOptional(g.Bias, map)),
+                    ScatterAddRowsOp s => new ScatterAddRowsOp(Remap(s.Source, map), s.Ids, Remap(s.Table, map)),
+                    ColumnSumsOp c => new ColumnSumsOp(Remap(c.Source, map), Remap(c.Sums, map), c.Accumulate),
+                    PointwiseOp p => new PointwiseOp(p.Name, p.Rows, p.Cols, RemapAll(p.Inputs, map), RemapOutputs(p.Outputs, map)),
+                    LoopOp l => new LoopOp(l.Count, l.Reverse, Remap(l.Body, map)),
+                    _ => op,
+                };
+                result.Comment = op.Comment;
+                return result;
+            }
+
+            private static List<View> RemapAll(IReadOnlyList<View> views, Dictionary<IrBuffer, IrBuffer> map)
+            {
+                var r = new List<View>(views.Count);
+                foreach (var v in views) r.Add(Remap(v, map));
+                return r;
+            }
+
+            private static List<PointwiseOutput> RemapOutputs(IReadOnlyList<PointwiseOutput> outputs, Dictionary<IrBuffer, IrBuffer> map)
+            {
+                var r = new List<PointwiseOutput>(outputs.Count);
+                foreach (var o in outputs) r.Add(new PointwiseOutput(Remap(o.Target, map), o.Value, o.Accumulate));
+                return r;
+            }
+        }
+    }
+}

@@ -1,0 +1,65 @@
+using ModelDsl.Ir;
+
+namespace ModelDsl;
+
+/// <summary>Sizes that are bound when the model is created rather than typed into the declaration.</summary>
+public static class Dim
+{
+    /// <summary>The corpus vocabulary: pass it to the generated constructor, e.g. <c>new CharLstm(vocabulary: tokenizer.Size)</c>.</summary>
+    public const int Vocabulary = SymbolicSize.Vocabulary;
+}
+
+/// <summary>Activation of a <see cref="DenseAttribute"/> layer.</summary>
+public enum Activation
+{
+    None = 0,
+    Softmax = 1,
+}
+
+/// <summary>Marks a <c>partial class</c> as a ModelDsl model: its layer attributes, in order, declare the network.</summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
+public sealed class ModelAttribute : Attribute;
+
+/// <summary>Base of the layer attributes. Layers apply in the order they are written.</summary>
+public abstract class LayerAttribute : Attribute;
+
+/// <summary>
+/// Integer token ids of a fixed <paramref name="length"/>. Followed by <see cref="EmbeddingAttribute"/> the ids are looked up;
+/// followed directly by a recurrent layer they act as one-hot vectors (as in the Keras character example), computed as a row gather.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class TokenInputAttribute(int length, int vocabulary = Dim.Vocabulary) : LayerAttribute
+{
+    public int Length { get; } = length;
+    public int Vocabulary { get; } = vocabulary;
+}
+
+/// <summary>A trainable lookup table from token ids to vectors of <paramref name="dimension"/>.</summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class EmbeddingAttribute(int dimension) : LayerAttribute
+{
+    public int Dimension { get; } = dimension;
+}
+
+/// <summary>A long short-term memory layer (Keras <c>LSTM</c>: gates i, f, c, o; forget-gate bias initialised to 1).</summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class LstmAttribute(int units, bool returnSequences = false) : LayerAttribute
+{
+    public int Units { get; } = units;
+    public bool ReturnSequences { get; } = returnSequences;
+}
+
+/// <summary>Inverted dropout during training; identity at inference.</summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class DropoutAttribute(double rate) : LayerAttribute
+{
+    public double Rate { get; } = rate;
+}
+
+/// <summary>A fully connected layer. Use <see cref="Dim.Vocabulary"/> for a softmax over the corpus vocabulary.</summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class DenseAttribute(int units, Activation activation = Activation.None) : LayerAttribute
+{
+    public int Units { get; } = units;
+    public Activation Activation { get; } = activation;
+}

@@ -1,0 +1,66 @@
+using System.Runtime.Intrinsics;
+using ModelDsl.Numerics;
+
+namespace ModelDsl.Cpu;
+
+/// <summary>Small row operations the generated CPU code calls between products (each with an obvious reference: the loop itself).</summary>
+public static unsafe class CpuOps
+{
+    public static void Zero(float* p, int rows, int cols, int stride)
+    {
+        if (stride == cols) { new Span<float>(p, rows * cols).Clear(); return; }
+        for (int r = 0; r < rows; r++) new Span<float>(p + (long)r * stride, cols).Clear();
+    }
+
+    public static void Copy(float* source, int sourceStride, float* target, int targetStride, int rows, int cols)
+    {
+        for (int r = 0; r < rows; r++)
+            new ReadOnlySpan<float>(source + (long)r * sourceStride, cols).CopyTo(new Span<float>(target + (long)r * targetStride, cols));
+    }
+
+    /// <summary>target[r, :] = bias for every row: the start of C = A·B + b.</summary>
+    public static void BroadcastRows(float* bias, float* target, int rows, int cols, int stride)
+    {
+        var b = new ReadOnlySpan<float>(bias, cols);
+        for (int r = 0; r < rows; r++) b.CopyTo(new Span<float>(target + (long)r * stride, cols));
+    }
+
+    /// <summary>output[r, :] (+)= table[ids[r], :] (+ bias).</summary>
+    public static void GatherRows(float* table, int tableStride, int* ids, int idStride, int rows, int cols,
+        float* output, int outStride, float* bias, bool accumulate)
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            float* src = table + (long)ids[(long)r * idStride] * tableStride;
+            float* dst = output + (long)r * outStride;
+            int c = 0;
+            if (Vector512.IsHardwareAccelerated)
+            {
+                for (; c <= cols - 16; c += 16)
+                {
+                    var v = Vector512.Load(src + c);
+                    if (bias != null) v += Vector512.Load(bias + c);
+                    if (accumulate) v += Vector512.Load(dst + c);
+                    v.Store(dst + c);
+                }
+            }
+            for (; c < cols; c++)
+            {
+                float v = src[c];
+                if (bias != null) v += bias[c];
+                dst[c] = accumulate ? dst[c] + v : v;
+            }
+        }
+    }
+
+    /// <summary>Inverted-dropout mask: 1/(1−rate) with probability 1−rate, else 0; row-major draw order.</summary>
+    public static void DropoutMask(float* mask, int rows, int cols, int stride, float rate, Rng rng)
+    {
+        float scale = 1f / (1f - rate);
+        for (int r = 0; r < rows; r++)
+        {
+            float* row = mask + (long)r * stride;
+            for (int c = 0; c < cols; c++) row[c] = rng.NextFloat() >= rate ? scale : 0f;
+        }
+    }
+}

@@ -1,0 +1,246 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace ModelDsl.Cpu;
+
+/// <summary>Which micro-kernel family <see cref="Gemm"/> runs; <see cref="Gemm.BestPath"/> is picked from the hardware.</summary>
+internal enum GemmPath { Scalar, Vector256, Vector512 }
+
+/// <summary>
+/// Single-precision row-major matrix product, blocked in the manner of Goto/BLIS: for each k-block of at most
+/// <see cref="KC"/>, B is packed once into NR-wide column strips (shared by all threads), then the output is split into
+/// tasks of one MR-row strip × a run of column strips; each task packs its A strip on the stack and runs the MR×NR
+/// register-blocked micro-kernel (8×32 on Vector512, 6×16 on Vector256) over its column strips.
+/// m = 1 (batch-1 sampling) takes a GEMV path with no packing. <see cref="GemmReference"/> is the oracle.
+/// </summary>
+[SkipLocalsInit]
+public static unsafe partial class Gemm
+{
+    internal const int KC = 256;              // k-block: a packed A strip (≤ 8 KiB) stays in L1 across a row of tiles
+    internal const int PackedBFloats = 1 << 16; // column block: the packed kc×nc B block (256 KiB) stays in L2
+    internal const int MaxMR = 8;
+
+    /// <summary>The fastest path this machine supports.</summary>
+    internal static readonly GemmPath BestPath =
+        // Avx512F alone: where the runtime reports Vector512 as not preferred (down-clocking parts) zmm code still wins for a GEMM.
+        Avx512F.IsSupported ? GemmPath.Vector512
+        : Vector256.IsHardwareAccelerated && Fma.IsSupported ? GemmPath.Vector256
+        : GemmPath.Scalar;
+
+    // Packed B for the calling thread's product (the pool's workers only read it while the caller waits).
+    [ThreadStatic] private static float[]? t_packedB;
+
+    /// <summary>
+    /// Row-major C[m×n] = alpha·op(A)·op(B) + (accumulate ? C : 0). op(A) is m×k: A is stored m×k (leading dimension lda)
+    /// when !transA, k×m when transA; likewise op(B) is k×n, stored k×n or, when transB, n×k. C must not overlap A or B.
+    /// <paramref name="pool"/> null means <see cref="WorkerPool.Shared"/>; small products run on the calling thread.
+    /// </summary>
+    public static void Multiply(bool transA, bool transB, int m, int n, int k,
+        float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate, float alpha = 1f, WorkerPool? pool = null)
+        => Multiply(BestPath, transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate, alpha, pool);
+
+    internal static void Multiply(GemmPath path, bool transA, bool transB, int m, int n, int k,
+        float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate, float alpha, WorkerPool? pool)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(m);
+        ArgumentOutOfRangeException.ThrowIfNegative(n);
+        ArgumentOutOfRangeException.ThrowIfNegative(k);
+        ArgumentOutOfRangeException.ThrowIfLessThan(lda, Math.Max(1, transA ? m : k));
+        ArgumentOutOfRangeException.ThrowIfLessThan(ldb, Math.Max(1, transB ? k : n));
+        ArgumentOutOfRangeException.ThrowIfLessThan(ldc, Math.Max(1, n));
+        if (m == 0 || n == 0) return;
+        if (k == 0)
+        {
+            if (!accumulate)
+                for (int i = 0; i < m; i++) new Span<float>(c + (long)i * ldc, n).Clear();
+            return;
+        }
+
+        if (path == GemmPath.Scalar)
+        {
+            MultiplyScalar(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate, alpha);
+            return;
+        }
+
+        pool ??= WorkerPool.Shared;
+        // Below ~1 MFLOP the pool's hand-off costs more than the second thread gains.
+        bool parallel = pool.ThreadCount > 1 && (long)m * n * k >= 1L << 19;
+
+        if (m == 1 && !(transA && transB))
+        {
+            Gemv(path, transA, transB, n, k, a, lda, b, ldb, c, accumulate, alpha, parallel ? pool : null);
+            return;
+        }
+
+        int mr = path == GemmPath.Vector512 ? 8 : 6;
+        int nrStrip = path == GemmPath.Vector512 ? 32 : 16;
+        int threads = parallel ? pool.ThreadCount : 1;
+        int rowStrips = (m + mr - 1) / mr;
+        int kcMax = Math.Min(k, KC);
+        int ncBlock = Math.Max(nrStrip, PackedBFloats / kcMax / nrStrip * nrStrip);
+        float* packedB = PackedBuffer((long)kcMax * RoundUp(Math.Min(n, ncBlock), nrStrip));
+
+        for (int jc = 0; jc < n; jc += ncBlock)
+        {
+            int nc = Math.Min(ncBlock, n - jc);
+            int strips = (nc + nrStrip - 1) / nrStrip;
+            // Enough tasks for dynamic balancing (≥ 4 per thread) while keeping each A strip reused across many strips.
+            int colChunks = Math.Clamp((4 * threads + rowStrips - 1) / rowStrips, 1, strips);
+            int stripsPerChunk = (strips + colChunks - 1) / colChunks;
+            colChunks = (strips + stripsPerChunk - 1) / stripsPerChunk;
+
+            for (int pc = 0; pc < k; pc += KC)
+            {
+                int kc = Math.Min(KC, k - pc);
+                var pack = new PackBBody
+                {
+                    Path = path, TransB = transB, B = b, Ldb = ldb, Pc = pc, Kc = kc, Jc = jc, Nc = nc, Packed = packedB,
+                };
+                var compute = new ComputeBody
+                {
+                    Path = path, TransA = transA, M = m, A = a, Lda = lda, Pc = pc, Kc = kc, Nc = nc, Strips = strips,
+                    ColChunks = colChunks, StripsPerChunk = stripsPerChunk, Packed = packedB,
+                    C = c + jc, Ldc = ldc, Alpha = alpha, Overwrite = pc == 0 && !accumulate,
+                };
+                if (parallel)
+                {
+                    pool.For(strips, ref pack);
+                    pool.For(rowStrips * colChunks, ref compute);
+                }
+                else
+                {
+                    for (int s = 0; s < strips; s++) pack.Execute(s);
+                    for (int t = 0; t < rowStrips * colChunks; t++) compute.Execute(t);
+                }
+            }
+        }
+    }
+
+    private static int RoundUp(int x, int multiple) => (x + multiple - 1) / multiple * multiple;
+
+    /// <summary>A pinned, 64-byte aligned per-thread buffer of at least <paramref name="floats"/>, grown rarely and kept.</summary>
+    private static float* PackedBuffer(long floats)
+    {
+        var buffer = t_packedB;
+        if (buffer is null || buffer.Length < floats + 16)
+        {
+            long size = Math.Max(floats + 16, (buffer?.Length ?? 0) * 2L);
+            t_packedB = buffer = GC.AllocateUninitializedArray<float>(checked((int)size), pinned: true);
+        }
+        nint address = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(buffer));
+        return (float*)((address + 63) & ~(nint)63);
+    }
+
+    /// <summary>Packs B rows [pc, pc+kc) × columns [jc, jc+nc) into NR-wide strips, strip s at Packed + s·kc·NR, row-major inside.</summary>
+    private struct PackBBody : IParallelBody
+    {
+        public GemmPath Path;
+        public bool TransB;
+        public float* B;
+        public int Ldb, Pc, Kc, Jc, Nc;
+        public float* Packed;
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void Execute(int s)
+        {
+            int nr = Path == GemmPath.Vector512 ? 32 : 16;
+            int j0 = s * nr;
+            int width = Math.Min(nr, Nc - j0);
+            float* dst = Packed + (long)s * Kc * nr;
+            if (TransB) PackBTransposed(B + (long)(Jc + j0) * Ldb + Pc, Ldb, Kc, width, nr, dst);
+            else PackBRows(B + (long)Pc * Ldb + Jc + j0, Ldb, Kc, width, nr, dst);
+        }
+    }
+
+    /// <summary>One MR-row strip of C × a run of column strips, for one k-block.</summary>
+    private struct ComputeBody : IParallelBody
+    {
+        public GemmPath Path;
+        public bool TransA;
+        public int M;
+        public float* A;
+        public int Lda, Pc, Kc, Nc, Strips, ColChunks, StripsPerChunk;
+        public float* Packed;
+        public float* C;
+        public int Ldc;
+        public float Alpha;
+        public bool Overwrite;
+
+        [SkipLocalsInit, MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void Execute(int task)
+        {
+            int mrFull = Path == GemmPath.Vector512 ? 8 : 6;
+            int nrFull = Path == GemmPath.Vector512 ? 32 : 16;
+            int rowStrip = task / ColChunks, chunk = task % ColChunks;
+            int i0 = rowStrip * mrFull;
+            int mr = Math.Min(mrFull, M - i0);
+            float* packedA = stackalloc float[MaxMR * KC];
+            if (TransA) PackAColumns(A + (long)Pc * Lda + i0, Lda, Kc, mr, mrFull, packedA);
+            else PackARows(A + (long)i0 * Lda + Pc, Lda, Kc, mr, mrFull, packedA);
+
+            int s0 = chunk * StripsPerChunk, s1 = Math.Min(Strips, s0 + StripsPerChunk);
+            float* cRow = C + (long)i0 * Ldc;
+            for (int s = s0; s < s1; s++)
+            {
+                int j0 = s * nrFull;
+                int nr = Math.Min(nrFull, Nc - j0);
+                float* bStrip = Packed + (long)s * Kc * nrFull;
+                if (Path == GemmPath.Vector512) Kernel8x32(Kc, packedA, bStrip, cRow + j0, Ldc, mr, nr, Alpha, Overwrite);
+                else Kernel6x16(Kc, packedA, bStrip, cRow + j0, Ldc, mr, nr, Alpha, Overwrite);
+            }
+        }
+    }
+
+    /// <summary>The no-SIMD fallback: a float dot product per output element.</summary>
+    private static void MultiplyScalar(bool transA, bool transB, int m, int n, int k,
+        float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate, float alpha)
+    {
+        long aRow = transA ? 1 : lda, aCol = transA ? lda : 1;
+        long bRow = transB ? 1 : ldb, bCol = transB ? ldb : 1;
+        for (int i = 0; i < m; i++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                float sum = 0;
+                float* ap = a + i * aRow;
+                float* bp = b + j * bCol;
+                for (int p = 0; p < k; p++) sum += ap[p * aCol] * bp[p * bRow];
+                float* cij = c + (long)i * ldc + j;
+                *cij = accumulate ? *cij + alpha * sum : alpha * sum;
+            }
+        }
+    }
+
+    /// <summary>Achieved GFLOP/s of <see cref="Multiply"/> on fresh random operands, best of <paramref name="repeats"/> timed batches.</summary>
+    public static double MeasureGflops(bool transA, bool transB, int m, int n, int k, WorkerPool? pool = null, int repeats = 5)
+    {
+        var a = GC.AllocateUninitializedArray<float>(m * k, pinned: true);
+        var b = GC.AllocateUninitializedArray<float>(k * n, pinned: true);
+        var c = GC.AllocateUninitializedArray<float>(m * n, pinned: true);
+        var random = new Random(1);
+        for (int i = 0; i < a.Length; i++) a[i] = random.NextSingle() - 0.5f;
+        for (int i = 0; i < b.Length; i++) b[i] = random.NextSingle() - 0.5f;
+        double flops = 2.0 * m * n * k;
+        int iterations = (int)Math.Clamp(2e8 / flops, 1, 100_000);
+        double best = double.MaxValue;
+        fixed (float* pa = a, pb = b, pc = c)
+        {
+            int lda = transA ? m : k, ldb = transB ? k : n;
+            // Warm up for ~0.2 s so every method involved has reached its final tier.
+            long warm = System.Diagnostics.Stopwatch.GetTimestamp();
+            while (System.Diagnostics.Stopwatch.GetElapsedTime(warm).TotalSeconds < 0.2)
+                Multiply(transA, transB, m, n, k, pa, lda, pb, ldb, pc, n, accumulate: false, 1f, pool);
+            for (int r = 0; r < repeats + 1; r++)
+            {
+                long start = System.Diagnostics.Stopwatch.GetTimestamp();
+                for (int it = 0; it < iterations; it++)
+                    Multiply(transA, transB, m, n, k, pa, lda, pb, ldb, pc, n, accumulate: false, 1f, pool);
+                double seconds = System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalSeconds / iterations;
+                if (r > 0) best = Math.Min(best, seconds);
+            }
+        }
+        return flops / best / 1e9;
+    }
+}

@@ -1,0 +1,238 @@
+using ModelDsl.Ir;
+using ModelDsl.Numerics;
+
+namespace ModelDsl.Reference;
+
+/// <summary>
+/// Executes an <see cref="IrProgram"/> in float64, op by op, with no fusion and no cleverness: the oracle that the
+/// generated CPU and GPU code are tested against, and (through finite differences) the check on the lowering's backward.
+/// </summary>
+public sealed class IrInterpreter
+{
+    private readonly Dictionary<IrBuffer, double[]> _floats = new();
+    private readonly Dictionary<IrBuffer, int[]> _ints = new();
+    private readonly long _batch;
+    private readonly long _vocabulary;
+
+    public IrInterpreter(IrProgram program, int batch, int vocabulary)
+    {
+        Program = program;
+        _batch = batch;
+        _vocabulary = vocabulary;
+        foreach (var b in program.Buffers)
+        {
+            long n = b.Length.Evaluate(batch, vocabulary);
+            if (b.ElementType == ElementType.Int32) _ints[b] = new int[n];
+            else _floats[b] = new double[n];
+        }
+    }
+
+    public IrProgram Program { get; }
+
+    /// <summary>Mean cross-entropy of the last forward (training programs).</summary>
+    public double Loss { get; private set; }
+
+    public double[] Floats(IrBuffer buffer) => _floats[buffer];
+    public int[] Ints(IrBuffer buffer) => _ints[buffer];
+    public double[] Parameters => _floats[Program.ParametersBuffer];
+    public double[] Gradients => _floats[Program.GradientsBuffer];
+    public int[] Tokens => _ints[Program.Tokens];
+    public int[] Targets => _ints[Program.Targets];
+
+    /// <summary>The output rows [B, width] of the last forward.</summary>
+    public double[] Output()
+    {
+        var v = Program.Output;
+        long rows = Eval(v.Rows), cols = Eval(v.Cols);
+        var result = new double[rows * cols];
+        var data = _floats[v.Buffer];
+        for (long r = 0; r < rows; r++)
+            for (long c = 0; c < cols; c++)
+                result[r * cols + c] = data[Index(v, 0, r, c)];
+        return result;
+    }
+
+    public void Forward(Rng? rng = null)
+    {
+        Loss = 0;
+        Run(Program.Forward, 0, rng);
+    }
+
+    /// <summary>Zeroes the gradients and runs backward (after <see cref="Forward"/>).</summary>
+    public void Backward()
+    {
+        Array.Clear(Gradients);
+        Run(Program.Backward, 0, null);
+    }
+
+    private long Eval(Size s) => s.Evaluate(_batch, _vocabulary);
+
+    private long Index(View v, long t, long r, long c) => Eval(v.Offset) + t * Eval(v.TimeStride) + r * Eval(v.RowStride) + c;
+
+    private int Id(IdView v, long t, long r)
+    {
+        int id = _ints[v.Buffer][Eval(v.Offset) + t * Eval(v.TimeStride) + r * Eval(v.Stride)];
+        return id;
+    }
+
+    private void Run(IReadOnlyList<Op> ops, long t, Rng? rng)
+    {
+        foreach (var op in ops) Run(op, t, rng);
+    }
+
+    private void Run(Op op, long t, Rng? rng)
+    {
+        switch (op)
+        {
+            case LoopOp loop:
+                for (int i = 0; i < loop.Count; i++) Run(loop.Body, loop.Reverse ? loop.Count - 1 - i : i, rng);
+                break;
+            case ZeroOp z:
+                ForEach(z.Target, t, (r, c) => _floats[z.Target.Buffer][Index(z.Target, t, r, c)] = 0);
+                break;
+            case CopyOp copy:
+                ForEach(copy.Target, t, (r, c) => _floats[copy.Target.Buffer][Index(copy.Target, t, r, c)] = _floats[copy.Source.Buffer][Index(copy.Source, t, r, c)]);
+                break;
+            case MatMulOp m: MatMul(m, t); break;
+            case GatherRowsOp g:
+            {
+                var table = _floats[g.Table.Buffer];
+                var output = _floats[g.Output.Buffer];
+                ForEach(g.Output, t, (r, c) =>
+                {
+                    double v = table[Index(g.Table, 0, Id(g.Ids, t, r), c)];
+                    if (g.Bias != null) v += _floats[g.Bias.Buffer][Index(g.Bias, 0, 0, c)];
+                    long o = Index(g.Output, t, r, c);
+                    output[o] = g.Accumulate ? output[o] + v : v;
+                });
+                break;
+            }
+            case ScatterAddRowsOp s:
+            {
+                var table = _floats[s.Table.Buffer];
+                var source = _floats[s.Source.Buffer];
+                ForEach(s.Source, t, (r, c) => table[Index(s.Table, 0, Id(s.Ids, t, r), c)] += source[Index(s.Source, t, r, c)]);
+                break;
+            }
+            case ColumnSumsOp cs:
+            {
+                long rows = Eval(cs.Source.Rows), cols = Eval(cs.Source.Cols);
+                var source = _floats[cs.Source.Buffer];
+                var sums = _floats[cs.Sums.Buffer];
+                for (long c = 0; c < cols; c++)
+                {
+                    double acc = 0;
+                    for (long r = 0; r < rows; r++) acc += source[Index(cs.Source, t, r, c)];
+                    long o = Index(cs.Sums, t, 0, c);
+                    sums[o] = cs.Accumulate ? sums[o] + acc : acc;
+                }
+                break;
+            }
+            case PointwiseOp p: Pointwise(p, t); break;
+            case SoftmaxCrossEntropyOp x: SoftmaxCrossEntropy(x, t); break;
+            case SoftmaxOp s:
+            {
+                long rows = Eval(s.Logits.Rows), cols = Eval(s.Logits.Cols);
+                var logits = _floats[s.Logits.Buffer];
+                var output = _floats[s.Output.Buffer];
+                for (long r = 0; r < rows; r++)
+                {
+                    double max = double.NegativeInfinity;
+                    for (long c = 0; c < cols; c++) max = Math.Max(max, logits[Index(s.Logits, t, r, c)]);
+                    double sum = 0;
+                    for (long c = 0; c < cols; c++) sum += Math.Exp(logits[Index(s.Logits, t, r, c)] - max);
+                    for (long c = 0; c < cols; c++) output[Index(s.Output, t, r, c)] = Math.Exp(logits[Index(s.Logits, t, r, c)] - max) / sum;
+                }
+                break;
+            }
+            case DropoutMaskOp d:
+            {
+                if (rng is null) throw new InvalidOperationException("Dropout needs a random stream.");
+                double scale = 1.0 / (1.0 - d.Rate);
+                var mask = _floats[d.Mask.Buffer];
+                ForEach(d.Mask, t, (r, c) => mask[Index(d.Mask, t, r, c)] = rng.NextFloat() >= (float)d.Rate ? 1f / (1f - (float)d.Rate) : 0.0);
+                break;
+            }
+            default:
+                throw new NotSupportedException("The interpreter has no rule for " + op.GetType().Name);
+        }
+    }
+
+    private void ForEach(View v, long t, Action<long, long> body)
+    {
+        long rows = Eval(v.Rows), cols = Eval(v.Cols);
+        for (long r = 0; r < rows; r++)
+            for (long c = 0; c < cols; c++)
+                body(r, c);
+    }
+
+    private void MatMul(MatMulOp m, long t)
+    {
+        long M = Eval(m.M), N = Eval(m.N), K = Eval(m.K);
+        var a = _floats[m.A.Buffer];
+        var b = _floats[m.B.Buffer];
+        var c = _floats[m.C.Buffer];
+        for (long i = 0; i < M; i++)
+            for (long j = 0; j < N; j++)
+            {
+                double acc = 0;
+                for (long k = 0; k < K; k++)
+                {
+                    double av = m.TransA ? a[Index(m.A, t, k, i)] : a[Index(m.A, t, i, k)];
+                    double bv = m.TransB ? b[Index(m.B, t, j, k)] : b[Index(m.B, t, k, j)];
+                    acc += av * bv;
+                }
+                if (m.Bias != null) acc += _floats[m.Bias.Buffer][Index(m.Bias, 0, 0, j)];
+                long o = Index(m.C, t, i, j);
+                c[o] = m.Accumulate ? c[o] + acc : acc;
+            }
+    }
+
+    private void Pointwise(PointwiseOp p, long t)
+    {
+        long rows = Eval(p.Rows), cols = Eval(p.Cols);
+        var inputs = new double[p.Inputs.Count];
+        var results = new double[p.Outputs.Count];
+        for (long r = 0; r < rows; r++)
+            for (long c = 0; c < cols; c++)
+            {
+                for (int k = 0; k < inputs.Length; k++) inputs[k] = _floats[p.Inputs[k].Buffer][Index(p.Inputs[k], t, r, c)];
+                // Every output reads the inputs as they were before this element was written (outputs may alias inputs).
+                for (int j = 0; j < results.Length; j++) results[j] = p.Outputs[j].Value.Evaluate(k => inputs[k]);
+                for (int j = 0; j < results.Length; j++)
+                {
+                    var o = p.Outputs[j];
+                    var data = _floats[o.Target.Buffer];
+                    long index = Index(o.Target, t, r, c);
+                    data[index] = o.Accumulate ? data[index] + results[j] : results[j];
+                }
+            }
+    }
+
+    private void SoftmaxCrossEntropy(SoftmaxCrossEntropyOp x, long t)
+    {
+        long rows = Eval(x.Logits.Rows), cols = Eval(x.Logits.Cols);
+        var logits = _floats[x.Logits.Buffer];
+        double total = 0;
+        for (long r = 0; r < rows; r++)
+        {
+            double max = double.NegativeInfinity;
+            for (long c = 0; c < cols; c++) max = Math.Max(max, logits[Index(x.Logits, t, r, c)]);
+            double sum = 0;
+            for (long c = 0; c < cols; c++) sum += Math.Exp(logits[Index(x.Logits, t, r, c)] - max);
+            double logSum = Math.Log(sum) + max;
+            int target = Id(x.Targets, t, r);
+            total += logSum - logits[Index(x.Logits, t, r, target)];
+            if (x.DLogits != null)
+            {
+                var d = _floats[x.DLogits.Buffer];
+                for (long c = 0; c < cols; c++)
+                {
+                    double p = Math.Exp(logits[Index(x.Logits, t, r, c)] - logSum);
+                    d[Index(x.DLogits, t, r, c)] = (p - (c == target ? 1 : 0)) / rows;
+                }
+            }
+        }
+        Loss += total / rows;
+    }
+}

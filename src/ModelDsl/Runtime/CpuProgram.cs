@@ -1,0 +1,106 @@
+using System.Runtime.InteropServices;
+using ModelDsl.Ir;
+using ModelDsl.Numerics;
+
+namespace ModelDsl.Runtime;
+
+/// <summary>
+/// Base of the generated CPU programs: allocates every buffer of the lowered program once (pinned, so the generated code
+/// works on raw pointers) and hands the generated <see cref="RunForward"/>/<see cref="RunBackward"/> their addresses.
+/// </summary>
+public abstract unsafe class CpuProgram : ProgramExecutor
+{
+    private readonly object?[] _arrays;
+    private readonly nint[] _pointers;
+    private readonly GCHandle[] _handles;
+    private readonly int _tokensIndex;
+    private readonly int _targetsIndex;
+
+    /// <param name="fingerprint">The generator's <see cref="ProgramFingerprint"/> of the same program; a mismatch means stale generated code.</param>
+    protected CpuProgram(Model model, ProgramKind kind, int batchCapacity, string fingerprint) : base(model, kind, batchCapacity)
+    {
+        var actual = ProgramFingerprint.Of(Program);
+        if (actual != fingerprint)
+            throw new InvalidOperationException($"The generated code of {model.GetType().Name} does not match this ModelDsl runtime ({fingerprint} vs {actual}); rebuild the project.");
+        var buffers = Program.Buffers;
+        _arrays = new object?[buffers.Count];
+        _pointers = new nint[buffers.Count];
+        _handles = new GCHandle[buffers.Count];
+        for (int i = 0; i < buffers.Count; i++)
+        {
+            var b = buffers[i];
+            object array = b.Kind switch
+            {
+                BufferKind.Parameters => model.ParameterArray,
+                BufferKind.Gradients => model.GradientArray,
+                _ when b.ElementType == ElementType.Int32 => new int[Math.Max(1, Length(b))],
+                _ => new float[Math.Max(1, Length(b))],
+            };
+            _arrays[i] = array;
+            _handles[i] = GCHandle.Alloc(array, GCHandleType.Pinned);
+            _pointers[i] = _handles[i].AddrOfPinnedObject();
+        }
+        _tokensIndex = IndexOf(Program.Tokens);
+        _targetsIndex = IndexOf(Program.Targets);
+        Random = model.DropoutRandom;
+    }
+
+    private int Length(IrBuffer b) => checked((int)b.Length.Evaluate(BatchCapacity, Model.Vocabulary));
+    private int IndexOf(IrBuffer b) => Program.Buffers.ToList().IndexOf(b);
+
+    /// <summary>The random stream dropout masks are drawn from.</summary>
+    protected Rng Random { get; }
+
+    /// <summary>The bound vocabulary size.</summary>
+    protected int V => Model.Vocabulary;
+
+    protected float* F(int index) => (float*)_pointers[index];
+    protected int* I(int index) => (int*)_pointers[index];
+
+    public override Span<int> Tokens => (int[])_arrays[_tokensIndex]!;
+    public override Span<int> Targets => (int[])_arrays[_targetsIndex]!;
+
+    /// <summary>Generated: forward for B rows; returns the mean loss (training) or 0.</summary>
+    protected abstract double RunForward(int B);
+
+    /// <summary>Generated: backward for B rows.</summary>
+    protected abstract void RunBackward(int B);
+
+    public override double Forward(int batch)
+    {
+        CheckBatch(batch);
+        ValidateIds(batch, Kind == ProgramKind.Train);
+        return RunForward(batch);
+    }
+
+    public override void Backward(int batch)
+    {
+        CheckBatch(batch);
+        if (Kind != ProgramKind.Train) throw new InvalidOperationException("Only training programs have a backward pass.");
+        RunBackward(batch);
+    }
+
+    public override void ReadOutput(Span<float> destination, int batch)
+    {
+        CheckBatch(batch);
+        var v = Program.Output;
+        int rows = batch, cols = (int)v.Cols.Evaluate(batch, V), stride = (int)v.RowStride.Evaluate(batch, V);
+        int offset = (int)v.Offset.Evaluate(batch, V);
+        var source = (float[])_arrays[IndexOf(v.Buffer)]!;
+        for (int r = 0; r < rows; r++)
+            source.AsSpan(offset + r * stride, cols).CopyTo(destination.Slice(r * cols, cols));
+    }
+
+    public override void ResetState()
+    {
+        for (int i = 0; i < _arrays.Length; i++)
+            if (Program.Buffers[i].Kind == BufferKind.State) Array.Clear((float[])_arrays[i]!);
+    }
+
+    public override void Dispose()
+    {
+        for (int i = 0; i < _handles.Length; i++)
+            if (_handles[i].IsAllocated) _handles[i].Free();
+        GC.SuppressFinalize(this);
+    }
+}

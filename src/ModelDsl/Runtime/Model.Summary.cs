@@ -1,0 +1,61 @@
+using System.Globalization;
+using System.Text;
+using ModelDsl.Ir;
+
+namespace ModelDsl;
+
+/// <summary>One row of <see cref="Model.Layers"/>.</summary>
+public sealed record LayerSummary(string Name, string Kind, string OutputShape, long Parameters);
+
+public abstract partial class Model
+{
+    /// <summary>Each layer with its output shape (batch first, as Keras prints it) and parameter count.</summary>
+    public IReadOnlyList<LayerSummary> Layers()
+    {
+        var names = Lowering.LayerNames(Declaration);
+        var rows = new List<LayerSummary>();
+        bool sequence = true;
+        int width = Vocabulary;
+        for (int i = 0; i < Declaration.Layers.Count; i++)
+        {
+            var l = Declaration.Layers[i];
+            int size = SymbolicSize.IsSymbolic(l.Size) ? Vocabulary : l.Size;
+            string shape;
+            switch (l.Kind)
+            {
+                case LayerKind.TokenInput: shape = $"(None, {l.Length})"; break;
+                case LayerKind.Embedding: width = size; shape = $"(None, {SequenceLength}, {width})"; break;
+                case LayerKind.Lstm:
+                    width = size;
+                    sequence = l.ReturnSequences;
+                    shape = sequence ? $"(None, {SequenceLength}, {width})" : $"(None, {width})";
+                    break;
+                case LayerKind.Dense: width = size; shape = $"(None, {width})"; break;
+                default: shape = sequence ? $"(None, {SequenceLength}, {width})" : $"(None, {width})"; break;
+            }
+            long count = ParameterTensors.Where(t => t.Layer == names[i]).Sum(t => t.Length.Evaluate(1, Vocabulary));
+            rows.Add(new LayerSummary(names[i], l.Kind.ToString(), shape, count));
+        }
+        return rows;
+    }
+
+    /// <summary>A Keras-style table: layer, output shape, parameters, and the totals.</summary>
+    public string Summary()
+    {
+        var layers = Layers();
+        var sb = new StringBuilder();
+        string Row(string a, string b, string c) => $"{a,-28}{b,-22}{c,12}";
+        var rule = new string('─', 62);
+        sb.AppendLine(CultureInfo.InvariantCulture, $"Model: \"{GetType().Name}\"");
+        sb.AppendLine(rule);
+        sb.AppendLine(Row("Layer (type)", "Output Shape", "Param #"));
+        sb.AppendLine(rule);
+        foreach (var l in layers)
+            sb.AppendLine(Row($"{l.Name} ({l.Kind})", l.OutputShape, l.Parameters.ToString("N0", CultureInfo.InvariantCulture)));
+        sb.AppendLine(rule);
+        sb.AppendLine(CultureInfo.InvariantCulture, $"Total params: {ParameterCount:N0}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"Trainable params: {ParameterCount:N0}");
+        sb.Append(rule);
+        return sb.ToString();
+    }
+}

@@ -1,0 +1,115 @@
+using ModelDsl.Ir;
+using ModelDsl.Numerics;
+using ModelDsl.Runtime;
+
+namespace ModelDsl;
+
+/// <summary>
+/// Base of every generated model: owns the flat parameter and gradient buffers laid out by the lowering, and the
+/// programs (train, infer, step) of the chosen backend, each allocated once per batch capacity.
+/// </summary>
+public abstract partial class Model : IDisposable
+{
+    private readonly float[] _parameters;
+    private readonly float[] _gradients;
+    private readonly Dictionary<ProgramKind, ProgramExecutor> _programs = new();
+    private readonly Rng _root;
+
+    protected Model(ModelSpec declaration, int vocabulary, ModelOptions? options)
+    {
+        Declaration = declaration;
+        Options = options ?? new ModelOptions();
+        var input = declaration.Layers[0];
+        if (vocabulary <= 0)
+            throw new ArgumentOutOfRangeException(nameof(vocabulary), vocabulary, "The vocabulary must be positive: pass the tokenizer's size.");
+        if (!SymbolicSize.IsSymbolic(input.Size) && input.Size != vocabulary)
+            throw new ArgumentException($"{GetType().Name} declares a vocabulary of {input.Size}, but {vocabulary} was given.", nameof(vocabulary));
+        Vocabulary = vocabulary;
+        SequenceLength = input.Length;
+        var last = declaration.Layers[^1];
+        OutputSize = SymbolicSize.IsSymbolic(last.Size) ? vocabulary : last.Size;
+
+        var layout = Lowering.Lower(declaration, ProgramKind.Train);
+        ParameterTensors = layout.Parameters;
+        long count = layout.ParameterCount.Evaluate(1, vocabulary);
+        if (count > Array.MaxLength) throw new ArgumentException($"{GetType().Name} would have {count:N0} parameters with a vocabulary of {vocabulary:N0}: too many.");
+        ParameterCount = (int)count;
+        _parameters = GC.AllocateArray<float>(ParameterCount, pinned: true);
+        _gradients = GC.AllocateArray<float>(ParameterCount, pinned: true);
+
+        _root = new Rng(Options.Seed);
+        ParameterInitializer.Initialize(ParameterTensors, _parameters, vocabulary, _root.Fork(1));
+        DropoutRandom = _root.Fork(2);
+        ShuffleRandom = _root.Fork(3);
+        SamplingRandom = _root.Fork(4);
+        Backend = ResolveBackend(Options.Backend);
+    }
+
+    /// <summary>The layers as declared.</summary>
+    public ModelSpec Declaration { get; }
+    public ModelOptions Options { get; }
+    public Backend Backend { get; }
+    public int Vocabulary { get; }
+    /// <summary>Tokens per input window.</summary>
+    public int SequenceLength { get; }
+    /// <summary>Width of the last layer's output.</summary>
+    public int OutputSize { get; }
+    public int ParameterCount { get; }
+    public IReadOnlyList<ParameterTensor> ParameterTensors { get; }
+
+    /// <summary>All weights, laid out as <see cref="ParameterTensors"/> say.</summary>
+    public Span<float> Parameters => _parameters;
+    public Span<float> Gradients => _gradients;
+
+    internal float[] ParameterArray => _parameters;
+    internal float[] GradientArray => _gradients;
+    internal Rng DropoutRandom { get; }
+    internal Rng ShuffleRandom { get; }
+    internal Rng SamplingRandom { get; }
+
+    /// <summary>The values of one named tensor (e.g. "lstm.kernel").</summary>
+    public Span<float> Parameter(string name)
+    {
+        foreach (var t in ParameterTensors)
+            if (t.Name == name)
+                return _parameters.AsSpan((int)t.Offset.Evaluate(1, Vocabulary), (int)t.Length.Evaluate(1, Vocabulary));
+        throw new KeyNotFoundException($"{GetType().Name} has no parameter '{name}'; it has {string.Join(", ", ParameterTensors.Select(p => p.Name))}.");
+    }
+
+    /// <summary>Generated: the CPU program of the given kind.</summary>
+    protected abstract ProgramExecutor CreateCpuProgram(ProgramKind kind, int batchCapacity);
+
+    /// <summary>Generated when the model has GPU kernels: the ILGPU program of the given kind.</summary>
+    protected virtual ProgramExecutor CreateGpuProgram(ProgramKind kind, int batchCapacity, bool emulator) =>
+        throw new NotSupportedException($"{GetType().Name} has no GPU program.");
+
+    /// <summary>The program of <paramref name="kind"/> with room for at least <paramref name="batchCapacity"/> rows, created once and reused.</summary>
+    public ProgramExecutor GetProgram(ProgramKind kind, int batchCapacity)
+    {
+        if (_programs.TryGetValue(kind, out var existing))
+        {
+            if (existing.BatchCapacity >= batchCapacity && (Backend != Backend.Reference || existing.BatchCapacity == batchCapacity)) return existing;
+            existing.Dispose();
+        }
+        var created = Backend switch
+        {
+            Backend.Cpu => CreateCpuProgram(kind, batchCapacity),
+            Backend.Reference => new ReferenceProgram(this, kind, batchCapacity),
+            Backend.Gpu => CreateGpuProgram(kind, batchCapacity, emulator: false),
+            Backend.GpuEmulator => CreateGpuProgram(kind, batchCapacity, emulator: true),
+            _ => throw new InvalidOperationException(Backend.ToString()),
+        };
+        _programs[kind] = created;
+        return created;
+    }
+
+    private static Backend ResolveBackend(Backend requested) =>
+        requested == Backend.Auto ? (GpuAvailability.HasCudaDevice() ? Backend.Gpu : Backend.Cpu) : requested;
+
+    public void Dispose()
+    {
+        foreach (var p in _programs.Values) p.Dispose();
+        _programs.Clear();
+        GC.SuppressFinalize(this);
+    }
+}

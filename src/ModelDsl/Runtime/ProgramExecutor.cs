@@ -1,0 +1,65 @@
+using ModelDsl.Ir;
+
+namespace ModelDsl.Runtime;
+
+/// <summary>
+/// One lowered program (train, infer or step) bound to a backend, with its buffers allocated once for a batch capacity.
+/// Tokens and targets are staged on the host; parameters live in the owning model.
+/// </summary>
+public abstract class ProgramExecutor : IDisposable
+{
+    protected ProgramExecutor(Model model, ProgramKind kind, int batchCapacity)
+    {
+        if (batchCapacity <= 0) throw new ArgumentOutOfRangeException(nameof(batchCapacity), batchCapacity, "Batch size must be positive.");
+        Model = model;
+        Kind = kind;
+        BatchCapacity = batchCapacity;
+        Program = Lowering.Lower(model.Declaration, kind);
+    }
+
+    public Model Model { get; }
+    public ProgramKind Kind { get; }
+    public int BatchCapacity { get; }
+    public IrProgram Program { get; }
+
+    /// <summary>Input ids for the next call, [B, T] row-major (only the first B·T are read).</summary>
+    public abstract Span<int> Tokens { get; }
+    /// <summary>Targets for the next call, [B].</summary>
+    public abstract Span<int> Targets { get; }
+
+    /// <summary>Runs forward for the first <paramref name="batch"/> rows; returns the mean loss for training programs, else 0.</summary>
+    public abstract double Forward(int batch);
+
+    /// <summary>Backward after <see cref="Forward"/>: accumulates into the model's gradients (the caller zeroes them).</summary>
+    public abstract void Backward(int batch);
+
+    /// <summary>Copies the output rows [batch, width] (probabilities or logits) into <paramref name="destination"/>.</summary>
+    public abstract void ReadOutput(Span<float> destination, int batch);
+
+    /// <summary>Zeroes carried recurrent state (step programs).</summary>
+    public abstract void ResetState();
+
+    public virtual void Dispose() { }
+
+    protected void CheckBatch(int batch)
+    {
+        if (batch <= 0 || batch > BatchCapacity)
+            throw new ArgumentOutOfRangeException(nameof(batch), batch, $"Batch must be in 1..{BatchCapacity}.");
+    }
+
+    /// <summary>Checks ids before any kernel sees them: kernels do not bounds-check.</summary>
+    protected void ValidateIds(int batch, bool targets)
+    {
+        int vocabulary = Model.Vocabulary;
+        var tokens = Tokens[..(batch * Program.SequenceLength)];
+        for (int i = 0; i < tokens.Length; i++)
+            if ((uint)tokens[i] >= (uint)vocabulary)
+                throw new ArgumentOutOfRangeException(nameof(Tokens), $"Token id {tokens[i]} at row {i / Program.SequenceLength}, step {i % Program.SequenceLength} is outside the vocabulary 0..{vocabulary - 1}.");
+        if (!targets) return;
+        int outputs = Model.OutputSize;
+        var t = Targets[..batch];
+        for (int i = 0; i < t.Length; i++)
+            if ((uint)t[i] >= (uint)outputs)
+                throw new ArgumentOutOfRangeException(nameof(Targets), $"Target id {t[i]} at row {i} is outside 0..{outputs - 1}.");
+    }
+}

@@ -1,0 +1,63 @@
+using ModelDsl.Ir;
+using ModelDsl.Reference;
+
+namespace ModelDsl.Runtime;
+
+/// <summary>Runs a program on the float64 interpreter (copying float parameters in and gradients out).</summary>
+public sealed class ReferenceProgram : ProgramExecutor
+{
+    private IrInterpreter _interpreter;
+    private readonly Dictionary<int, IrInterpreter> _byBatch = new();
+    private readonly int[] _tokens;
+    private readonly int[] _targets;
+
+    public ReferenceProgram(Model model, ProgramKind kind, int batchCapacity) : base(model, kind, batchCapacity)
+    {
+        _interpreter = new IrInterpreter(Program, batchCapacity, model.Vocabulary);
+        _byBatch[batchCapacity] = _interpreter;
+        _tokens = new int[batchCapacity * Program.SequenceLength];
+        _targets = new int[batchCapacity];
+    }
+
+    public override Span<int> Tokens => _tokens;
+    public override Span<int> Targets => _targets;
+    public IrInterpreter Interpreter => _interpreter;
+
+    public override double Forward(int batch)
+    {
+        CheckBatch(batch);
+        ValidateIds(batch, Kind == ProgramKind.Train);
+        // The interpreter's buffers are sized for one batch size; keep one per size (state included).
+        if (!_byBatch.TryGetValue(batch, out var interpreter))
+            _byBatch[batch] = interpreter = new IrInterpreter(Program, batch, Model.Vocabulary);
+        _interpreter = interpreter;
+        var p = _interpreter.Parameters;
+        var source = Model.ParameterArray;
+        for (int i = 0; i < p.Length; i++) p[i] = source[i];
+        _tokens.AsSpan(0, _interpreter.Tokens.Length).CopyTo(_interpreter.Tokens);
+        _targets.AsSpan(0, batch).CopyTo(_interpreter.Targets);
+        _interpreter.Forward(Model.DropoutRandom);
+        return _interpreter.Loss;
+    }
+
+    public override void Backward(int batch)
+    {
+        _interpreter.Backward();
+        var g = _interpreter.Gradients;
+        var target = Model.GradientArray;
+        for (int i = 0; i < g.Length; i++) target[i] += (float)g[i];
+    }
+
+    public override void ReadOutput(Span<float> destination, int batch)
+    {
+        var o = _interpreter.Output();
+        for (int i = 0; i < o.Length; i++) destination[i] = (float)o[i];
+    }
+
+    public override void ResetState()
+    {
+        foreach (var interpreter in _byBatch.Values)
+            foreach (var b in Program.Buffers)
+                if (b.Kind == BufferKind.State) Array.Clear(interpreter.Floats(b));
+    }
+}

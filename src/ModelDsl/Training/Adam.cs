@@ -1,0 +1,94 @@
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace ModelDsl.Training;
+
+/// <summary>
+/// Adam as in Keras 3: m ← m + (g − m)(1 − β₁); v ← v + (g² − v)(1 − β₂);
+/// α = lr·√(1 − β₂ᵗ)/(1 − β₁ᵗ); p ← p − α·m / (√v + ε).
+/// </summary>
+/// <remarks>
+/// Bias correction is folded into α (the "ε-hat" form of Kingma and Ba, section 2), so ε is added to
+/// √v, not to the bias-corrected √v̂. Two state slots: m, then v. No AMSGrad.
+/// </remarks>
+public sealed class Adam : Optimizer
+{
+    public Adam(float learningRate = 0.001f, float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-7f) : base(learningRate)
+    {
+        if (!(beta1 >= 0 && beta1 < 1)) throw new ArgumentOutOfRangeException(nameof(beta1), beta1, "beta1 must be in [0, 1).");
+        if (!(beta2 >= 0 && beta2 < 1)) throw new ArgumentOutOfRangeException(nameof(beta2), beta2, "beta2 must be in [0, 1).");
+        if (!(epsilon >= 0) || !float.IsFinite(epsilon)) throw new ArgumentOutOfRangeException(nameof(epsilon), epsilon, "epsilon must be finite and non-negative.");
+        Beta1 = beta1;
+        Beta2 = beta2;
+        Epsilon = epsilon;
+    }
+
+    /// <summary>Decay of the first-moment estimate.</summary>
+    public float Beta1 { get; }
+
+    /// <summary>Decay of the second-moment estimate.</summary>
+    public float Beta2 { get; }
+
+    /// <summary>Added to √v.</summary>
+    public float Epsilon { get; }
+
+    public override string Name => "adam";
+
+    public override int StateSlots => 2;
+
+    protected override void Update(Span<float> parameters, ReadOnlySpan<float> gradients, Span<float> state, long step)
+    {
+        int n = parameters.Length;
+        Span<float> mState = state[..n], vState = state[n..];
+        ref float p = ref MemoryMarshal.GetReference(parameters);
+        ref float g = ref MemoryMarshal.GetReference(gradients);
+        ref float m = ref MemoryMarshal.GetReference(mState);
+        ref float v = ref MemoryMarshal.GetReference(vState);
+        // β^t in double: for long runs float powers lose the bias correction's last digits.
+        float alpha = (float)(LearningRate * Math.Sqrt(1 - Math.Pow(Beta2, step)) / (1 - Math.Pow(Beta1, step)));
+        float c1 = 1 - Beta1, c2 = 1 - Beta2, eps = Epsilon;
+        int i = 0;
+
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var vC1 = Vector512.Create(c1); var vC2 = Vector512.Create(c2);
+            var vAlpha = Vector512.Create(alpha); var vEps = Vector512.Create(eps);
+            for (; i <= n - Vector512<float>.Count; i += Vector512<float>.Count)
+            {
+                var gi = Vector512.LoadUnsafe(ref g, (nuint)i);
+                var mi = Vector512.LoadUnsafe(ref m, (nuint)i);
+                var vi = Vector512.LoadUnsafe(ref v, (nuint)i);
+                mi += (gi - mi) * vC1;
+                vi += (gi * gi - vi) * vC2;
+                mi.StoreUnsafe(ref m, (nuint)i);
+                vi.StoreUnsafe(ref v, (nuint)i);
+                (Vector512.LoadUnsafe(ref p, (nuint)i) - mi * vAlpha / (Vector512.Sqrt(vi) + vEps)).StoreUnsafe(ref p, (nuint)i);
+            }
+        }
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var vC1 = Vector256.Create(c1); var vC2 = Vector256.Create(c2);
+            var vAlpha = Vector256.Create(alpha); var vEps = Vector256.Create(eps);
+            for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
+            {
+                var gi = Vector256.LoadUnsafe(ref g, (nuint)i);
+                var mi = Vector256.LoadUnsafe(ref m, (nuint)i);
+                var vi = Vector256.LoadUnsafe(ref v, (nuint)i);
+                mi += (gi - mi) * vC1;
+                vi += (gi * gi - vi) * vC2;
+                mi.StoreUnsafe(ref m, (nuint)i);
+                vi.StoreUnsafe(ref v, (nuint)i);
+                (Vector256.LoadUnsafe(ref p, (nuint)i) - mi * vAlpha / (Vector256.Sqrt(vi) + vEps)).StoreUnsafe(ref p, (nuint)i);
+            }
+        }
+        for (; i < n; i++)
+        {
+            float gi = gradients[i];
+            float mi = mState[i] + (gi - mState[i]) * c1;
+            float vi = vState[i] + (gi * gi - vState[i]) * c2;
+            mState[i] = mi;
+            vState[i] = vi;
+            parameters[i] -= mi * alpha / (MathF.Sqrt(vi) + eps);
+        }
+    }
+}

@@ -1,0 +1,61 @@
+namespace ModelDsl.Training;
+
+/// <summary>
+/// A first-order update rule over a flat parameter buffer, with the formulas of Keras 3.
+/// </summary>
+/// <remarks>
+/// Optimizer state is a flat buffer of <see cref="StateSlots"/> × n floats laid out slot-major
+/// (slot s at [s·n, (s+1)·n)), so the runtime sizes and allocates it once beside the parameters
+/// and a checkpoint saves it as one tensor. A fresh state is all zeros, as in Keras.
+/// <see cref="Step"/> allocates nothing.
+/// </remarks>
+public abstract class Optimizer
+{
+    private float _learningRate;
+
+    protected Optimizer(float learningRate)
+    {
+        LearningRate = learningRate;
+    }
+
+    /// <summary>Step size; may be changed between steps (schedules).</summary>
+    public float LearningRate
+    {
+        get => _learningRate;
+        set
+        {
+            if (!float.IsFinite(value) || value < 0)
+                throw new ArgumentOutOfRangeException(nameof(value), value, "The learning rate must be finite and non-negative.");
+            _learningRate = value;
+        }
+    }
+
+    /// <summary>The Keras name of the rule ("rmsprop", "adam", "sgd").</summary>
+    public abstract string Name { get; }
+
+    /// <summary>Floats of state per parameter.</summary>
+    public abstract int StateSlots { get; }
+
+    /// <summary>Length of the state buffer for <paramref name="parameterCount"/> parameters.</summary>
+    public int StateLength(int parameterCount) => checked(StateSlots * parameterCount);
+
+    /// <summary>Applies one update to <paramref name="parameters"/> in place.</summary>
+    /// <param name="parameters">p: [n].</param>
+    /// <param name="gradients">g: [n], the loss gradient for these parameters.</param>
+    /// <param name="state">[StateSlots × n], slot-major; zeros before the first step.</param>
+    /// <param name="step">The 1-based number of this update (Keras <c>iterations + 1</c>), used by bias correction.</param>
+    public void Step(Span<float> parameters, ReadOnlySpan<float> gradients, Span<float> state, long step)
+    {
+        if (gradients.Length != parameters.Length)
+            throw new ArgumentException($"{gradients.Length} gradients for {parameters.Length} parameters.", nameof(gradients));
+        if (state.Length != StateSlots * parameters.Length)
+            throw new ArgumentException($"{Name} needs {StateSlots} × {parameters.Length} floats of state, got {state.Length}.", nameof(state));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(step);
+        Update(parameters, gradients, state, step);
+    }
+
+    /// <summary>The rule itself, called with lengths already checked.</summary>
+    protected abstract void Update(Span<float> parameters, ReadOnlySpan<float> gradients, Span<float> state, long step);
+
+    public override string ToString() => $"{Name}(learning_rate={LearningRate})";
+}

@@ -1,0 +1,75 @@
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace ModelDsl.Training;
+
+/// <summary>
+/// RMSprop as in Keras 3 (no momentum, not centered): v ← ρv + (1−ρ)g²; p ← p − lr·g / √(v + ε).
+/// </summary>
+/// <remarks>
+/// ε sits inside the square root, as in Keras's <c>RMSprop.update_step</c>
+/// (<c>sqrt(velocity + epsilon)</c>), not added after it. One state slot: v.
+/// The Keras text-generation example uses <c>RMSprop(learning_rate=0.01)</c>.
+/// </remarks>
+public sealed class RmsProp : Optimizer
+{
+    public RmsProp(float learningRate = 0.001f, float rho = 0.9f, float epsilon = 1e-7f) : base(learningRate)
+    {
+        if (!(rho >= 0 && rho < 1)) throw new ArgumentOutOfRangeException(nameof(rho), rho, "rho must be in [0, 1).");
+        if (!(epsilon >= 0) || !float.IsFinite(epsilon)) throw new ArgumentOutOfRangeException(nameof(epsilon), epsilon, "epsilon must be finite and non-negative.");
+        Rho = rho;
+        Epsilon = epsilon;
+    }
+
+    /// <summary>Decay of the running mean of squared gradients.</summary>
+    public float Rho { get; }
+
+    /// <summary>Added to v under the square root.</summary>
+    public float Epsilon { get; }
+
+    public override string Name => "rmsprop";
+
+    public override int StateSlots => 1;
+
+    protected override void Update(Span<float> parameters, ReadOnlySpan<float> gradients, Span<float> state, long step)
+    {
+        int n = parameters.Length;
+        ref float p = ref MemoryMarshal.GetReference(parameters);
+        ref float g = ref MemoryMarshal.GetReference(gradients);
+        ref float v = ref MemoryMarshal.GetReference(state);
+        float lr = LearningRate, rho = Rho, oneMinusRho = 1 - Rho, eps = Epsilon;
+        int i = 0;
+
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var vRho = Vector512.Create(rho); var vOne = Vector512.Create(oneMinusRho);
+            var vLr = Vector512.Create(lr); var vEps = Vector512.Create(eps);
+            for (; i <= n - Vector512<float>.Count; i += Vector512<float>.Count)
+            {
+                var gi = Vector512.LoadUnsafe(ref g, (nuint)i);
+                var vi = vRho * Vector512.LoadUnsafe(ref v, (nuint)i) + vOne * gi * gi;
+                vi.StoreUnsafe(ref v, (nuint)i);
+                (Vector512.LoadUnsafe(ref p, (nuint)i) - vLr * gi / Vector512.Sqrt(vi + vEps)).StoreUnsafe(ref p, (nuint)i);
+            }
+        }
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var vRho = Vector256.Create(rho); var vOne = Vector256.Create(oneMinusRho);
+            var vLr = Vector256.Create(lr); var vEps = Vector256.Create(eps);
+            for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
+            {
+                var gi = Vector256.LoadUnsafe(ref g, (nuint)i);
+                var vi = vRho * Vector256.LoadUnsafe(ref v, (nuint)i) + vOne * gi * gi;
+                vi.StoreUnsafe(ref v, (nuint)i);
+                (Vector256.LoadUnsafe(ref p, (nuint)i) - vLr * gi / Vector256.Sqrt(vi + vEps)).StoreUnsafe(ref p, (nuint)i);
+            }
+        }
+        for (; i < n; i++)
+        {
+            float gi = gradients[i];
+            float vi = rho * state[i] + oneMinusRho * gi * gi;
+            state[i] = vi;
+            parameters[i] -= lr * gi / MathF.Sqrt(vi + eps);
+        }
+    }
+}

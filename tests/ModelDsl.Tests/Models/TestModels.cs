@@ -1,0 +1,38 @@
+using ModelDsl;
+
+namespace ModelDsl.Tests.Models;
+
+// Tiny shapes so the float64 interpreter and the ILGPU emulator stay fast.
+
+/// <summary>The seed recipe's shape, miniature: one-hot input → LSTM → softmax over the vocabulary.</summary>
+[Model]
+[TokenInput(length: 5)]
+[Lstm(8)]
+[Dense(Dim.Vocabulary, Activation.Softmax)]
+public partial class TinyCharLstm;
+
+/// <summary>Embedding, a stacked LSTM with dropout between, and logits out.</summary>
+[Model]
+[TokenInput(length: 4, vocabulary: 11)]
+[Embedding(6)]
+[Lstm(5, returnSequences: true)]
+[Dropout(0.25)]
+[Lstm(7)]
+[Dropout(0.5)]
+[Dense(9)]
+public partial class TinyStack;
+
+/// <summary>The seed recipe exactly (used for parameter counts and benchmarks).</summary>
+[Model]
+[TokenInput(length: 60)]
+[Lstm(128)]
+[Dense(Dim.Vocabulary, Activation.Softmax)]
+public partial class SeedCharLstm;
+
+/// <summary>Cols not a multiple of 16 and an odd vocabulary exercise the scalar tails.</summary>
+[Model]
+[TokenInput(length: 3)]
+[Embedding(5)]
+[Lstm(20)]
+[Dense(Dim.Vocabulary)]
+public partial class OddWidths;
