@@ -167,17 +167,9 @@ namespace ModelDsl.Generators.Emit
                     for (int j = 0; j < p.Outputs.Count; j++)
                         w.WriteLine("float* y" + I(j) + " = out" + I(j) + " + r * " + S(p.Outputs[j].Target.RowStride) + ";");
                     w.WriteLine("int c = 0;");
-                    bool vectorLoop = !p.Cols.IsConstant || p.Cols.Constant >= 16;
-                    if (vectorLoop)
-                    using (w.WriteBlock("for (; c <= " + S(p.Cols) + " - 16; c += 16)"))
-                    {
-                        var names = ExprRenderer.Render(w, roots, ExprFlavor.Vector512, k => "global::System.Runtime.Intrinsics.Vector512.Load(a" + I(k) + " + c)");
-                        for (int j = 0; j < p.Outputs.Count; j++)
-                        {
-                            var value = p.Outputs[j].Accumulate ? "(global::System.Runtime.Intrinsics.Vector512.Load(y" + I(j) + " + c) + " + names[j] + ")" : names[j];
-                            w.WriteLine("global::System.Runtime.Intrinsics.Vector512.Store(" + value + ", y" + I(j) + " + c);");
-                        }
-                    }
+                    // The JIT folds IsHardwareAccelerated to a constant: one of the two loops survives.
+                    VectorLoop(w, p, roots, 16, "Vector512", ExprFlavor.Vector512, "if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)");
+                    VectorLoop(w, p, roots, 8, "Vector256", ExprFlavor.Vector256, "else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)");
                     bool needsTail = !p.Cols.IsConstant || p.Cols.Constant % 16 != 0;
                     if (needsTail)
                     {
@@ -188,6 +180,27 @@ namespace ModelDsl.Generators.Emit
                                 w.WriteLine("y" + I(j) + "[c] " + (p.Outputs[j].Accumulate ? "+=" : "=") + " " + names[j] + ";");
                         }
                     }
+                }
+            }
+        }
+
+        private static void VectorLoop(IndentedTextWriter w, PointwiseOp p, List<Expr> roots, int lanes, string type, ExprFlavor flavor, string condition)
+        {
+            if (p.Cols.IsConstant && p.Cols.Constant < lanes)
+            {
+                w.WriteLine(condition + " { }");
+                return;
+            }
+            string v = "global::System.Runtime.Intrinsics." + type;
+            string width = lanes.ToString(CultureInfo.InvariantCulture);
+            using (w.WriteBlock(condition))
+            using (w.WriteBlock("for (; c <= " + S(p.Cols) + " - " + width + "; c += " + width + ")"))
+            {
+                var names = ExprRenderer.Render(w, roots, flavor, k => v + ".Load(a" + I(k) + " + c)");
+                for (int j = 0; j < p.Outputs.Count; j++)
+                {
+                    var value = p.Outputs[j].Accumulate ? "(" + v + ".Load(y" + I(j) + " + c) + " + names[j] + ")" : names[j];
+                    w.WriteLine(v + ".Store(" + value + ", y" + I(j) + " + c);");
                 }
             }
         }

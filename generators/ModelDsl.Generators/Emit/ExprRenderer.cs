@@ -9,6 +9,7 @@ namespace ModelDsl.Generators.Emit
     internal enum ExprFlavor
     {
         Vector512,
+        Vector256,
         Scalar,
         Gpu,
     }
@@ -70,16 +71,22 @@ namespace ModelDsl.Generators.Emit
         {
             var literal = ((float)value).ToString("R", CultureInfo.InvariantCulture) + "f";
             if (literal.StartsWith("-", System.StringComparison.Ordinal)) literal = "(" + literal + ")";
-            return flavor == ExprFlavor.Vector512 ? "global::System.Runtime.Intrinsics.Vector512.Create(" + literal + ")" : literal;
+            return flavor switch
+            {
+                ExprFlavor.Vector512 => "global::System.Runtime.Intrinsics.Vector512.Create(" + literal + ")",
+                ExprFlavor.Vector256 => "global::System.Runtime.Intrinsics.Vector256.Create(" + literal + ")",
+                _ => literal,
+            };
         }
 
         private static string Unary(UnaryOp op, string x, ExprFlavor flavor)
         {
             const string Simd = "global::ModelDsl.Cpu.SimdMath.";
-            const string V = "global::System.Runtime.Intrinsics.Vector512";
+            string V = flavor == ExprFlavor.Vector256 ? "global::System.Runtime.Intrinsics.Vector256" : "global::System.Runtime.Intrinsics.Vector512";
             switch (flavor)
             {
                 case ExprFlavor.Vector512:
+                case ExprFlavor.Vector256:
                     return op switch
                     {
                         UnaryOp.Neg => "(-" + x + ")",

@@ -1,17 +1,204 @@
+using System.Collections.Generic;
+using System.Globalization;
 using ModelDsl.Generators.Helpers;
 using ModelDsl.Ir;
 
 namespace ModelDsl.Generators.Emit
 {
-    /// <summary>Renders a lowered program as ILGPU kernels (shapes baked in as constants).</summary>
+    /// <summary>
+    /// Renders a lowered program for ILGPU: a class deriving <c>ModelDsl.Gpu.GpuProgram</c> whose forward and backward launch one
+    /// kernel per op, in op order, on the program's float arena. Products, gathers, reductions and the softmaxes call the
+    /// library kernels; every pointwise op becomes its own kernel with cols and row strides baked in as constants, taking only
+    /// the arena offsets of its operands (which depend on B, V and t) in one argument struct.
+    /// </summary>
     internal static class GpuRenderer
     {
+        private const string Index1D = "global::ILGPU.Index1D";
+        private const string FloatView = "global::ILGPU.ArrayView<float>";
+        private const string Args = "global::ModelDsl.Gpu.PointwiseArgs";
+
+        /// <summary>Operand slots of <c>PointwiseArgs</c> (ModelDsl.Gpu.PointwiseArgs.MaxOperands).</summary>
+        private const int MaxOperands = 32;
+
+        public static string ClassName(ProgramKind kind) => kind + "Gpu";
+
         public static void RenderFactory(IndentedTextWriter w, ProgramKind[] kinds)
         {
+            w.WriteLine();
+            w.WriteLine("protected override global::ModelDsl.Runtime.ProgramExecutor CreateGpuProgram(global::ModelDsl.Ir.ProgramKind kind, int batchCapacity, bool emulator) => kind switch");
+            using (w.WriteBlock(null, "};"))
+            {
+                foreach (var kind in kinds)
+                    w.WriteLine("global::ModelDsl.Ir.ProgramKind." + kind + " => new " + ClassName(kind) + "(this, batchCapacity, emulator),");
+                w.WriteLine("_ => throw new global::System.ArgumentOutOfRangeException(nameof(kind)),");
+            }
         }
 
         public static void Render(IndentedTextWriter w, IrProgram program)
         {
+            var kernels = new PointwiseNames();
+            kernels.Collect(program.Forward);
+            kernels.Collect(program.Backward);
+            var name = ClassName(program.Kind);
+            w.WriteLine("/// <summary>The " + program.Kind.ToString().ToLowerInvariant() + " program as ILGPU kernels, one launch per op.</summary>");
+            using (w.WriteBlock("private sealed class " + name + " : global::ModelDsl.Gpu.GpuProgram"))
+            {
+                foreach (var pair in kernels.All)
+                    w.WriteLine("private readonly global::System.Action<" + Index1D + ", " + FloatView + ", " + Args + "> " + Field(pair.Key) + ";");
+                if (kernels.All.Count > 0) w.WriteLine();
+
+                w.WriteLine("public " + name + "(global::ModelDsl.Model model, int batchCapacity, bool emulator)");
+                w.WriteLine("    : base(model, global::ModelDsl.Ir.ProgramKind." + program.Kind + ", batchCapacity, emulator, \"" + ProgramFingerprint.Of(program) + "\")");
+                using (w.WriteBlock())
+                {
+                    foreach (var pair in kernels.All)
+                        w.WriteLine(Field(pair.Key) + " = LoadPointwise(" + pair.Key + "Kernel);");
+                }
+                w.WriteLine();
+                using (w.WriteBlock("protected override void RunForward(int B)"))
+                {
+                    BufferLocals(w, program);
+                    foreach (var op in program.Forward) RenderOp(w, op, kernels);
+                }
+                w.WriteLine();
+                using (w.WriteBlock("protected override void RunBackward(int B)"))
+                {
+                    if (program.Backward.Count == 0)
+                    {
+                        w.WriteLine("throw new global::System.InvalidOperationException(\"No backward pass in this program.\");");
+                    }
+                    else
+                    {
+                        BufferLocals(w, program);
+                        foreach (var op in program.Backward) RenderOp(w, op, kernels);
+                    }
+                }
+                foreach (var pair in kernels.All)
+                {
+                    w.WriteLine();
+                    RenderPointwiseKernel(w, pair.Value, pair.Key);
+                }
+            }
         }
+
+        /// <summary>Arena offsets of every buffer, named as the buffers are.</summary>
+        private static void BufferLocals(IndentedTextWriter w, IrProgram program)
+        {
+            for (int i = 0; i < program.Buffers.Count; i++)
+            {
+                var b = program.Buffers[i];
+                var getter = b.ElementType == ElementType.Int32 ? "I" : "F";
+                w.WriteLine("int " + b.Name + " = " + getter + "(" + I(i) + "); // " + b.Shape);
+            }
+        }
+
+        private static string S(Size size) => CpuRenderer.S(size);
+
+        private static string Bool(bool b) => b ? "true" : "false";
+
+        private static void RenderOp(IndentedTextWriter w, Op op, PointwiseNames kernels)
+        {
+            if (op.Comment.Length > 0) w.WriteLine("// " + op.Comment);
+            switch (op)
+            {
+                case LoopOp loop:
+                {
+                    // The time loop stays on the host: each step's launches are queued in order on the one stream.
+                    var header = loop.Reverse
+                        ? "for (int t = " + I(loop.Count - 1) + "; t >= 0; t--)"
+                        : "for (int t = 0; t < " + I(loop.Count) + "; t++)";
+                    using (w.WriteBlock(header))
+                        foreach (var inner in loop.Body) RenderOp(w, inner, kernels);
+                    break;
+                }
+                case ZeroOp z:
+                    w.WriteLine("Zero(" + CpuRenderer.Ptr(z.Target) + ", " + S(z.Target.Rows) + ", " + S(z.Target.Cols) + ", " + S(z.Target.RowStride) + ");");
+                    break;
+                case CopyOp c:
+                    w.WriteLine("Copy(" + CpuRenderer.Ptr(c.Source) + ", " + S(c.Source.RowStride) + ", " + CpuRenderer.Ptr(c.Target) + ", " + S(c.Target.RowStride) + ", "
+                        + S(c.Target.Rows) + ", " + S(c.Target.Cols) + ");");
+                    break;
+                case MatMulOp m:
+                    w.WriteLine("MatMul(" + Bool(m.TransA) + ", " + Bool(m.TransB) + ", " + S(m.M) + ", " + S(m.N) + ", " + S(m.K) + ", "
+                        + CpuRenderer.Ptr(m.A) + ", " + S(m.A.RowStride) + ", " + CpuRenderer.Ptr(m.B) + ", " + S(m.B.RowStride) + ", "
+                        + CpuRenderer.Ptr(m.C) + ", " + S(m.C.RowStride) + ", accumulate: " + Bool(m.Accumulate)
+                        + (m.Bias is null ? "" : ", bias: " + CpuRenderer.Ptr(m.Bias)) + ");");
+                    break;
+                case GatherRowsOp g:
+                    w.WriteLine("GatherRows(" + CpuRenderer.Ptr(g.Table) + ", " + S(g.Table.RowStride) + ", " + CpuRenderer.Ptr(g.Ids) + ", " + S(g.Ids.Stride) + ", "
+                        + S(g.Output.Rows) + ", " + S(g.Output.Cols) + ", " + CpuRenderer.Ptr(g.Output) + ", " + S(g.Output.RowStride) + ", "
+                        + (g.Bias is null ? "-1" : CpuRenderer.Ptr(g.Bias)) + ", accumulate: " + Bool(g.Accumulate) + ");");
+                    break;
+                case ScatterAddRowsOp s:
+                    w.WriteLine("ScatterAddRows(" + CpuRenderer.Ptr(s.Source) + ", " + S(s.Source.RowStride) + ", " + CpuRenderer.Ptr(s.Ids) + ", " + S(s.Ids.Stride) + ", "
+                        + S(s.Source.Rows) + ", " + S(s.Source.Cols) + ", " + CpuRenderer.Ptr(s.Table) + ", " + S(s.Table.RowStride) + ");");
+                    break;
+                case ColumnSumsOp c:
+                    w.WriteLine("ColumnSums(" + CpuRenderer.Ptr(c.Source) + ", " + S(c.Source.Rows) + ", " + S(c.Source.Cols) + ", " + S(c.Source.RowStride) + ", "
+                        + CpuRenderer.Ptr(c.Sums) + ", accumulate: " + Bool(c.Accumulate) + ");");
+                    break;
+                case SoftmaxCrossEntropyOp x:
+                    w.WriteLine("SoftmaxCrossEntropy(" + CpuRenderer.Ptr(x.Logits) + ", " + S(x.Logits.Rows) + ", " + S(x.Logits.Cols) + ", " + S(x.Logits.RowStride) + ", "
+                        + CpuRenderer.Ptr(x.Targets) + ", " + S(x.Targets.Stride) + ", "
+                        + (x.DLogits is null ? "-1, 0" : CpuRenderer.Ptr(x.DLogits) + ", " + S(x.DLogits.RowStride)) + ");");
+                    break;
+                case SoftmaxOp s:
+                    w.WriteLine("Softmax(" + CpuRenderer.Ptr(s.Logits) + ", " + S(s.Logits.Rows) + ", " + S(s.Logits.Cols) + ", " + S(s.Logits.RowStride) + ", "
+                        + CpuRenderer.Ptr(s.Output) + ", " + S(s.Output.RowStride) + ");");
+                    break;
+                case DropoutMaskOp d:
+                    w.WriteLine("DropoutMask(" + CpuRenderer.Ptr(d.Mask) + ", " + S(d.Mask.Rows) + ", " + S(d.Mask.Cols) + ", " + S(d.Mask.RowStride) + ", "
+                        + ExprRenderer.Constant(d.Rate, ExprFlavor.Scalar) + ");");
+                    break;
+                case PointwiseOp p:
+                {
+                    var name = kernels.NameOf(p);
+                    if (p.Inputs.Count + p.Outputs.Count > MaxOperands)
+                        throw new System.NotSupportedException(p.Name + " has more than " + I(MaxOperands) + " operands");
+                    var fields = new List<string> { "B = B", "V = V" };
+                    for (int k = 0; k < p.Inputs.Count; k++) fields.Add(InputSlot(k) + " = " + CpuRenderer.Ptr(p.Inputs[k]));
+                    for (int j = 0; j < p.Outputs.Count; j++) fields.Add(OutputSlot(p, j) + " = " + CpuRenderer.Ptr(p.Outputs[j].Target));
+                    w.WriteLine("Pointwise(" + Field(name) + ", " + S(p.Rows) + " * " + S(p.Cols) + ", new " + Args + " { " + string.Join(", ", fields) + " });");
+                    break;
+                }
+                default:
+                    throw new System.NotSupportedException(op.GetType().Name);
+            }
+        }
+
+        /// <summary>
+        /// One thread per element of the [rows, cols] grid: (r, c) from the index with cols a constant, each input loaded once,
+        /// the shared subexpressions computed once, every output written (or accumulated) at its own row stride.
+        /// </summary>
+        private static void RenderPointwiseKernel(IndentedTextWriter w, PointwiseOp p, string name)
+        {
+            var operands = new List<string>();
+            for (int k = 0; k < p.Inputs.Count; k++) operands.Add(InputSlot(k) + " = in" + I(k));
+            for (int j = 0; j < p.Outputs.Count; j++) operands.Add(OutputSlot(p, j) + " = out" + I(j));
+            w.WriteLine("// " + p.Comment + ": rows " + S(p.Rows) + ", cols " + S(p.Cols) + "; " + string.Join(", ", operands));
+            using (w.WriteBlock("private static void " + name + "Kernel(" + Index1D + " index, " + FloatView + " f, " + Args + " a)"))
+            {
+                var cols = K(p.Cols);
+                w.WriteLine("int i = index;");
+                w.WriteLine("int r = i / " + cols + ";");
+                w.WriteLine("int c = i - r * " + cols + ";");
+                var roots = new List<Expr>();
+                foreach (var o in p.Outputs) roots.Add(o.Value);
+                var names = ExprRenderer.Render(w, roots, ExprFlavor.Gpu, k => "f[a." + InputSlot(k) + " + r * " + K(p.Inputs[k].RowStride) + " + c]");
+                for (int j = 0; j < p.Outputs.Count; j++)
+                    w.WriteLine("f[a." + OutputSlot(p, j) + " + r * " + K(p.Outputs[j].Target.RowStride) + " + c] " + (p.Outputs[j].Accumulate ? "+=" : "=") + " " + names[j] + ";");
+            }
+        }
+
+        /// <summary>A size inside a kernel: a literal when constant, else over the argument struct's B and V.</summary>
+        private static string K(Size size) => size.Render("a.B", "a.V");
+
+        private static string InputSlot(int k) => "O" + I(k);
+
+        private static string OutputSlot(PointwiseOp p, int j) => "O" + I(p.Inputs.Count + j);
+
+        private static string Field(string kernel) => "_" + char.ToLowerInvariant(kernel[0]) + kernel.Substring(1);
+
+        private static string I(int i) => i.ToString(CultureInfo.InvariantCulture);
     }
 }

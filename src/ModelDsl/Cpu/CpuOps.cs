@@ -44,6 +44,16 @@ public static unsafe class CpuOps
                     v.Store(dst + c);
                 }
             }
+            else if (Vector256.IsHardwareAccelerated)
+            {
+                for (; c <= cols - 8; c += 8)
+                {
+                    var v = Vector256.Load(src + c);
+                    if (bias != null) v += Vector256.Load(bias + c);
+                    if (accumulate) v += Vector256.Load(dst + c);
+                    v.Store(dst + c);
+                }
+            }
             for (; c < cols; c++)
             {
                 float v = src[c];

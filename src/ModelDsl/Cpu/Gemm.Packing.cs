@@ -30,13 +30,17 @@ public static unsafe partial class Gemm
         }
     }
 
-    /// <summary>A stored k×m (op(A) row i is column i): each k step is already mr contiguous floats.</summary>
+    /// <summary>
+    /// A stored k×m (op(A) row i is column i): each k step is already mr contiguous floats. <paramref name="canReadEight"/>
+    /// says that 8 floats from each step's start stay inside the row, so a 6-row strip may move them as one vector
+    /// (the 2 extra floats land where the next step is written next; the buffer has room for the last one).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void PackAColumns(float* a, int lda, int kc, int mr, int mrFull, float* dst)
+    private static void PackAColumns(float* a, int lda, int kc, int mr, int mrFull, float* dst, bool canReadEight)
     {
-        if (mr == 8 && mrFull == 8)
+        if (mr == mrFull && (mr == 8 || (mr == 6 && canReadEight)))
         {
-            for (int p = 0; p < kc; p++) Vector256.Store(Vector256.Load(a + (long)p * lda), dst + p * 8);
+            for (int p = 0; p < kc; p++) Vector256.Store(Vector256.Load(a + (long)p * lda), dst + p * mr);
             return;
         }
         for (int p = 0; p < kc; p++)

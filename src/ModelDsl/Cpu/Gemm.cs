@@ -9,8 +9,9 @@ namespace ModelDsl.Cpu;
 internal enum GemmPath { Scalar, Vector256, Vector512 }
 
 /// <summary>
-/// Single-precision row-major matrix product, blocked in the manner of Goto/BLIS: for each k-block of at most
-/// <see cref="KC"/>, B is packed once into NR-wide column strips (shared by all threads), then the output is split into
+/// Single-precision row-major matrix product, blocked in the manner of Goto/BLIS: for each block of at most
+/// <see cref="KC"/> k-steps × as many columns as fit L2, B is packed once into NR-wide column strips (shared by all
+/// threads, packed in parallel), then the output is split into
 /// tasks of one MR-row strip × a run of column strips; each task packs its A strip on the stack and runs the MR×NR
 /// register-blocked micro-kernel (8×32 on Vector512, 6×16 on Vector256) over its column strips.
 /// m = 1 (batch-1 sampling) takes a GEMV path with no packing. <see cref="GemmReference"/> is the oracle.
@@ -78,7 +79,8 @@ public static unsafe partial class Gemm
         int nrStrip = path == GemmPath.Vector512 ? 32 : 16;
         int threads = parallel ? pool.ThreadCount : 1;
         int rowStrips = (m + mr - 1) / mr;
-        int kcMax = Math.Min(k, KC);
+        // Even k-blocks (300 = 150 + 150, not 256 + 44), so no block is too shallow to amortise its C update.
+        int kcMax = (k + (k + KC - 1) / KC - 1) / ((k + KC - 1) / KC);
         int ncBlock = Math.Max(nrStrip, PackedBFloats / kcMax / nrStrip * nrStrip);
         float* packedB = PackedBuffer((long)kcMax * RoundUp(Math.Min(n, ncBlock), nrStrip));
 
@@ -91,9 +93,9 @@ public static unsafe partial class Gemm
             int stripsPerChunk = (strips + colChunks - 1) / colChunks;
             colChunks = (strips + stripsPerChunk - 1) / stripsPerChunk;
 
-            for (int pc = 0; pc < k; pc += KC)
+            for (int pc = 0; pc < k; pc += kcMax)
             {
-                int kc = Math.Min(KC, k - pc);
+                int kc = Math.Min(kcMax, k - pc);
                 var pack = new PackBBody
                 {
                     Path = path, TransB = transB, B = b, Ldb = ldb, Pc = pc, Kc = kc, Jc = jc, Nc = nc, Packed = packedB,
@@ -176,19 +178,28 @@ public static unsafe partial class Gemm
             int rowStrip = task / ColChunks, chunk = task % ColChunks;
             int i0 = rowStrip * mrFull;
             int mr = Math.Min(mrFull, M - i0);
-            float* packedA = stackalloc float[MaxMR * KC];
-            if (TransA) PackAColumns(A + (long)Pc * Lda + i0, Lda, Kc, mr, mrFull, packedA);
+            int s0 = chunk * StripsPerChunk, s1 = Math.Min(Strips, s0 + StripsPerChunk);
+            float* packedA = stackalloc float[MaxMR * KC + 8];
+            float* aStrip = packedA;
+            nint aRow = 1, aStep = mrFull;
+            if (mr == mrFull && s1 - s0 <= 4)
+            {
+                // Too few tiles to amortise packing (a narrow op(B)): read the strip in place.
+                aStrip = TransA ? A + (long)Pc * Lda + i0 : A + (long)i0 * Lda + Pc;
+                aRow = TransA ? 1 : Lda;
+                aStep = TransA ? Lda : 1;
+            }
+            else if (TransA) PackAColumns(A + (long)Pc * Lda + i0, Lda, Kc, mr, mrFull, packedA, canReadEight: i0 + 8 <= M);
             else PackARows(A + (long)i0 * Lda + Pc, Lda, Kc, mr, mrFull, packedA);
 
-            int s0 = chunk * StripsPerChunk, s1 = Math.Min(Strips, s0 + StripsPerChunk);
             float* cRow = C + (long)i0 * Ldc;
             for (int s = s0; s < s1; s++)
             {
                 int j0 = s * nrFull;
                 int nr = Math.Min(nrFull, Nc - j0);
                 float* bStrip = Packed + (long)s * Kc * nrFull;
-                if (Path == GemmPath.Vector512) Kernel8x32(Kc, packedA, bStrip, cRow + j0, Ldc, mr, nr, Alpha, Overwrite);
-                else Kernel6x16(Kc, packedA, bStrip, cRow + j0, Ldc, mr, nr, Alpha, Overwrite);
+                if (Path == GemmPath.Vector512) Kernel8x32(Kc, aStrip, aRow, aStep, bStrip, cRow + j0, Ldc, mr, nr, Alpha, Overwrite);
+                else Kernel6x16(Kc, aStrip, aRow, aStep, bStrip, cRow + j0, Ldc, mr, nr, Alpha, Overwrite);
             }
         }
     }

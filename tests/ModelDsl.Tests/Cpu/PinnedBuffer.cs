@@ -3,7 +3,10 @@ using System.Runtime.InteropServices;
 
 namespace ModelDsl.Tests.Cpu;
 
-/// <summary>A pinned array and its stable pointer, as the runtime allocates every buffer.</summary>
+/// <summary>
+/// A pinned array and its stable pointer, as the runtime allocates every buffer. Pinned is not rooted: keep the buffer
+/// reachable (use it afterwards, or GC.KeepAlive) until the last kernel that got its pointer has returned.
+/// </summary>
 internal sealed unsafe class PinnedBuffer<T> where T : unmanaged
 {
     public PinnedBuffer(int length)

@@ -41,6 +41,8 @@ public sealed unsafe class RowKernelsTests
             for (int c = 0; c < cols; c++) expected[ids.Array[r] * tableStride + c] += dOut.Array[r * outStride + c];
 
         RowKernels.ScatterAddRows(dOut.Pointer, outStride, ids.Pointer, 1, rows, cols, dTable.Pointer, tableStride);
+        GC.KeepAlive(dOut);
+        GC.KeepAlive(ids);
 
         for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], dTable.Array[i], 1e-5);
     }
@@ -61,6 +63,7 @@ public sealed unsafe class RowKernelsTests
         }
 
         RowKernels.ColumnSums(x.Pointer, rows, cols, stride, sums.Pointer, accumulate);
+        GC.KeepAlive(x);
 
         for (int c = 0; c < cols; c++) Assert.Equal(expected[c], sums.Array[c], 1e-5);
     }
@@ -140,6 +143,7 @@ public sealed unsafe class RowKernelsTests
         double expected = LossDouble(Row(logits, 0, cols, cols), cols - 1);
 
         double loss = RowKernels.SoftmaxCrossEntropy(logits.Pointer, 1, cols, cols, targets.Pointer, 1, logits.Pointer, cols, 1f);
+        GC.KeepAlive(targets);
 
         Assert.Equal(expected, loss, 1e-5);
         Assert.All(logits.Array, g => Assert.True(float.IsFinite(g)));

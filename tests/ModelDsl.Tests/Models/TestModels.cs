@@ -36,3 +36,10 @@ public partial class SeedCharLstm;
 [Lstm(20)]
 [Dense(Dim.Vocabulary)]
 public partial class OddWidths;
+
+/// <summary>Small enough to learn a corpus slice within a unit test.</summary>
+[Model]
+[TokenInput(length: 20)]
+[Lstm(48)]
+[Dense(Dim.Vocabulary, Activation.Softmax)]
+public partial class SmallCharLstm;

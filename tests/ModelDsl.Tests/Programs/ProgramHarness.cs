@@ -3,7 +3,7 @@ using ModelDsl.Numerics;
 using ModelDsl.Reference;
 using ModelDsl.Runtime;
 
-namespace ModelDsl.Tests.Lowering;
+namespace ModelDsl.Tests.Programs;
 
 /// <summary>Shared set-up: random tokens, a program of a model, and the interpreter loaded with the same weights.</summary>
 internal static class ProgramHarness

@@ -1,0 +1,91 @@
+using System.Globalization;
+using CharLstm;
+using ModelDsl;
+using ModelDsl.Data;
+using ModelDsl.Numerics;
+using ModelDsl.Text;
+using ModelDsl.Training;
+
+// The Keras "character-level text generation with LSTM" example, declared in C#.
+Options options;
+try
+{
+    options = Options.Parse(args);
+}
+catch (OptionException e)
+{
+    Console.Error.WriteLine(e.Message);
+    return 2;
+}
+if (options.Help)
+{
+    Console.WriteLine(Options.Usage);
+    return 0;
+}
+
+try
+{
+    return Run(options);
+}
+catch (Exception e) when (e is CorpusUnavailableException or InvalidDataException or FileNotFoundException or IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
+{
+    Console.Error.WriteLine("error: " + e.Message);
+    return 1;
+}
+
+static int Run(Options options)
+{
+    const int MaxLength = 60, Step = 3, BatchSize = 128;
+    float[] temperatures = { 0.2f, 0.5f, 1.0f, 1.2f };
+
+    string path = Corpus.ResolveCorpusPath(options.Corpus, KnownCorpora.Nietzsche);
+    string text = TextNormalization.ReadCorpus(path, lowerCase: true);
+    Console.WriteLine($"corpus: {path}");
+    Console.WriteLine($"corpus length: {text.Length:N0}");
+    var tokenizer = CharTokenizer.FromText(text);
+    Console.WriteLine($"total chars: {tokenizer.Size}");
+    if (text.Length <= MaxLength)
+    {
+        Console.Error.WriteLine($"error: the corpus has {text.Length} characters; it needs more than one window of {MaxLength}.");
+        return 1;
+    }
+
+    var ids = tokenizer.Encode(text);
+    var all = new WindowDataset(ids, MaxLength, Step);
+    var (train, validation) = all.SplitByPosition(0.1);
+    Console.WriteLine($"sequences: {train.Count:N0} training, {validation.Count:N0} validation (last 10% of the text)");
+
+    using var model = new CharLstmModel(tokenizer.Size, new ModelOptions { Seed = options.Seed, Backend = options.Backend });
+    Console.WriteLine(model.Summary());
+    var sampling = new Rng(options.Seed).Fork(7);
+
+    var fit = new FitOptions
+    {
+        Epochs = options.Epochs,
+        BatchSize = BatchSize,
+        Shuffle = true,
+        StepsPerEpoch = options.StepsPerEpoch,
+        Optimizer = new RmsProp(learningRate: 0.01f),
+        Progress = Console.Out,
+    };
+    model.Fit(train, fit, validation.Count > 0 ? validation : null, epoch =>
+    {
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"epoch {epoch.Epoch}: loss {epoch.TrainingLoss:F4}, val_loss {(epoch.ValidationLoss is { } v ? v.ToString("F4", CultureInfo.InvariantCulture) : "n/a")}, {epoch.Elapsed.TotalSeconds:F1}s"));
+        if (options.Save is { } save)
+            model.Save(save, new Dictionary<string, string> { ["tokenizer"] = tokenizer.ToJson(), ["epoch"] = epoch.Epoch.ToString(CultureInfo.InvariantCulture) });
+
+        int start = sampling.NextInt(text.Length - MaxLength);
+        string seed = text.Substring(start, MaxLength);
+        Console.WriteLine($"----- Generating with seed: \"{seed.Replace("\n", " ")}\"");
+        foreach (float temperature in temperatures)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"--- temperature {temperature:0.0#}"));
+            Console.Write(seed);
+            model.Generate(tokenizer.Encode(seed), options.SampleLength, temperature, options.SamplingMode, sampling,
+                id => Console.Write(tokenizer[id]));
+            Console.WriteLine();
+        }
+    });
+    return 0;
+}

@@ -1,0 +1,116 @@
+using ILGPU;
+using ILGPU.Runtime;
+using ILGPU.Runtime.Cuda;
+
+namespace ModelDsl.Gpu;
+
+// The library ops as launches on the default stream, over a program's float arena f and int arena ids.
+public sealed partial class GpuDevice
+{
+    private Action<KernelConfig, ArrayView<float>, GemmArgs> _gemm = null!;
+    private Action<Index1D, ArrayView<float>, ArrayView<int>, GatherRowsArgs> _gatherRows = null!;
+    private Action<Index1D, ArrayView<float>, ArrayView<int>, ScatterAddRowsArgs> _scatterAddRows = null!;
+    private Action<Index1D, ArrayView<float>, ArrayView<int>, ColumnSumsArgs> _columnSums = null!;
+    private Action<Index1D, ArrayView<float>, ArrayView<int>, SoftmaxArgs> _softmax = null!;
+    private Action<Index1D, ArrayView<float>, ArrayView<int>, SoftmaxArgs> _softmaxCrossEntropy = null!;
+    private Action<Index1D, ArrayView<float>, ArrayView<int>, RowsArgs> _zero = null!;
+    private Action<Index1D, ArrayView<float>, ArrayView<int>, RowsArgs> _copy = null!;
+
+    private MemoryBuffer1D<int, Stride1D.Dense> _noIds = null!;
+
+    /// <summary>A one-element int view for kernels that read no ids (a real view rather than a null one).</summary>
+    private ArrayView<int> NoIds => _noIds.View;
+
+    private void LoadKernels()
+    {
+        _noIds = Accelerator.Allocate1D<int>(1);
+        var a = Accelerator;
+        _gemm = a.LoadStreamKernel<ArrayView<float>, GemmArgs>(GpuKernels.Gemm);
+        _gatherRows = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, GatherRowsArgs>(GpuKernels.GatherRows);
+        _scatterAddRows = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ScatterAddRowsArgs>(GpuKernels.ScatterAddRows);
+        _columnSums = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ColumnSumsArgs>(GpuKernels.ColumnSums);
+        _softmax = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, SoftmaxArgs>(GpuKernels.Softmax);
+        _softmaxCrossEntropy = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, SoftmaxArgs>(GpuKernels.SoftmaxCrossEntropy);
+        _zero = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, RowsArgs>(GpuKernels.Zero);
+        _copy = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, RowsArgs>(GpuKernels.Copy);
+    }
+
+    /// <summary>Loads a generated pointwise kernel (one thread per element, shapes baked into its body).</summary>
+    public Action<Index1D, ArrayView<float>, PointwiseArgs> LoadPointwise(Action<Index1D, ArrayView<float>, PointwiseArgs> kernel) =>
+        Accelerator.LoadAutoGroupedStreamKernel(kernel);
+
+    /// <summary>C (+)= op(A)·op(B) (+ bias): cuBLAS when bound, else the tiled kernel.</summary>
+    public void Gemm(ArrayView<float> f, in GemmArgs g)
+    {
+        if (g.M <= 0 || g.N <= 0) return;
+        if (UsesCuBlas && g.K > 0)
+        {
+            GemmCuBlas(f, g);
+            return;
+        }
+        var grid = new Index2D((g.N + GpuKernels.Tile - 1) / GpuKernels.Tile, (g.M + GpuKernels.Tile - 1) / GpuKernels.Tile);
+        _gemm(new KernelConfig(grid, new Index2D(GpuKernels.Tile, GpuKernels.Tile)), f, g);
+    }
+
+    /// <summary>
+    /// cuBLAS is column-major: a row-major X with stride ld is Xᵀ column-major with the same ld, so row-major C = op(A)·op(B)
+    /// is column-major Cᵀ = op(B)ᵀ·op(A)ᵀ: swap the operands and M with N, keep the transpose flags.
+    /// </summary>
+    private void GemmCuBlas(ArrayView<float> f, in GemmArgs g)
+    {
+        float beta = g.Accumulate != 0 ? 1f : 0f;
+        if (g.Bias >= 0)
+        {
+            _copy(g.M * g.N, f, NoIds, new RowsArgs { Source = g.Bias, SourceStride = 0, Target = g.C, TargetStride = g.Ldc, Rows = g.M, Cols = g.N });
+            beta = 1f;
+        }
+        var opA = g.TransA != 0 ? CuBlasOperation.Transpose : CuBlasOperation.NonTranspose;
+        var opB = g.TransB != 0 ? CuBlasOperation.Transpose : CuBlasOperation.NonTranspose;
+        int aRows = g.TransA != 0 ? g.K : g.M, aCols = g.TransA != 0 ? g.M : g.K;
+        int bRows = g.TransB != 0 ? g.N : g.K, bCols = g.TransB != 0 ? g.K : g.N;
+        _blas!.Gemm(opB, opA, g.N, g.M, g.K,
+            1f, Window(f, g.B, bRows, bCols, g.Ldb), g.Ldb,
+            Window(f, g.A, aRows, aCols, g.Lda), g.Lda,
+            beta, Window(f, g.C, g.M, g.N, g.Ldc), g.Ldc);
+    }
+
+    private static ArrayView<float> Window(ArrayView<float> f, int offset, int rows, int cols, int stride) =>
+        f.SubView(offset, (long)(rows - 1) * stride + cols);
+
+    public void GatherRows(ArrayView<float> f, ArrayView<int> ids, in GatherRowsArgs g)
+    {
+        if (g.Rows > 0 && g.Cols > 0) _gatherRows(g.Rows * g.Cols, f, ids, g);
+    }
+
+    public void ScatterAddRows(ArrayView<float> f, ArrayView<int> ids, in ScatterAddRowsArgs s)
+    {
+        if (s.Rows > 0 && s.Cols > 0) _scatterAddRows(s.Rows * s.Cols, f, ids, s);
+    }
+
+    public void ColumnSums(ArrayView<float> f, in ColumnSumsArgs s)
+    {
+        if (s.Cols > 0) _columnSums(s.Cols, f, NoIds, s);
+    }
+
+    public void Softmax(ArrayView<float> f, in SoftmaxArgs s)
+    {
+        if (s.Rows > 0) _softmax(s.Rows, f, NoIds, s);
+    }
+
+    public void SoftmaxCrossEntropy(ArrayView<float> f, ArrayView<int> ids, in SoftmaxArgs s)
+    {
+        if (s.Rows > 0) _softmaxCrossEntropy(s.Rows, f, ids, s);
+    }
+
+    public void Zero(ArrayView<float> f, int target, int rows, int cols, int stride)
+    {
+        if (rows > 0 && cols > 0) _zero(rows * cols, f, NoIds, new RowsArgs { Target = target, TargetStride = stride, Rows = rows, Cols = cols });
+    }
+
+    /// <summary>Target = Source over [rows, cols]; a source stride of 0 broadcasts one row.</summary>
+    public void Copy(ArrayView<float> f, int source, int sourceStride, int target, int targetStride, int rows, int cols)
+    {
+        if (rows > 0 && cols > 0)
+            _copy(rows * cols, f, NoIds, new RowsArgs { Source = source, SourceStride = sourceStride, Target = target, TargetStride = targetStride, Rows = rows, Cols = cols });
+    }
+}

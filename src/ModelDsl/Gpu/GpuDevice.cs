@@ -1,0 +1,120 @@
+using ILGPU;
+using ILGPU.Algorithms;
+using ILGPU.Runtime;
+using ILGPU.Runtime.CPU;
+using ILGPU.Runtime.Cuda;
+
+namespace ModelDsl.Gpu;
+
+/// <summary>
+/// One ILGPU context and accelerator per process per kind (a CUDA GPU, or the CPU emulator), with the library kernels loaded
+/// once and cuBLAS bound when it loads. Programs share it; <see cref="Sync"/> serialises their calls (one stream).
+/// </summary>
+public sealed partial class GpuDevice : IDisposable
+{
+    private static readonly Lazy<GpuDevice> CudaDevice = new(CreateCuda, LazyThreadSafetyMode.ExecutionAndPublication);
+    private static readonly Lazy<GpuDevice> EmulatorDevice = new(CreateEmulator, LazyThreadSafetyMode.ExecutionAndPublication);
+
+    private readonly Context _context;
+    private readonly CuBlas? _blas;
+    private bool _tensorFloat32;
+
+    private GpuDevice(Context context, Accelerator accelerator, bool emulator)
+    {
+        _context = context;
+        Accelerator = accelerator;
+        IsEmulator = emulator;
+        LoadKernels();
+        if (accelerator is CudaAccelerator cuda && Environment.GetEnvironmentVariable("MODELDSL_CUBLAS") != "0")
+            _blas = TryCreateBlas(cuda);
+    }
+
+    /// <summary>The shared device of the given kind, created on first use.</summary>
+    public static GpuDevice Get(bool emulator) => emulator ? EmulatorDevice.Value : CudaDevice.Value;
+
+    public Accelerator Accelerator { get; }
+    public bool IsEmulator { get; }
+    /// <summary>Whether matrix products go through cuBLAS (else the tiled ILGPU kernel).</summary>
+    public bool UsesCuBlas => _blas is not null && !ForceGemmKernel;
+    /// <summary>Tests and benchmarks: route products through the ILGPU kernel even where cuBLAS loaded.</summary>
+    public bool ForceGemmKernel { get; set; }
+
+    /// <summary>
+    /// Lets cuBLAS use TF32 tensor cores for fp32 products (about 10 mantissa bits per input: faster, less exact). Off by default;
+    /// also on when MODELDSL_TF32=1.
+    /// </summary>
+    public bool TensorFloat32
+    {
+        get => _tensorFloat32;
+        set
+        {
+            _tensorFloat32 = value;
+            // CUBLAS_TF32_TENSOR_OP_MATH = 3 (ILGPU's enum predates it; its TensorOpMath would allow fp16 down-conversion).
+            if (_blas is not null) _blas.MathMode = value ? (CuBlasMathMode)3 : CuBlasMathMode.DefaultMath;
+        }
+    }
+
+    /// <summary>Held by a program for the whole of each call, so programs on different threads do not interleave on the stream.</summary>
+    public object Sync { get; } = new();
+
+    public string Name => Accelerator.Name + (UsesCuBlas ? " (cuBLAS)" : "");
+
+    private static GpuDevice CreateCuda()
+    {
+        Context? context = null;
+        try
+        {
+            context = Context.Create(b => b.Cuda().EnableAlgorithms());
+            var devices = context.GetCudaDevices();
+            if (devices.Count == 0) throw new InvalidOperationException("ILGPU found no CUDA device.");
+            // Picked explicitly: the default device list can also hold OpenCL CPU devices.
+            var accelerator = devices[0].CreateCudaAccelerator(context);
+            var device = new GpuDevice(context, accelerator, emulator: false);
+            device.TensorFloat32 = Environment.GetEnvironmentVariable("MODELDSL_TF32") == "1";
+            AppDomain.CurrentDomain.ProcessExit += (_, _) => device.Dispose();
+            return device;
+        }
+        catch (Exception e) when (e is not InvalidOperationException)
+        {
+            context?.Dispose();
+            throw new InvalidOperationException("No usable CUDA GPU: " + e.Message + " Use Backend.Cpu, or Backend.GpuEmulator for tests.", e);
+        }
+    }
+
+    private static GpuDevice CreateEmulator()
+    {
+        // 16 threads a warp, 16 warps a group: groups of 256 threads, as the 16×16 GEMM tile needs.
+        var context = Context.Create(b => b.CPU(new CPUDevice(16, 16, 2)).EnableAlgorithms());
+        var accelerator = context.GetCPUDevice(0).CreateCPUAccelerator(context);
+        var device = new GpuDevice(context, accelerator, emulator: true);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => device.Dispose();
+        return device;
+    }
+
+    private static CuBlas? TryCreateBlas(CudaAccelerator accelerator)
+    {
+        CuBlasLibrary.Register();
+        try
+        {
+            var blas = new CuBlas(accelerator);
+            blas.Stream = (CudaStream)accelerator.DefaultStream; // same stream as the kernels: no extra synchronisation
+            return blas;
+        }
+        catch (Exception)
+        {
+            return null; // no cuBLAS on this machine: the ILGPU GEMM kernel does the products
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (Sync)
+        {
+            if (Accelerator.IsDisposed) return;
+            _blas?.Dispose();
+            _noIds.Dispose();
+            Accelerator.Dispose();
+            _context.Dispose();
+        }
+    }
+}

@@ -1,0 +1,142 @@
+using ILGPU;
+
+namespace ModelDsl.Gpu;
+
+/// <summary>
+/// The device code of the non-pointwise ops, as ILGPU kernels over a program's float arena <c>f</c> and int arena <c>ids</c>.
+/// Each has a plain host loop as its reference (tests/ModelDsl.Tests/Gpu/GpuKernelTests.cs); none bounds-checks ids (the executor
+/// validates them before any launch).
+/// </summary>
+public static class GpuKernels
+{
+    /// <summary>Side of the square GEMM tile; a group is Tile × Tile threads.</summary>
+    public const int Tile = 16;
+
+    /// <summary>
+    /// Shared-memory tiled GEMM: group (x, y) computes the Tile × Tile block of C at columns x·Tile, rows y·Tile, walking K one
+    /// tile at a time through shared memory. Ragged edges load zeros, so any M, N, K is correct.
+    /// </summary>
+    public static void Gemm(ArrayView<float> f, GemmArgs g)
+    {
+        var tileA = SharedMemory.Allocate<float>(Tile * Tile);
+        var tileB = SharedMemory.Allocate<float>(Tile * Tile);
+        int tx = Group.IdxX, ty = Group.IdxY;
+        int row = Grid.IdxY * Tile + ty;
+        int col = Grid.IdxX * Tile + tx;
+        float acc = 0f;
+        for (int k0 = 0; k0 < g.K; k0 += Tile)
+        {
+            // A(row, k0 + tx) and B(k0 + ty, col): op(A) is M×K, op(B) is K×N.
+            int ka = k0 + tx;
+            float a = 0f;
+            if (row < g.M && ka < g.K)
+                a = g.TransA != 0 ? f[g.A + ka * g.Lda + row] : f[g.A + row * g.Lda + ka];
+            tileA[ty * Tile + tx] = a;
+            int kb = k0 + ty;
+            float b = 0f;
+            if (kb < g.K && col < g.N)
+                b = g.TransB != 0 ? f[g.B + col * g.Ldb + kb] : f[g.B + kb * g.Ldb + col];
+            tileB[ty * Tile + tx] = b;
+            Group.Barrier();
+            for (int k = 0; k < Tile; k++)
+                acc += tileA[ty * Tile + k] * tileB[k * Tile + tx];
+            Group.Barrier();
+        }
+        if (row < g.M && col < g.N)
+        {
+            if (g.Bias >= 0) acc += f[g.Bias + col];
+            int o = g.C + row * g.Ldc + col;
+            f[o] = g.Accumulate != 0 ? f[o] + acc : acc;
+        }
+    }
+
+    /// <summary>One thread per element of the output window.</summary>
+    public static void GatherRows(Index1D index, ArrayView<float> f, ArrayView<int> ids, GatherRowsArgs g)
+    {
+        int i = index;
+        int r = i / g.Cols, c = i - r * g.Cols;
+        int id = ids[g.Ids + r * g.IdStride];
+        float v = f[g.Table + id * g.TableStride + c];
+        if (g.Bias >= 0) v += f[g.Bias + c];
+        int o = g.Output + r * g.OutputStride + c;
+        f[o] = g.Accumulate != 0 ? f[o] + v : v;
+    }
+
+    /// <summary>One thread per source element; rows with the same id collide, hence the atomic add.</summary>
+    public static void ScatterAddRows(Index1D index, ArrayView<float> f, ArrayView<int> ids, ScatterAddRowsArgs s)
+    {
+        int i = index;
+        int r = i / s.Cols, c = i - r * s.Cols;
+        int id = ids[s.Ids + r * s.IdStride];
+        Atomic.Add(ref f[s.Table + id * s.TableStride + c], f[s.Source + r * s.SourceStride + c]);
+    }
+
+    /// <summary>One thread per column, summing down the rows in order (deterministic, unlike an atomic reduction).</summary>
+    public static void ColumnSums(Index1D index, ArrayView<float> f, ArrayView<int> ids, ColumnSumsArgs s)
+    {
+        int c = index;
+        float acc = 0f;
+        for (int r = 0; r < s.Rows; r++) acc += f[s.Source + r * s.Stride + c];
+        int o = s.Sums + c;
+        f[o] = s.Accumulate != 0 ? f[o] + acc : acc;
+    }
+
+    /// <summary>One thread per row: max, Σ exp, normalise.</summary>
+    public static void Softmax(Index1D index, ArrayView<float> f, ArrayView<int> ids, SoftmaxArgs s)
+    {
+        int r = index;
+        int x = s.Logits + r * s.Stride;
+        float max = f[x];
+        for (int c = 1; c < s.Cols; c++) max = Math.Max(max, f[x + c]);
+        float sum = 0f;
+        int y = s.Output + r * s.OutputStride;
+        for (int c = 0; c < s.Cols; c++)
+        {
+            float e = MathF.Exp(f[x + c] - max);
+            f[y + c] = e;
+            sum += e;
+        }
+        float inv = 1f / sum;
+        for (int c = 0; c < s.Cols; c++) f[y + c] *= inv;
+    }
+
+    /// <summary>
+    /// One thread per row: loss_r = log Σ exp(x − max) + max − x[target], added (scaled) to the row's loss slot; when training,
+    /// dLogits = Scale · (p − onehot).
+    /// </summary>
+    public static void SoftmaxCrossEntropy(Index1D index, ArrayView<float> f, ArrayView<int> ids, SoftmaxArgs s)
+    {
+        int r = index;
+        int x = s.Logits + r * s.Stride;
+        int target = ids[s.Targets + r * s.TargetStride];
+        float max = f[x];
+        for (int c = 1; c < s.Cols; c++) max = Math.Max(max, f[x + c]);
+        float sum = 0f;
+        for (int c = 0; c < s.Cols; c++) sum += MathF.Exp(f[x + c] - max);
+        float logSum = MathF.Log(sum) + max;
+        f[s.Losses + r] += (logSum - f[x + target]) * s.Scale;
+        if (s.Output < 0) return;
+        int d = s.Output + r * s.OutputStride;
+        for (int c = 0; c < s.Cols; c++)
+        {
+            float p = MathF.Exp(f[x + c] - logSum);
+            f[d + c] = s.Scale * (c == target ? p - 1f : p);
+        }
+    }
+
+    /// <summary>Target[r, c] = 0.</summary>
+    public static void Zero(Index1D index, ArrayView<float> f, ArrayView<int> ids, RowsArgs a)
+    {
+        int i = index;
+        int r = i / a.Cols, c = i - r * a.Cols;
+        f[a.Target + r * a.TargetStride + c] = 0f;
+    }
+
+    /// <summary>Target[r, c] = Source[r, c]; a SourceStride of 0 broadcasts one row (the bias start of C = A·B + b).</summary>
+    public static void Copy(Index1D index, ArrayView<float> f, ArrayView<int> ids, RowsArgs a)
+    {
+        int i = index;
+        int r = i / a.Cols, c = i - r * a.Cols;
+        f[a.Target + r * a.TargetStride + c] = f[a.Source + r * a.SourceStride + c];
+    }
+}

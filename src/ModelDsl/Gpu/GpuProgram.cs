@@ -1,0 +1,289 @@
+using ILGPU;
+using ILGPU.Runtime;
+using ModelDsl.Ir;
+using ModelDsl.Numerics;
+using ModelDsl.Runtime;
+
+namespace ModelDsl.Gpu;
+
+/// <summary>
+/// Base of the generated GPU programs. Every float buffer of the lowered program lives in one device arena (parameters at 0,
+/// gradients next, then activations, state and a few per-row loss slots), every int buffer in a second; both are sized for
+/// the batch capacity and allocated once. The generated <see cref="RunForward"/>/<see cref="RunBackward"/> launch one kernel per
+/// op with arena offsets. Each call uploads parameters and ids, runs the whole op sequence on the device, and only then
+/// downloads the loss, gradients or output.
+/// </summary>
+public abstract class GpuProgram : ProgramExecutor
+{
+    private readonly MemoryBuffer1D<float, Stride1D.Dense> _floats;
+    private readonly MemoryBuffer1D<int, Stride1D.Dense> _ints;
+    private readonly int[] _bases;
+    private readonly int _lossBase;
+    private readonly int _lossSlots;
+    private readonly int[] _tokens;
+    private readonly int[] _targets;
+    private readonly float[] _hostFloats;
+    private bool _disposed;
+
+    /// <param name="fingerprint">The generator's <see cref="ProgramFingerprint"/> of the same program; a mismatch means stale generated code.</param>
+    protected GpuProgram(Model model, ProgramKind kind, int batchCapacity, bool emulator, string fingerprint) : base(model, kind, batchCapacity)
+    {
+        var actual = ProgramFingerprint.Of(Program);
+        if (actual != fingerprint)
+            throw new InvalidOperationException($"The generated code of {model.GetType().Name} does not match this ModelDsl runtime ({fingerprint} vs {actual}); rebuild the project.");
+        Device = GpuDevice.Get(emulator);
+        Random = model.DropoutRandom;
+
+        var buffers = Program.Buffers;
+        _bases = new int[buffers.Count];
+        long floatCount = 0, intCount = 0;
+        for (int i = 0; i < buffers.Count; i++)
+        {
+            long length = Math.Max(1, buffers[i].Length.Evaluate(batchCapacity, model.Vocabulary));
+            if (buffers[i].ElementType == ElementType.Int32) { _bases[i] = checked((int)intCount); intCount += length; }
+            else { _bases[i] = checked((int)floatCount); floatCount += length; }
+        }
+        if (_bases[0] != 0 || buffers[1].Kind != BufferKind.Gradients || _bases[1] != model.ParameterCount)
+            throw new InvalidOperationException("The program does not start with the parameter and gradient buffers.");
+        _lossSlots = Math.Max(1, MaxRows(Program.Forward, op => op is SoftmaxCrossEntropyOp x ? x.Logits.Rows : (Size?)null));
+        _lossBase = checked((int)floatCount);
+        floatCount += _lossSlots;
+        if (floatCount > int.MaxValue || intCount > int.MaxValue)
+            throw new InvalidOperationException($"{model.GetType().Name} needs {floatCount:N0} floats for a batch of {batchCapacity}: more than one arena indexes.");
+
+        _floats = Device.Accelerator.Allocate1D<float>(floatCount);
+        _ints = Device.Accelerator.Allocate1D<int>(Math.Max(1, intCount));
+        _floats.MemSetToZero();
+        _ints.MemSetToZero();
+        _tokens = new int[batchCapacity * Program.SequenceLength];
+        _targets = new int[batchCapacity];
+        // Host staging: gradients, dropout masks, loss slots and output rows all fit in the largest of them.
+        long masks = MaxRows(Program.Forward, op => op is DropoutMaskOp d ? d.Mask.Rows * d.Mask.Cols : (Size?)null);
+        long output = Program.Output.Rows.Evaluate(batchCapacity, model.Vocabulary) * Program.Output.RowStride.Evaluate(batchCapacity, model.Vocabulary);
+        _hostFloats = new float[Math.Max(Math.Max(model.ParameterCount, _lossSlots), Math.Max(masks, output))];
+        Device.Accelerator.Synchronize();
+    }
+
+    /// <summary>The shared accelerator this program runs on.</summary>
+    public GpuDevice Device { get; }
+
+    /// <summary>The random stream dropout masks are drawn from (on the host, in the interpreter's order).</summary>
+    protected Rng Random { get; }
+
+    /// <summary>The bound vocabulary size.</summary>
+    protected int V => Model.Vocabulary;
+
+    /// <summary>The float arena: every float buffer of the program.</summary>
+    protected ArrayView<float> Floats => _floats.View;
+
+    /// <summary>The int arena: tokens and targets.</summary>
+    protected ArrayView<int> Ints => _ints.View;
+
+    /// <summary>Arena offset of float buffer <paramref name="index"/> (an index into <see cref="IrProgram.Buffers"/>).</summary>
+    protected int F(int index) => _bases[index];
+
+    /// <summary>Arena offset of int buffer <paramref name="index"/>.</summary>
+    protected int I(int index) => _bases[index];
+
+    public override Span<int> Tokens => _tokens;
+    public override Span<int> Targets => _targets;
+
+    /// <summary>Generated: forward for B rows, launching every op on the device.</summary>
+    protected abstract void RunForward(int B);
+
+    /// <summary>Generated: backward for B rows.</summary>
+    protected abstract void RunBackward(int B);
+
+    public override double Forward(int batch)
+    {
+        CheckBatch(batch);
+        bool training = Kind == ProgramKind.Train;
+        ValidateIds(batch, training);
+        lock (Device.Sync)
+        {
+            var stream = Device.Accelerator.DefaultStream;
+            _floats.View.SubView(0, Model.ParameterCount).CopyFromCPU(stream, (ReadOnlySpan<float>)Model.ParameterArray);
+            int tokenCount = batch * Program.SequenceLength;
+            _ints.View.SubView(I(IndexOf(Program.Tokens)), tokenCount).CopyFromCPU(stream, (ReadOnlySpan<int>)_tokens.AsSpan(0, tokenCount));
+            if (training)
+                _ints.View.SubView(I(IndexOf(Program.Targets)), batch).CopyFromCPU(stream, (ReadOnlySpan<int>)_targets.AsSpan(0, batch));
+            _floats.View.SubView(_lossBase, _lossSlots).MemSetToZero(stream);
+            RunForward(batch);
+            if (!training)
+            {
+                stream.Synchronize();
+                return 0;
+            }
+            var losses = _hostFloats.AsSpan(0, _lossSlots);
+            _floats.View.SubView(_lossBase, _lossSlots).CopyToCPU(stream, losses);
+            stream.Synchronize();
+            double loss = 0;
+            foreach (var l in losses) loss += l;
+            return loss;
+        }
+    }
+
+    public override void Backward(int batch)
+    {
+        CheckBatch(batch);
+        if (Kind != ProgramKind.Train) throw new InvalidOperationException("Only training programs have a backward pass.");
+        lock (Device.Sync)
+        {
+            var stream = Device.Accelerator.DefaultStream;
+            int count = Model.ParameterCount;
+            var gradients = _floats.View.SubView(F(1), count);
+            gradients.MemSetToZero(stream);
+            RunBackward(batch);
+            var host = _hostFloats.AsSpan(0, count);
+            gradients.CopyToCPU(stream, host);
+            stream.Synchronize();
+            // The caller zeroes the model's gradients once per step; programs accumulate into them.
+            var target = Model.GradientArray;
+            for (int i = 0; i < count; i++) target[i] += host[i];
+        }
+    }
+
+    public override void ReadOutput(Span<float> destination, int batch)
+    {
+        CheckBatch(batch);
+        var v = Program.Output;
+        int cols = (int)v.Cols.Evaluate(batch, V), stride = (int)v.RowStride.Evaluate(batch, V);
+        int offset = F(IndexOf(v.Buffer)) + (int)v.Offset.Evaluate(batch, V);
+        int span = (batch - 1) * stride + cols;
+        lock (Device.Sync)
+        {
+            var stream = Device.Accelerator.DefaultStream;
+            _floats.View.SubView(offset, span).CopyToCPU(stream, _hostFloats.AsSpan(0, span));
+            stream.Synchronize();
+        }
+        for (int r = 0; r < batch; r++)
+            _hostFloats.AsSpan(r * stride, cols).CopyTo(destination.Slice(r * cols, cols));
+    }
+
+    public override void ResetState()
+    {
+        lock (Device.Sync)
+        {
+            var stream = Device.Accelerator.DefaultStream;
+            for (int i = 0; i < Program.Buffers.Count; i++)
+            {
+                var b = Program.Buffers[i];
+                if (b.Kind != BufferKind.State) continue;
+                long length = Math.Max(1, b.Length.Evaluate(BatchCapacity, V));
+                _floats.View.SubView(F(i), length).MemSetToZero(stream);
+            }
+            stream.Synchronize();
+        }
+    }
+
+    // ------------------------------------------------------------------ ops the generated code calls (arena offsets)
+
+    protected void MatMul(bool transA, bool transB, int m, int n, int k, int a, int lda, int b, int ldb, int c, int ldc, bool accumulate, int bias = -1) =>
+        Device.Gemm(Floats, new GemmArgs
+        {
+            M = m, N = n, K = k, A = a, Lda = lda, B = b, Ldb = ldb, C = c, Ldc = ldc,
+            TransA = transA ? 1 : 0, TransB = transB ? 1 : 0, Accumulate = accumulate ? 1 : 0, Bias = bias,
+        });
+
+    protected void GatherRows(int table, int tableStride, int ids, int idStride, int rows, int cols, int output, int outputStride, int bias, bool accumulate) =>
+        Device.GatherRows(Floats, Ints, new GatherRowsArgs
+        {
+            Table = table, TableStride = tableStride, Ids = ids, IdStride = idStride, Rows = rows, Cols = cols,
+            Output = output, OutputStride = outputStride, Bias = bias, Accumulate = accumulate ? 1 : 0,
+        });
+
+    protected void ScatterAddRows(int source, int sourceStride, int ids, int idStride, int rows, int cols, int table, int tableStride) =>
+        Device.ScatterAddRows(Floats, Ints, new ScatterAddRowsArgs
+        {
+            Source = source, SourceStride = sourceStride, Ids = ids, IdStride = idStride, Rows = rows, Cols = cols, Table = table, TableStride = tableStride,
+        });
+
+    protected void ColumnSums(int source, int rows, int cols, int stride, int sums, bool accumulate) =>
+        Device.ColumnSums(Floats, new ColumnSumsArgs { Source = source, Rows = rows, Cols = cols, Stride = stride, Sums = sums, Accumulate = accumulate ? 1 : 0 });
+
+    /// <summary>Adds the mean cross-entropy over the rows to the loss slots (summed on the host); dLogits = (p − onehot)/rows.</summary>
+    protected void SoftmaxCrossEntropy(int logits, int rows, int cols, int stride, int targets, int targetStride, int dLogits, int dStride)
+    {
+        if (rows > _lossSlots) throw new InvalidOperationException($"Cross-entropy over {rows} rows, but only {_lossSlots} loss slots.");
+        Device.SoftmaxCrossEntropy(Floats, Ints, new SoftmaxArgs
+        {
+            Logits = logits, Rows = rows, Cols = cols, Stride = stride, Output = dLogits, OutputStride = dStride,
+            Targets = targets, TargetStride = targetStride, Losses = _lossBase, Scale = 1f / rows,
+        });
+    }
+
+    protected void Softmax(int logits, int rows, int cols, int stride, int output, int outputStride) =>
+        Device.Softmax(Floats, new SoftmaxArgs { Logits = logits, Rows = rows, Cols = cols, Stride = stride, Output = output, OutputStride = outputStride });
+
+    protected void Zero(int target, int rows, int cols, int stride) => Device.Zero(Floats, target, rows, cols, stride);
+
+    protected void Copy(int source, int sourceStride, int target, int targetStride, int rows, int cols) =>
+        Device.Copy(Floats, source, sourceStride, target, targetStride, rows, cols);
+
+    /// <summary>target[r, :] = bias for every row: the start of C = A·B + b.</summary>
+    protected void BroadcastRows(int bias, int target, int rows, int cols, int stride) => Device.Copy(Floats, bias, 0, target, stride, rows, cols);
+
+    /// <summary>
+    /// Draws the inverted-dropout mask on the host, row-major from <see cref="Random"/> exactly as the interpreter and the CPU
+    /// program do (so all backends agree), and uploads it in stream order: no device round trip.
+    /// </summary>
+    protected void DropoutMask(int mask, int rows, int cols, int stride, float rate)
+    {
+        float scale = 1f / (1f - rate);
+        var host = _hostFloats.AsSpan(0, rows * cols);
+        for (int i = 0; i < host.Length; i++) host[i] = Random.NextFloat() >= rate ? scale : 0f;
+        var stream = Device.Accelerator.DefaultStream;
+        if (stride == cols)
+        {
+            _floats.View.SubView(mask, host.Length).CopyFromCPU(stream, (ReadOnlySpan<float>)host);
+        }
+        else
+        {
+            for (int r = 0; r < rows; r++)
+                _floats.View.SubView(mask + r * stride, cols).CopyFromCPU(stream, (ReadOnlySpan<float>)host.Slice(r * cols, cols));
+        }
+        // The staging array is reused by the next mask: the copy must have left it.
+        stream.Synchronize();
+    }
+
+    /// <summary>Loads a generated pointwise kernel on this program's accelerator.</summary>
+    protected Action<Index1D, ArrayView<float>, PointwiseArgs> LoadPointwise(Action<Index1D, ArrayView<float>, PointwiseArgs> kernel) =>
+        Device.LoadPointwise(kernel);
+
+    /// <summary>Launches a generated pointwise kernel over <paramref name="elements"/> = rows · cols threads.</summary>
+    protected void Pointwise(Action<Index1D, ArrayView<float>, PointwiseArgs> kernel, int elements, in PointwiseArgs args)
+    {
+        if (elements > 0) kernel(elements, Floats, args);
+    }
+
+    private int IndexOf(IrBuffer buffer)
+    {
+        var buffers = Program.Buffers;
+        for (int i = 0; i < buffers.Count; i++)
+            if (ReferenceEquals(buffers[i], buffer)) return i;
+        throw new InvalidOperationException("Buffer " + buffer.Name + " is not in the program.");
+    }
+
+    private int MaxRows(IReadOnlyList<Op> ops, Func<Op, Size?> size)
+    {
+        long max = 0;
+        foreach (var op in ops)
+        {
+            if (op is LoopOp loop) max = Math.Max(max, MaxRows(loop.Body, size));
+            else if (size(op) is { } s) max = Math.Max(max, s.Evaluate(BatchCapacity, Model.Vocabulary));
+        }
+        return checked((int)max);
+    }
+
+    public override void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        lock (Device.Sync)
+        {
+            _floats.Dispose();
+            _ints.Dispose();
+        }
+        GC.SuppressFinalize(this);
+    }
+}

@@ -1,0 +1,77 @@
+using ModelDsl.Checkpoints;
+using ModelDsl.Tests.Models;
+
+namespace ModelDsl.Tests.Checkpoints;
+
+public sealed class ModelCheckpointTests : IDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "modeldsl-ckpt-" + Guid.NewGuid().ToString("N"));
+
+    public ModelCheckpointTests() => Directory.CreateDirectory(_dir);
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public void Saved_weights_load_into_a_fresh_model_and_give_the_same_predictions()
+    {
+        string path = Path.Combine(_dir, "tiny.safetensors");
+        using var a = new TinyCharLstm(vocabulary: 7, new ModelOptions { Seed = 1 });
+        a.Save(path, new Dictionary<string, string> { ["tokenizer"] = "abc" });
+        using var b = new TinyCharLstm(vocabulary: 7, new ModelOptions { Seed = 2 });
+        Assert.NotEqual(a.Parameters.ToArray(), b.Parameters.ToArray());
+        var metadata = b.Load(path);
+        Assert.Equal(a.Parameters.ToArray(), b.Parameters.ToArray());
+        Assert.Equal("abc", metadata["tokenizer"]);
+        Assert.Contains("\"schema_version\":1", metadata[Model.ConfigMetadataKey]);
+        Assert.Equal(7, Model.ReadVocabulary(path));
+
+        var window = new[] { 1, 2, 3, 4, 5 };
+        var pa = new float[7];
+        var pb = new float[7];
+        a.Predict(window, pa);
+        b.Predict(window, pb);
+        Assert.Equal(pa, pb);
+    }
+
+    [Fact]
+    public void Tensors_are_named_and_shaped_as_keras_names_them()
+    {
+        string path = Path.Combine(_dir, "seed.safetensors");
+        using var model = new SeedCharLstm(vocabulary: 57);
+        model.Save(path);
+        var file = SafeTensors.Read(path);
+        Assert.Equal(new[] { "lstm.kernel", "lstm.recurrent_kernel", "lstm.bias", "dense.kernel", "dense.bias" }, file.Tensors.Select(t => t.Name));
+        Assert.Equal(new[] { 57, 512 }, file["lstm.kernel"].Shape);
+        Assert.Equal(new[] { 128, 512 }, file["lstm.recurrent_kernel"].Shape);
+        Assert.Equal(new[] { 512 }, file["lstm.bias"].Shape);
+        Assert.Equal(new[] { 128, 57 }, file["dense.kernel"].Shape);
+    }
+
+    [Fact]
+    public void Loading_into_a_model_of_other_shapes_names_the_first_mismatched_tensor_and_changes_nothing()
+    {
+        string path = Path.Combine(_dir, "v7.safetensors");
+        using var saved = new TinyCharLstm(vocabulary: 7);
+        saved.Save(path);
+        using var other = new TinyCharLstm(vocabulary: 9);
+        var before = other.Parameters.ToArray();
+        var e = Assert.Throws<CheckpointMismatchException>(() => other.Load(path));
+        Assert.Contains("'lstm.kernel'", e.Message);
+        Assert.Contains("[7, 32]", e.Message);
+        Assert.Equal(before, other.Parameters.ToArray());
+
+        using var different = new TinyStack();
+        var e2 = Assert.Throws<CheckpointMismatchException>(() => different.Load(path));
+        Assert.Contains("embedding.embeddings", e2.Message);
+    }
+
+    [Fact]
+    public void A_corrupted_checkpoint_gives_a_format_error_not_a_crash()
+    {
+        string path = Path.Combine(_dir, "broken.safetensors");
+        using var model = new TinyCharLstm(vocabulary: 7);
+        model.Save(path);
+        var bytes = File.ReadAllBytes(path);
+        File.WriteAllBytes(path, bytes[..(bytes.Length - 10)]);
+        Assert.Throws<CheckpointFormatException>(() => model.Load(path));
+    }
+}

@@ -1,0 +1,115 @@
+using ModelDsl.Gpu;
+using ModelDsl.Ir;
+
+namespace ModelDsl.Tests.Gpu;
+
+/// <summary>The generated ILGPU programs on the CPU emulator against the float64 interpreter and the generated CPU code.</summary>
+[Collection(GpuEmulatorCollection.Name)]
+public class GpuAgreementTests
+{
+    public static TheoryData<string> Models => GpuHarness.Models;
+
+    [Theory]
+    [MemberData(nameof(Models))]
+    public void Training_program_matches_the_interpreter_and_the_cpu(string name)
+    {
+        using var gpu = GpuHarness.Create(name, Backend.GpuEmulator);
+        using var cpu = GpuHarness.Create(name, Backend.Cpu);
+        Assert.Equal(cpu.Parameters.ToArray(), gpu.Parameters.ToArray());
+        foreach (int batch in new[] { 3, 2 }) // a smaller batch than the capacity reuses the arena
+        {
+            var program = gpu.GetProgram(ProgramKind.Train, 3);
+            Assert.IsAssignableFrom<GpuProgram>(program);
+            var cpuProgram = cpu.GetProgram(ProgramKind.Train, 3);
+            GpuHarness.FillRandom(batch, gpu, (ulong)batch, program, cpuProgram);
+            var interpreter = GpuHarness.InterpreterFor(gpu, program, batch);
+            GpuHarness.LoadIds(interpreter, program, batch);
+            interpreter.Forward(GpuHarness.DropoutCopy(gpu));
+            interpreter.Backward();
+
+            gpu.Gradients.Clear();
+            double loss = program.Forward(batch);
+            program.Backward(batch);
+            cpu.Gradients.Clear();
+            double cpuLoss = cpuProgram.Forward(batch);
+            cpuProgram.Backward(batch);
+
+            Assert.True(Math.Abs(loss - interpreter.Loss) <= 1e-5 * Math.Abs(interpreter.Loss), $"loss {loss} vs interpreter {interpreter.Loss}");
+            Assert.True(Math.Abs(loss - cpuLoss) <= 1e-5 * Math.Abs(cpuLoss), $"loss {loss} vs cpu {cpuLoss}");
+            GpuHarness.AssertClose(gpu.Gradients, interpreter.Gradients, 1e-4, 1e-6, name + " gradients vs interpreter");
+            GpuHarness.AssertClose(gpu.Gradients, GpuHarness.ToDouble(cpu.Gradients), 1e-4, 1e-6, name + " gradients vs cpu");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Models))]
+    public void Inference_program_matches_the_interpreter_and_the_cpu(string name)
+    {
+        using var gpu = GpuHarness.Create(name, Backend.GpuEmulator);
+        using var cpu = GpuHarness.Create(name, Backend.Cpu);
+        const int batch = 3;
+        var program = gpu.GetProgram(ProgramKind.Infer, batch);
+        var cpuProgram = cpu.GetProgram(ProgramKind.Infer, batch);
+        GpuHarness.FillRandom(batch, gpu, 11, program, cpuProgram);
+        var interpreter = GpuHarness.InterpreterFor(gpu, program, batch);
+        GpuHarness.LoadIds(interpreter, program, batch);
+        interpreter.Forward();
+
+        Assert.Equal(0, program.Forward(batch));
+        cpuProgram.Forward(batch);
+        var output = new float[batch * gpu.OutputSize];
+        var cpuOutput = new float[batch * gpu.OutputSize];
+        program.ReadOutput(output, batch);
+        cpuProgram.ReadOutput(cpuOutput, batch);
+        GpuHarness.AssertClose(output, interpreter.Output(), 1e-4, 1e-6, name + " output vs interpreter");
+        GpuHarness.AssertClose(output, GpuHarness.ToDouble(cpuOutput), 1e-4, 1e-6, name + " output vs cpu");
+    }
+
+    [Theory]
+    [MemberData(nameof(Models))]
+    public void Step_program_carries_state_across_calls(string name)
+    {
+        using var gpu = GpuHarness.Create(name, Backend.GpuEmulator);
+        using var cpu = GpuHarness.Create(name, Backend.Cpu);
+        const int batch = 2;
+        var program = gpu.GetProgram(ProgramKind.Step, batch);
+        var cpuProgram = cpu.GetProgram(ProgramKind.Step, batch);
+        var interpreter = GpuHarness.InterpreterFor(gpu, program, batch);
+        program.ResetState();
+        cpuProgram.ResetState();
+        var output = new float[batch * gpu.OutputSize];
+        var cpuOutput = new float[batch * gpu.OutputSize];
+        for (int call = 0; call < 3; call++)
+        {
+            GpuHarness.FillRandom(batch, gpu, 100 + (ulong)call, program, cpuProgram);
+            GpuHarness.LoadIds(interpreter, program, batch);
+            interpreter.Forward(); // the interpreter's state buffers persist between calls, as the device's do
+            program.Forward(batch);
+            cpuProgram.Forward(batch);
+            program.ReadOutput(output, batch);
+            cpuProgram.ReadOutput(cpuOutput, batch);
+            GpuHarness.AssertClose(output, interpreter.Output(), 1e-4, 1e-6, $"{name} step {call} vs interpreter");
+            GpuHarness.AssertClose(output, GpuHarness.ToDouble(cpuOutput), 1e-4, 1e-6, $"{name} step {call} vs cpu");
+        }
+
+        // After a reset the first step sees zero state again.
+        program.ResetState();
+        var fresh = GpuHarness.InterpreterFor(gpu, program, batch);
+        GpuHarness.FillRandom(batch, gpu, 100, program);
+        GpuHarness.LoadIds(fresh, program, batch);
+        fresh.Forward();
+        program.Forward(batch);
+        program.ReadOutput(output, batch);
+        GpuHarness.AssertClose(output, fresh.Output(), 1e-4, 1e-6, name + " step after reset");
+    }
+
+    [Fact]
+    public void Out_of_range_ids_are_rejected_before_any_kernel_runs()
+    {
+        using var gpu = GpuHarness.Create(nameof(ModelDsl.Tests.Models.TinyCharLstm), Backend.GpuEmulator);
+        var program = gpu.GetProgram(ProgramKind.Train, 2);
+        GpuHarness.FillRandom(2, gpu, 1, program);
+        program.Tokens[3] = gpu.Vocabulary;
+        Assert.Throws<ArgumentOutOfRangeException>(() => program.Forward(2));
+    }
+}

@@ -1,0 +1,104 @@
+using ModelDsl.Data;
+using ModelDsl.Ir;
+using ModelDsl.Tests.Models;
+using ModelDsl.Text;
+using ModelDsl.Training;
+
+namespace ModelDsl.Tests.Training;
+
+public class LearningTests
+{
+    [Fact]
+    public void Loss_falls_below_the_bound_on_a_corpus_slice_in_a_fixed_number_of_steps()
+    {
+        // 30,000 characters, windows of 20 step 3, 120 steps of batch 64 with RMSprop(0.01): from ln(V) ≈ 3.4–4.1
+        // to below 2.6 nats/char (a unigram model of English text is about 3.0; the LSTM must learn bigrams and more).
+        var text = TestData.CorpusSlice(30_000);
+        var tokenizer = CharTokenizer.FromText(text);
+        var data = new WindowDataset(tokenizer.Encode(text), 20, 3);
+        using var model = new SmallCharLstm(tokenizer.Size, new ModelOptions { Seed = 3 });
+        double initial = model.Evaluate(data, 256);
+        var history = model.Fit(data, new FitOptions { Epochs = 1, BatchSize = 64, StepsPerEpoch = 120, Optimizer = new RmsProp(0.01f) });
+        double final = model.Evaluate(data, 256);
+        Assert.True(initial > 3.0, $"initial loss {initial}");
+        Assert.True(final < 2.6, $"loss after 120 steps: {final} (initial {initial}, training {history.Last!.TrainingLoss})");
+    }
+
+    [Fact]
+    public void The_same_seed_gives_bit_identical_weights_and_a_different_seed_does_not()
+    {
+        var text = TestData.CorpusSlice(4_000);
+        var tokenizer = CharTokenizer.FromText(text);
+        var data = new WindowDataset(tokenizer.Encode(text), 20, 3);
+        float[] Train(ulong seed)
+        {
+            using var model = new SmallCharLstm(tokenizer.Size, new ModelOptions { Seed = seed });
+            model.Fit(data, new FitOptions { Epochs = 2, BatchSize = 16, StepsPerEpoch = 5, Optimizer = new Adam(0.01f), ClipNorm = 1f });
+            return model.Parameters.ToArray();
+        }
+        var a = Train(11);
+        var b = Train(11);
+        var c = Train(12);
+        Assert.Equal(a, b);
+        Assert.NotEqual(a, c);
+    }
+
+    [Fact]
+    public void Fit_reports_plain_progress_lines_when_output_is_redirected_and_calls_back_each_epoch()
+    {
+        var text = TestData.CorpusSlice(3_000);
+        var tokenizer = CharTokenizer.FromText(text);
+        var (train, validation) = new WindowDataset(tokenizer.Encode(text), 20, 3).SplitByPosition(0.1);
+        using var model = new SmallCharLstm(tokenizer.Size);
+        var output = new StringWriter();
+        var epochs = new List<EpochResult>();
+        model.Fit(train, new FitOptions { Epochs = 2, BatchSize = 32, StepsPerEpoch = 4, Progress = output, InteractiveProgress = false }, validation, epochs.Add);
+        Assert.Equal(new[] { 1, 2 }, epochs.Select(e => e.Epoch));
+        Assert.All(epochs, e => Assert.NotNull(e.ValidationLoss));
+        Assert.DoesNotContain('\r', output.ToString());
+        Assert.Contains("4/4", output.ToString());
+        Assert.Equal(8, model.Step);
+    }
+
+    [Fact]
+    public void Bad_fit_arguments_are_rejected_with_the_problem_named()
+    {
+        var tokens = Enumerable.Range(0, 200).Select(i => i % 5).ToArray();
+        using var model = new SmallCharLstm(5);
+        Assert.Throws<ArgumentOutOfRangeException>(() => model.Fit(new WindowDataset(tokens, 20, 3), new FitOptions { BatchSize = 0 }));
+        var e = Assert.Throws<ArgumentException>(() => model.Fit(new WindowDataset(tokens, 10, 3)));
+        Assert.Contains("windows of 20", e.Message);
+    }
+
+    [Fact]
+    public void Parameter_counts_equal_keras_for_the_seed_model()
+    {
+        using var model = new SeedCharLstm(vocabulary: 57);
+        var layers = model.Layers();
+        Assert.Equal(95_232, layers.Single(l => l.Name == "lstm").Parameters);
+        Assert.Equal(7_353, layers.Single(l => l.Name == "dense").Parameters);
+        Assert.Equal(102_585, model.ParameterCount);
+        Assert.Contains("95,232", model.Summary());
+        Assert.Contains("(None, 128)", model.Summary());
+    }
+
+    [Fact]
+    public void Keras_initializers_give_the_forget_bias_and_an_orthogonal_recurrent_kernel()
+    {
+        using var model = new SeedCharLstm(vocabulary: 57);
+        var bias = model.Parameter("lstm.bias");
+        Assert.All(bias[..128].ToArray(), v => Assert.Equal(0f, v));
+        Assert.All(bias[128..256].ToArray(), v => Assert.Equal(1f, v));
+        Assert.All(bias[256..].ToArray(), v => Assert.Equal(0f, v));
+        var u = model.Parameter("lstm.recurrent_kernel"); // [128, 512] with orthonormal rows
+        for (int i = 0; i < 128; i += 17)
+            for (int j = 0; j < 128; j += 13)
+            {
+                double dot = 0;
+                for (int k = 0; k < 512; k++) dot += u[i * 512 + k] * u[j * 512 + k];
+                Assert.Equal(i == j ? 1.0 : 0.0, dot, 4);
+            }
+        double limit = Math.Sqrt(6.0 / (57 + 512));
+        Assert.All(model.Parameter("lstm.kernel").ToArray(), v => Assert.InRange(v, -limit, limit));
+    }
+}
