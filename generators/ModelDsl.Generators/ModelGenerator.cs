@@ -40,8 +40,21 @@ namespace ModelDsl.Generators
                 .Where(static result => result.Model is not null)
                 .Select(static (result, _) => result.Model!)
                 .WithTrackingName(TrackingNames.ValidModels);
-            context.RegisterSourceOutput(models, static (output, model) =>
+
+            // Generated programs work on raw pointers into buffers allocated once; without unsafe code they cannot compile.
+            var allowsUnsafe = context.CompilationProvider
+                .Select(static (compilation, _) => compilation.Options is Microsoft.CodeAnalysis.CSharp.CSharpCompilationOptions { AllowUnsafe: true })
+                .WithTrackingName(TrackingNames.AllowsUnsafe);
+
+            context.RegisterSourceOutput(models.Combine(allowsUnsafe), static (output, pair) =>
             {
+                var (model, unsafeAllowed) = pair;
+                if (!unsafeAllowed)
+                {
+                    output.ReportDiagnostic(DiagnosticInfo.Create(DiagnosticDescriptors.UnsafeCodeRequired, null, model.ClassName).ToDiagnostic());
+                    return;
+                }
+
                 string source;
                 try
                 {

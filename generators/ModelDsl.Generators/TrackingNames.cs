@@ -11,5 +11,8 @@ namespace ModelDsl.Generators
 
         /// <summary>The models without errors, the ones the emitter writes.</summary>
         public const string ValidModels = "ModelDsl.ValidModels";
+
+        /// <summary>Whether the compilation allows unsafe code (the generated programs need it).</summary>
+        public const string AllowsUnsafe = "ModelDsl.AllowsUnsafe";
     }
 }

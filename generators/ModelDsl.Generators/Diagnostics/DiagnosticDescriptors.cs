@@ -126,6 +126,12 @@ namespace ModelDsl.Generators.Diagnostics
             "Unknown activation",
             "Dense activation {0} is not supported; use Activation.None or Activation.Softmax");
 
+        /// <summary>MDSL0020: the project does not allow unsafe code. {0}: class.</summary>
+        public static readonly DiagnosticDescriptor UnsafeCodeRequired = Error(
+            "MDSL0020",
+            "Unsafe code must be enabled",
+            "The generated code of model '{0}' works on pointers into buffers allocated once; add <AllowUnsafeBlocks>true</AllowUnsafeBlocks> to the project file");
+
         /// <summary>MDSL9999: the generator itself failed. {0}: class, {1}: exception type and message.</summary>
         public static readonly DiagnosticDescriptor InternalError = Error(
             "MDSL9999",
@@ -138,7 +144,7 @@ namespace ModelDsl.Generators.Diagnostics
             ClassMustBePartial, InvalidModelClass, NoLayers, MissingTokenInput, TokenInputNotFirst, DuplicateTokenInput,
             NonPositiveSize, DropoutRateOutOfRange, SequenceExpected, VectorExpected, EmbeddingNotAfterInput,
             DropoutOnTokenIds, LastLayerNotDense, VocabularyNotAllowed, TooManyParameters, ActivationTooLarge,
-            LayerOnOtherDeclaration, UnknownLayer, UnknownActivation, InternalError,
+            LayerOnOtherDeclaration, UnknownLayer, UnknownActivation, UnsafeCodeRequired, InternalError,
         ];
 
         private static readonly Dictionary<string, DiagnosticDescriptor> ByIdIndex = Index(Descriptors);

@@ -25,7 +25,8 @@ public sealed partial class GpuDevice
     {
         _noIds = Accelerator.Allocate1D<int>(1);
         var a = Accelerator;
-        _gemm = a.LoadStreamKernel<ArrayView<float>, GemmArgs>(GpuKernels.Gemm);
+        GemmTile = a.MaxNumThreadsPerGroup >= 256 ? 16 : 4;
+        _gemm = a.LoadStreamKernel<ArrayView<float>, GemmArgs>(GemmTile == 16 ? GpuKernels.GemmTile16 : GpuKernels.GemmTile4);
         _gatherRows = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, GatherRowsArgs>(GpuKernels.GatherRows);
         _scatterAddRows = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ScatterAddRowsArgs>(GpuKernels.ScatterAddRows);
         _columnSums = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ColumnSumsArgs>(GpuKernels.ColumnSums);
@@ -39,6 +40,9 @@ public sealed partial class GpuDevice
     public Action<Index1D, ArrayView<float>, PointwiseArgs> LoadPointwise(Action<Index1D, ArrayView<float>, PointwiseArgs> kernel) =>
         Accelerator.LoadAutoGroupedStreamKernel(kernel);
 
+    /// <summary>Side of the GEMM kernel's square tile: 16 where groups of 256 threads are allowed, else 4.</summary>
+    public int GemmTile { get; private set; }
+
     /// <summary>C (+)= op(A)·op(B) (+ bias): cuBLAS when bound, else the tiled kernel.</summary>
     public void Gemm(ArrayView<float> f, in GemmArgs g)
     {
@@ -48,8 +52,8 @@ public sealed partial class GpuDevice
             GemmCuBlas(f, g);
             return;
         }
-        var grid = new Index2D((g.N + GpuKernels.Tile - 1) / GpuKernels.Tile, (g.M + GpuKernels.Tile - 1) / GpuKernels.Tile);
-        _gemm(new KernelConfig(grid, new Index2D(GpuKernels.Tile, GpuKernels.Tile)), f, g);
+        var grid = new Index2D((g.N + GemmTile - 1) / GemmTile, (g.M + GemmTile - 1) / GemmTile);
+        _gemm(new KernelConfig(grid, new Index2D(GemmTile, GemmTile)), f, g);
     }
 
     /// <summary>

@@ -64,6 +64,7 @@ public sealed partial class GpuDevice : IDisposable
         Context? context = null;
         try
         {
+            // EnableAlgorithms gives the PTX backend its exp/log/tanh (ILGPU core lowers MathF calls to ops it cannot emit alone).
             context = Context.Create(b => b.Cuda().EnableAlgorithms());
             var devices = context.GetCudaDevices();
             if (devices.Count == 0) throw new InvalidOperationException("ILGPU found no CUDA device.");
@@ -74,21 +75,31 @@ public sealed partial class GpuDevice : IDisposable
             AppDomain.CurrentDomain.ProcessExit += (_, _) => device.Dispose();
             return device;
         }
-        catch (Exception e) when (e is not InvalidOperationException)
+        catch (Exception e)
         {
             context?.Dispose();
-            throw new InvalidOperationException("No usable CUDA GPU: " + e.Message + " Use Backend.Cpu, or Backend.GpuEmulator for tests.", e);
+            throw new InvalidOperationException("No usable CUDA GPU (" + e.Message + "). Use Backend.Cpu, or Backend.GpuEmulator for tests.", e);
         }
     }
 
+    /// <summary>
+    /// The shared emulator: 4 threads a warp, 4 warps a group, one multiprocessor. Every simulated thread is an OS thread, so
+    /// small groups keep launches near a millisecond on two cores (a 16 × 16 group with barriers costs ~100 ms); the GEMM
+    /// runs with 4 × 4 tiles there.
+    /// </summary>
     private static GpuDevice CreateEmulator()
     {
-        // 16 threads a warp, 16 warps a group: groups of 256 threads, as the 16×16 GEMM tile needs.
-        var context = Context.Create(b => b.CPU(new CPUDevice(16, 16, 2)).EnableAlgorithms());
-        var accelerator = context.GetCPUDevice(0).CreateCPUAccelerator(context);
-        var device = new GpuDevice(context, accelerator, emulator: true);
+        var device = CreateEmulator(4, 4, 1);
         AppDomain.CurrentDomain.ProcessExit += (_, _) => device.Dispose();
         return device;
+    }
+
+    /// <summary>A private emulator of the given shape (tests: <c>CreateEmulator(16, 16, 1)</c> runs the 16 × 16 GEMM tile).</summary>
+    internal static GpuDevice CreateEmulator(int threadsPerWarp, int warpsPerGroup, int multiprocessors)
+    {
+        var context = Context.Create(b => b.CPU(new CPUDevice(threadsPerWarp, warpsPerGroup, multiprocessors)).EnableAlgorithms());
+        var accelerator = context.GetCPUDevice(0).CreateCPUAccelerator(context);
+        return new GpuDevice(context, accelerator, emulator: true);
     }
 
     private static CuBlas? TryCreateBlas(CudaAccelerator accelerator)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using ILGPU;
 
 namespace ModelDsl.Gpu;
@@ -9,37 +10,44 @@ namespace ModelDsl.Gpu;
 /// </summary>
 public static class GpuKernels
 {
-    /// <summary>Side of the square GEMM tile; a group is Tile × Tile threads.</summary>
-    public const int Tile = 16;
+    /// <summary>
+    /// Shared-memory tiled GEMM with 16 × 16 tiles (groups of 256 threads): the GPU kernel. Group (x, y) computes the block of C
+    /// at columns x·16, rows y·16, walking K one tile at a time through shared memory.
+    /// </summary>
+    public static void GemmTile16(ArrayView<float> f, GemmArgs g) =>
+        GemmTiled(f, g, SharedMemory.Allocate<float>(16 * 16), SharedMemory.Allocate<float>(16 * 16), 16);
 
     /// <summary>
-    /// Shared-memory tiled GEMM: group (x, y) computes the Tile × Tile block of C at columns x·Tile, rows y·Tile, walking K one
-    /// tile at a time through shared memory. Ragged edges load zeros, so any M, N, K is correct.
+    /// The same kernel with 4 × 4 tiles, for the CPU emulator: there every simulated thread is an OS thread, and barriers
+    /// across groups of 256 cost ~100 ms a launch.
     /// </summary>
-    public static void Gemm(ArrayView<float> f, GemmArgs g)
+    public static void GemmTile4(ArrayView<float> f, GemmArgs g) =>
+        GemmTiled(f, g, SharedMemory.Allocate<float>(4 * 4), SharedMemory.Allocate<float>(4 * 4), 4);
+
+    /// <summary>The body of the tiled GEMM (inlined, tile a constant). Ragged edges load zeros, so any M, N, K is correct.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void GemmTiled(ArrayView<float> f, GemmArgs g, ArrayView<float> tileA, ArrayView<float> tileB, int tile)
     {
-        var tileA = SharedMemory.Allocate<float>(Tile * Tile);
-        var tileB = SharedMemory.Allocate<float>(Tile * Tile);
         int tx = Group.IdxX, ty = Group.IdxY;
-        int row = Grid.IdxY * Tile + ty;
-        int col = Grid.IdxX * Tile + tx;
+        int row = Grid.IdxY * tile + ty;
+        int col = Grid.IdxX * tile + tx;
         float acc = 0f;
-        for (int k0 = 0; k0 < g.K; k0 += Tile)
+        for (int k0 = 0; k0 < g.K; k0 += tile)
         {
             // A(row, k0 + tx) and B(k0 + ty, col): op(A) is M×K, op(B) is K×N.
             int ka = k0 + tx;
             float a = 0f;
             if (row < g.M && ka < g.K)
                 a = g.TransA != 0 ? f[g.A + ka * g.Lda + row] : f[g.A + row * g.Lda + ka];
-            tileA[ty * Tile + tx] = a;
+            tileA[ty * tile + tx] = a;
             int kb = k0 + ty;
             float b = 0f;
             if (kb < g.K && col < g.N)
                 b = g.TransB != 0 ? f[g.B + col * g.Ldb + kb] : f[g.B + kb * g.Ldb + col];
-            tileB[ty * Tile + tx] = b;
+            tileB[ty * tile + tx] = b;
             Group.Barrier();
-            for (int k = 0; k < Tile; k++)
-                acc += tileA[ty * Tile + k] * tileB[k * Tile + tx];
+            for (int k = 0; k < tile; k++)
+                acc += tileA[ty * tile + k] * tileB[k * tile + tx];
             Group.Barrier();
         }
         if (row < g.M && col < g.N)

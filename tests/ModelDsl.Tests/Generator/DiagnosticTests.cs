@@ -41,6 +41,20 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
+    public void MDSL0020_UnsafeCodeNotAllowed()
+    {
+        var compilation = GeneratorHarness.CreateCompilation(allowUnsafe: false, Header + """
+            [Model][TokenInput(60)][Lstm(128)][Dense(Dim.Vocabulary)]
+            public partial class CharLstm;
+            """);
+        var run = GeneratorHarness.Run(compilation);
+        var diagnostic = Assert.Single(run.ModelDiagnostics);
+        Assert.Equal("MDSL0020", diagnostic.Id);
+        Assert.Contains("AllowUnsafeBlocks", diagnostic.GetMessage());
+        Assert.Empty(run.Sources);
+    }
+
+    [Fact]
     public void MDSL0001_ClassNotPartial() => Verify("""
         [Model][TokenInput(60)][Lstm(128)][Dense(Dim.Vocabulary)]
         public class {|MDSL0001:CharLstm|};

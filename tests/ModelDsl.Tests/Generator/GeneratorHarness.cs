@@ -21,7 +21,7 @@ internal static class GeneratorHarness
     /// the runtime assembly while it is in flux). <see langword="true"/>: reference the built ModelDsl.dll next to the tests
     /// (needs a ProjectReference to src/ModelDsl).
     /// </summary>
-    public static readonly bool ReferenceRuntimeAssembly = false;
+    public static readonly bool ReferenceRuntimeAssembly = true;
 
     public static readonly CSharpParseOptions ParseOptions = CSharpParseOptions.Default.WithLanguageVersion(LanguageVersion.Latest);
 
@@ -33,7 +33,9 @@ internal static class GeneratorHarness
     public static string RepositoryRoot { get; } = FindRepositoryRoot();
 
     /// <summary>A compilation of <paramref name="sources"/> (files <c>Model0.cs</c>, <c>Model1.cs</c>, …) plus the ModelDsl attributes.</summary>
-    public static CSharpCompilation CreateCompilation(params string[] sources)
+    public static CSharpCompilation CreateCompilation(params string[] sources) => CreateCompilation(allowUnsafe: true, sources);
+
+    public static CSharpCompilation CreateCompilation(bool allowUnsafe, params string[] sources)
     {
         var trees = new List<SyntaxTree>();
         for (var i = 0; i < sources.Length; i++)
@@ -46,7 +48,7 @@ internal static class GeneratorHarness
             "ModelDsl.GeneratorTests.Input",
             trees,
             References.Value,
-            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable, allowUnsafe: allowUnsafe));
     }
 
     /// <summary>The path given to the <paramref name="index"/>th user source.</summary>
@@ -81,7 +83,15 @@ internal static class GeneratorHarness
             .ToList();
         if (ReferenceRuntimeAssembly)
         {
-            paths.Add(Path.Combine(AppContext.BaseDirectory, "ModelDsl.dll"));
+            // The runtime and what its public surface and the generated GPU programs use.
+            foreach (var assembly in new[] { "ModelDsl.dll", "ILGPU.dll", "ILGPU.Algorithms.dll", "System.Numerics.Tensors.dll" })
+            {
+                var path = Path.Combine(AppContext.BaseDirectory, assembly);
+                if (File.Exists(path))
+                {
+                    paths.Add(path);
+                }
+            }
         }
 
         return paths.Select(path => (MetadataReference)MetadataReference.CreateFromFile(path)).ToImmutableArray();

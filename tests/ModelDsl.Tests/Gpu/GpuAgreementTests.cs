@@ -1,5 +1,6 @@
 using ModelDsl.Gpu;
 using ModelDsl.Ir;
+using ModelDsl.Runtime;
 
 namespace ModelDsl.Tests.Gpu;
 
@@ -111,5 +112,14 @@ public class GpuAgreementTests
         GpuHarness.FillRandom(2, gpu, 1, program);
         program.Tokens[3] = gpu.Vocabulary;
         Assert.Throws<ArgumentOutOfRangeException>(() => program.Forward(2));
+    }
+
+    [Fact]
+    public void The_gpu_backend_without_a_cuda_device_says_so()
+    {
+        if (GpuAvailability.HasCudaDevice()) return; // exercised on machines without a GPU
+        using var model = GpuHarness.Create(nameof(ModelDsl.Tests.Models.TinyCharLstm), Backend.Gpu);
+        var e = Assert.Throws<InvalidOperationException>(() => model.GetProgram(ProgramKind.Infer, 1));
+        Assert.Contains("CUDA", e.Message);
     }
 }

@@ -7,9 +7,20 @@ namespace ModelDsl.Tests.Gpu;
 
 /// <summary>Each library kernel on the emulator against a plain host loop (its reference), at tiny, odd sizes.</summary>
 [Collection(GpuEmulatorCollection.Name)]
-public class GpuKernelTests
+public class GpuKernelTests : IClassFixture<GpuKernelTests.WideEmulator>
 {
+    private readonly WideEmulator _wide;
+
+    public GpuKernelTests(WideEmulator wide) => _wide = wide;
+
     private static GpuDevice Device => GpuDevice.Get(emulator: true);
+
+    /// <summary>An emulator that allows groups of 256 threads, so the GPU's 16 × 16 GEMM tile runs too (slowly: few launches).</summary>
+    public sealed class WideEmulator : IDisposable
+    {
+        public GpuDevice Device { get; } = GpuDevice.CreateEmulator(16, 16, 1);
+        public void Dispose() => Device.Dispose();
+    }
 
     /// <summary>A float arena and an int arena on the device, filled from host arrays and read back.</summary>
     private sealed class Arena : IDisposable
@@ -17,10 +28,13 @@ public class GpuKernelTests
         private readonly MemoryBuffer1D<float, Stride1D.Dense> _floats;
         private readonly MemoryBuffer1D<int, Stride1D.Dense> _ints;
 
-        public Arena(float[] floats, int[]? ints = null)
+        private readonly GpuDevice _device;
+
+        public Arena(float[] floats, int[]? ints = null, GpuDevice? device = null)
         {
-            _floats = Device.Accelerator.Allocate1D(floats);
-            _ints = Device.Accelerator.Allocate1D(ints ?? new int[1]);
+            _device = device ?? Device;
+            _floats = _device.Accelerator.Allocate1D(floats);
+            _ints = _device.Accelerator.Allocate1D(ints ?? new int[1]);
         }
 
         public ArrayView<float> F => _floats.View;
@@ -28,7 +42,7 @@ public class GpuKernelTests
 
         public float[] Read()
         {
-            Device.Accelerator.Synchronize();
+            _device.Accelerator.Synchronize();
             return _floats.GetAsArray1D();
         }
 
@@ -91,13 +105,17 @@ public class GpuKernelTests
                 int o = cOff + i * ldc + j;
                 expected[o] = (float)(accumulate ? data[o] + acc : acc);
             }
-        using var arena = new Arena(data);
-        Device.Gemm(arena.F, new GemmArgs
+        var args = new GemmArgs
         {
             M = m, N = n, K = k, A = aOff, Lda = lda, B = bOff, Ldb = ldb, C = cOff, Ldc = ldc,
             TransA = transA ? 1 : 0, TransB = transB ? 1 : 0, Accumulate = accumulate ? 1 : 0, Bias = bias ? biasOff : -1,
-        });
-        AssertClose(expected, arena.Read(), 1e-5, "C");
+        };
+        foreach (var device in new[] { Device, _wide.Device })
+        {
+            using var arena = new Arena(data, device: device);
+            device.Gemm(arena.F, args);
+            AssertClose(expected, arena.Read(), 1e-5, "C (tile " + device.GemmTile + ")");
+        }
     }
 
     [Theory]
