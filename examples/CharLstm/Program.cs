@@ -70,8 +70,7 @@ static int Run(Options options)
     };
     model.Fit(train, fit, validation.Count > 0 ? validation : null, epoch =>
     {
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"epoch {epoch.Epoch}: loss {epoch.TrainingLoss:F4}, val_loss {(epoch.ValidationLoss is { } v ? v.ToString("F4", CultureInfo.InvariantCulture) : "n/a")}, {epoch.Elapsed.TotalSeconds:F1}s"));
+        // Fit's progress line has already closed the epoch with "loss … - val_loss …".
         if (options.Save is { } save)
             model.Save(save, new Dictionary<string, string> { ["tokenizer"] = tokenizer.ToJson(), ["epoch"] = epoch.Epoch.ToString(CultureInfo.InvariantCulture) });
 

@@ -54,6 +54,17 @@ namespace ModelDsl.Generators.Emit
                     foreach (var pair in kernels.All)
                         w.WriteLine(Field(pair.Key) + " = LoadPointwise(" + pair.Key + "Kernel);");
                 }
+                if (HasMasks(program.Forward))
+                {
+                    w.WriteLine();
+                    using (w.WriteBlock("protected override void DrawDropoutMasks(int B)"))
+                    {
+                        var masks = new HashSet<IrBuffer>();
+                        CollectMasks(program.Forward, masks);
+                        BufferLocals(w, program, masks);
+                        foreach (var op in program.Forward) RenderMasks(w, op);
+                    }
+                }
                 w.WriteLine();
                 using (w.WriteBlock("protected override void RunForward(int B)"))
                 {
@@ -81,12 +92,13 @@ namespace ModelDsl.Generators.Emit
             }
         }
 
-        /// <summary>Arena offsets of every buffer, named as the buffers are.</summary>
-        private static void BufferLocals(IndentedTextWriter w, IrProgram program)
+        /// <summary>Arena offsets of every buffer (or of those in <paramref name="only"/>), named as the buffers are.</summary>
+        private static void BufferLocals(IndentedTextWriter w, IrProgram program, HashSet<IrBuffer>? only = null)
         {
             for (int i = 0; i < program.Buffers.Count; i++)
             {
                 var b = program.Buffers[i];
+                if (only != null && !only.Contains(b)) continue;
                 var getter = b.ElementType == ElementType.Int32 ? "I" : "F";
                 w.WriteLine("int " + b.Name + " = " + getter + "(" + I(i) + "); // " + b.Shape);
             }
@@ -146,9 +158,8 @@ namespace ModelDsl.Generators.Emit
                     w.WriteLine("Softmax(" + CpuRenderer.Ptr(s.Logits) + ", " + S(s.Logits.Rows) + ", " + S(s.Logits.Cols) + ", " + S(s.Logits.RowStride) + ", "
                         + CpuRenderer.Ptr(s.Output) + ", " + S(s.Output.RowStride) + ");");
                     break;
-                case DropoutMaskOp d:
-                    w.WriteLine("DropoutMask(" + CpuRenderer.Ptr(d.Mask) + ", " + S(d.Mask.Rows) + ", " + S(d.Mask.Cols) + ", " + S(d.Mask.RowStride) + ", "
-                        + ExprRenderer.Constant(d.Rate, ExprFlavor.Scalar) + ");");
+                case DropoutMaskOp _:
+                    w.WriteLine("// (drawn and uploaded in DrawDropoutMasks, before the first launch)");
                     break;
                 case PointwiseOp p:
                 {
@@ -163,6 +174,44 @@ namespace ModelDsl.Generators.Emit
                 }
                 default:
                     throw new System.NotSupportedException(op.GetType().Name);
+            }
+        }
+
+        private static void CollectMasks(IReadOnlyList<Op> ops, HashSet<IrBuffer> masks)
+        {
+            foreach (var op in ops)
+            {
+                if (op is DropoutMaskOp d) masks.Add(d.Mask.Buffer);
+                else if (op is LoopOp loop) CollectMasks(loop.Body, masks);
+            }
+        }
+
+        private static bool HasMasks(IReadOnlyList<Op> ops)
+        {
+            foreach (var op in ops)
+                if (op is DropoutMaskOp || (op is LoopOp loop && HasMasks(loop.Body))) return true;
+            return false;
+        }
+
+        /// <summary>Only the dropout masks of the forward, in op order (loops kept), so the draws follow the interpreter's order.</summary>
+        private static void RenderMasks(IndentedTextWriter w, Op op)
+        {
+            switch (op)
+            {
+                case LoopOp loop when HasMasks(loop.Body):
+                {
+                    var header = loop.Reverse
+                        ? "for (int t = " + I(loop.Count - 1) + "; t >= 0; t--)"
+                        : "for (int t = 0; t < " + I(loop.Count) + "; t++)";
+                    using (w.WriteBlock(header))
+                        foreach (var inner in loop.Body) RenderMasks(w, inner);
+                    break;
+                }
+                case DropoutMaskOp d:
+                    if (d.Comment.Length > 0) w.WriteLine("// " + d.Comment);
+                    w.WriteLine("DropoutMask(" + CpuRenderer.Ptr(d.Mask) + ", " + S(d.Mask.Rows) + ", " + S(d.Mask.Cols) + ", " + S(d.Mask.RowStride) + ", "
+                        + ExprRenderer.Constant(d.Rate, ExprFlavor.Scalar) + ");");
+                    break;
             }
         }
 

@@ -23,6 +23,8 @@ public abstract class GpuProgram : ProgramExecutor
     private readonly int[] _tokens;
     private readonly int[] _targets;
     private readonly float[] _hostFloats;
+    private readonly float[] _masks;
+    private int _maskCursor;
     private bool _disposed;
 
     /// <param name="fingerprint">The generator's <see cref="ProgramFingerprint"/> of the same program; a mismatch means stale generated code.</param>
@@ -57,10 +59,11 @@ public abstract class GpuProgram : ProgramExecutor
         _ints.MemSetToZero();
         _tokens = new int[batchCapacity * Program.SequenceLength];
         _targets = new int[batchCapacity];
-        // Host staging: gradients, dropout masks, loss slots and output rows all fit in the largest of them.
-        long masks = MaxRows(Program.Forward, op => op is DropoutMaskOp d ? d.Mask.Rows * d.Mask.Cols : (Size?)null);
+        // Host staging: gradients, loss slots and output rows share one array; every dropout mask of a call gets its own
+        // stretch of another, so no upload waits for the previous one to leave.
         long output = Program.Output.Rows.Evaluate(batchCapacity, model.Vocabulary) * Program.Output.RowStride.Evaluate(batchCapacity, model.Vocabulary);
-        _hostFloats = new float[Math.Max(Math.Max(model.ParameterCount, _lossSlots), Math.Max(masks, output))];
+        _hostFloats = new float[Math.Max(Math.Max(model.ParameterCount, _lossSlots), output)];
+        _masks = new float[MaskElements(Program.Forward)];
         Device.Accelerator.Synchronize();
     }
 
@@ -88,6 +91,12 @@ public abstract class GpuProgram : ProgramExecutor
     public override Span<int> Tokens => _tokens;
     public override Span<int> Targets => _targets;
 
+    /// <summary>
+    /// Generated: draws and uploads the forward's dropout masks, in op order, before any launch (a mask depends on nothing but
+    /// the random stream, so drawing it early changes no value and keeps the host out of the op sequence).
+    /// </summary>
+    protected virtual void DrawDropoutMasks(int B) { }
+
     /// <summary>Generated: forward for B rows, launching every op on the device.</summary>
     protected abstract void RunForward(int B);
 
@@ -101,6 +110,7 @@ public abstract class GpuProgram : ProgramExecutor
         ValidateIds(batch, training);
         lock (Device.Sync)
         {
+            Device.Accelerator.Bind(); // CUDA contexts are per thread, and callers may come from any thread
             var stream = Device.Accelerator.DefaultStream;
             _floats.View.SubView(0, Model.ParameterCount).CopyFromCPU(stream, (ReadOnlySpan<float>)Model.ParameterArray);
             int tokenCount = batch * Program.SequenceLength;
@@ -108,6 +118,8 @@ public abstract class GpuProgram : ProgramExecutor
             if (training)
                 _ints.View.SubView(I(IndexOf(Program.Targets)), batch).CopyFromCPU(stream, (ReadOnlySpan<int>)_targets.AsSpan(0, batch));
             _floats.View.SubView(_lossBase, _lossSlots).MemSetToZero(stream);
+            _maskCursor = 0;
+            DrawDropoutMasks(batch);
             RunForward(batch);
             if (!training)
             {
@@ -129,6 +141,7 @@ public abstract class GpuProgram : ProgramExecutor
         if (Kind != ProgramKind.Train) throw new InvalidOperationException("Only training programs have a backward pass.");
         lock (Device.Sync)
         {
+            Device.Accelerator.Bind();
             var stream = Device.Accelerator.DefaultStream;
             int count = Model.ParameterCount;
             var gradients = _floats.View.SubView(F(1), count);
@@ -152,6 +165,7 @@ public abstract class GpuProgram : ProgramExecutor
         int span = (batch - 1) * stride + cols;
         lock (Device.Sync)
         {
+            Device.Accelerator.Bind();
             var stream = Device.Accelerator.DefaultStream;
             _floats.View.SubView(offset, span).CopyToCPU(stream, _hostFloats.AsSpan(0, span));
             stream.Synchronize();
@@ -164,6 +178,7 @@ public abstract class GpuProgram : ProgramExecutor
     {
         lock (Device.Sync)
         {
+            Device.Accelerator.Bind();
             var stream = Device.Accelerator.DefaultStream;
             for (int i = 0; i < Program.Buffers.Count; i++)
             {
@@ -225,12 +240,13 @@ public abstract class GpuProgram : ProgramExecutor
 
     /// <summary>
     /// Draws the inverted-dropout mask on the host, row-major from <see cref="Random"/> exactly as the interpreter and the CPU
-    /// program do (so all backends agree), and uploads it in stream order: no device round trip.
+    /// program do (so all backends agree), and uploads it in stream order. Called from <see cref="DrawDropoutMasks"/>.
     /// </summary>
     protected void DropoutMask(int mask, int rows, int cols, int stride, float rate)
     {
         float scale = 1f / (1f - rate);
-        var host = _hostFloats.AsSpan(0, rows * cols);
+        var host = _masks.AsSpan(_maskCursor, rows * cols);
+        _maskCursor += host.Length;
         for (int i = 0; i < host.Length; i++) host[i] = Random.NextFloat() >= rate ? scale : 0f;
         var stream = Device.Accelerator.DefaultStream;
         if (stride == cols)
@@ -242,8 +258,6 @@ public abstract class GpuProgram : ProgramExecutor
             for (int r = 0; r < rows; r++)
                 _floats.View.SubView(mask + r * stride, cols).CopyFromCPU(stream, (ReadOnlySpan<float>)host.Slice(r * cols, cols));
         }
-        // The staging array is reused by the next mask: the copy must have left it.
-        stream.Synchronize();
     }
 
     /// <summary>Loads a generated pointwise kernel on this program's accelerator.</summary>
@@ -254,6 +268,18 @@ public abstract class GpuProgram : ProgramExecutor
     protected void Pointwise(Action<Index1D, ArrayView<float>, PointwiseArgs> kernel, int elements, in PointwiseArgs args)
     {
         if (elements > 0) kernel(elements, Floats, args);
+    }
+
+    /// <summary>Mask elements one forward draws at the batch capacity, loops counted.</summary>
+    private int MaskElements(IReadOnlyList<Op> ops)
+    {
+        long total = 0;
+        foreach (var op in ops)
+        {
+            if (op is LoopOp loop) total += (long)loop.Count * MaskElements(loop.Body);
+            else if (op is DropoutMaskOp d) total += (d.Mask.Rows * d.Mask.Cols).Evaluate(BatchCapacity, Model.Vocabulary);
+        }
+        return checked((int)total);
     }
 
     private int IndexOf(IrBuffer buffer)
@@ -281,6 +307,7 @@ public abstract class GpuProgram : ProgramExecutor
         _disposed = true;
         lock (Device.Sync)
         {
+            Device.Accelerator.Bind();
             _floats.Dispose();
             _ints.Dispose();
         }

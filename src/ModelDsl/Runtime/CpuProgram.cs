@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using ModelDsl.Ir;
 using ModelDsl.Numerics;
@@ -12,7 +13,6 @@ public abstract unsafe class CpuProgram : ProgramExecutor
 {
     private readonly object?[] _arrays;
     private readonly nint[] _pointers;
-    private readonly GCHandle[] _handles;
     private readonly int _tokensIndex;
     private readonly int _targetsIndex;
 
@@ -25,7 +25,6 @@ public abstract unsafe class CpuProgram : ProgramExecutor
         var buffers = Program.Buffers;
         _arrays = new object?[buffers.Count];
         _pointers = new nint[buffers.Count];
-        _handles = new GCHandle[buffers.Count];
         for (int i = 0; i < buffers.Count; i++)
         {
             var b = buffers[i];
@@ -33,12 +32,12 @@ public abstract unsafe class CpuProgram : ProgramExecutor
             {
                 BufferKind.Parameters => model.ParameterArray,
                 BufferKind.Gradients => model.GradientArray,
-                _ when b.ElementType == ElementType.Int32 => new int[Math.Max(1, Length(b))],
-                _ => new float[Math.Max(1, Length(b))],
+                // The pinned object heap: addresses never move, and the arrays live as long as this program.
+                _ when b.ElementType == ElementType.Int32 => GC.AllocateArray<int>(Math.Max(1, Length(b)), pinned: true),
+                _ => GC.AllocateArray<float>(Math.Max(1, Length(b)), pinned: true),
             };
             _arrays[i] = array;
-            _handles[i] = GCHandle.Alloc(array, GCHandleType.Pinned);
-            _pointers[i] = _handles[i].AddrOfPinnedObject();
+            _pointers[i] = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference((Array)array));
         }
         _tokensIndex = IndexOf(Program.Tokens);
         _targetsIndex = IndexOf(Program.Targets);
@@ -97,10 +96,4 @@ public abstract unsafe class CpuProgram : ProgramExecutor
             if (Program.Buffers[i].Kind == BufferKind.State) Array.Clear((float[])_arrays[i]!);
     }
 
-    public override void Dispose()
-    {
-        for (int i = 0; i < _handles.Length; i++)
-            if (_handles[i].IsAllocated) _handles[i].Free();
-        GC.SuppressFinalize(this);
-    }
 }

@@ -40,8 +40,6 @@ public abstract partial class Model
         if (count < 0) throw new ArgumentOutOfRangeException(nameof(count), count, "Count must not be negative.");
         if (float.IsNaN(temperature) || temperature < 0)
             throw new ArgumentOutOfRangeException(nameof(temperature), temperature, "Temperature must be a non-negative number (0 or tiny means greedy).");
-        if (!Declaration.Layers[^1].Activation.Equals(ActivationKind.Softmax) && OutputSize != Vocabulary)
-            throw new InvalidOperationException("Generation needs an output over the vocabulary.");
         if (OutputSize != Vocabulary)
             throw new InvalidOperationException($"Generation needs an output over the vocabulary ({Vocabulary}); this model outputs {OutputSize}.");
         foreach (var id in prompt)
@@ -52,7 +50,7 @@ public abstract partial class Model
         var result = new int[count];
         var output = new float[OutputSize];
         bool logits = Declaration.Layers[^1].Activation != ActivationKind.Softmax;
-        float t = Math.Max(temperature, 0f);
+        float t = temperature;
 
         if (mode == SamplingMode.Window)
         {
