@@ -156,6 +156,8 @@ namespace ModelDsl.Generators.Emit
             for (int i = 0; i < p.Inputs.Count; i++) parameters.Add("float* in" + i.ToString(CultureInfo.InvariantCulture));
             for (int j = 0; j < p.Outputs.Count; j++) parameters.Add("float* out" + j.ToString(CultureInfo.InvariantCulture));
             w.WriteLine("// " + p.Comment + ": rows " + S(p.Rows) + ", cols " + S(p.Cols));
+            // Fully optimised from the first call: these loops run thousands of times per step and gain nothing from tiering.
+            w.WriteLine("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
             using (w.WriteBlock("private static void " + name + "(" + string.Join(", ", parameters) + ")"))
             {
                 var roots = new List<Expr>();

@@ -90,6 +90,15 @@ public abstract unsafe class CpuProgram : ProgramExecutor
             source.AsSpan(offset + r * stride, cols).CopyTo(destination.Slice(r * cols, cols));
     }
 
+    public override bool ContainsNonFinite(IrBuffer buffer, int batch)
+    {
+        int index = IndexOf(buffer);
+        if (index < 0) throw new ArgumentException($"'{buffer.Name}' is not a buffer of this program.", nameof(buffer));
+        if (_arrays[index] is not float[] data) return false;
+        int used = (int)Math.Min(data.Length, buffer.Length.Evaluate(batch, V));
+        return !NonFiniteSearch.AllFinite(data.AsSpan(0, used));
+    }
+
     public override void ResetState()
     {
         for (int i = 0; i < _arrays.Length; i++)

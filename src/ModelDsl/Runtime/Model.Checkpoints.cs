@@ -46,9 +46,7 @@ public abstract partial class Model
     /// </summary>
     public void Save(string path, IReadOnlyDictionary<string, string>? metadata = null)
     {
-        var tensors = new List<TensorData>(ParameterTensors.Count);
-        foreach (var t in ParameterTensors)
-            tensors.Add(new TensorData(t.Name, Shape(t), Parameter(t.Name).ToArray()));
+        var tensors = WeightTensors();
         var meta = new Dictionary<string, string>(metadata ?? new Dictionary<string, string>()) { [ConfigMetadataKey] = ConfigJson() };
         SafeTensors.Write(path, tensors, meta);
     }
@@ -60,6 +58,17 @@ public abstract partial class Model
     public IReadOnlyDictionary<string, string> Load(string path)
     {
         var file = SafeTensors.Read(path);
+        CheckWeights(file, path);
+        CopyWeights(file);
+        return file.Metadata;
+    }
+
+    /// <summary>Prefix of the optimizer-state tensors in a training checkpoint; <see cref="Load"/> ignores them.</summary>
+    internal const string OptimizerTensorPrefix = "optimizer.";
+
+    /// <summary>Every weight tensor present with the right shape, and no tensor the model lacks (optimizer state aside).</summary>
+    private void CheckWeights(SafeTensorsFile file, string path)
+    {
         foreach (var t in ParameterTensors)
         {
             if (!file.TryGetTensor(t.Name, out var data))
@@ -69,11 +78,23 @@ public abstract partial class Model
                 throw new CheckpointMismatchException($"Tensor '{t.Name}' in '{path}' has shape [{string.Join(", ", data.Shape)}] but {GetType().Name} needs [{string.Join(", ", expected)}].");
         }
         foreach (var d in file.Tensors)
-            if (!ParameterTensors.Any(t => t.Name == d.Name))
+            if (!d.Name.StartsWith(OptimizerTensorPrefix, StringComparison.Ordinal) && !ParameterTensors.Any(t => t.Name == d.Name))
                 throw new CheckpointMismatchException($"'{path}' has a tensor '{d.Name}' that {GetType().Name} does not have.");
+    }
+
+    private void CopyWeights(SafeTensorsFile file)
+    {
         foreach (var t in ParameterTensors)
             file[t.Name].Data.CopyTo(Parameter(t.Name));
-        return file.Metadata;
+    }
+
+    /// <summary>The weight tensors, Keras names and shapes, copied out of the flat buffer.</summary>
+    private List<TensorData> WeightTensors()
+    {
+        var tensors = new List<TensorData>(ParameterTensors.Count);
+        foreach (var t in ParameterTensors)
+            tensors.Add(new TensorData(t.Name, Shape(t), Parameter(t.Name).ToArray()));
+        return tensors;
     }
 
     /// <summary>Reads the vocabulary stored in a checkpoint's configuration, to construct the right model before loading.</summary>

@@ -144,6 +144,3 @@ public abstract partial class Model
             throw new ArgumentException($"The model reads windows of {SequenceLength} tokens but the data set has windows of {data.WindowLength}.", name);
     }
 }
-
-/// <summary>The loss became NaN or infinite; the update that would have spread it was not applied.</summary>
-public sealed class NonFiniteLossException(string message) : Exception(message);

@@ -41,6 +41,26 @@ public abstract class ProgramExecutor : IDisposable
 
     public virtual void Dispose() { }
 
+    /// <summary>
+    /// Whether the part of <paramref name="buffer"/> that a call for <paramref name="batch"/> rows uses holds a NaN or an
+    /// infinity. Backends whose buffers stay on a device throw <see cref="NotSupportedException"/>.
+    /// </summary>
+    public virtual bool ContainsNonFinite(IrBuffer buffer, int batch) =>
+        throw new NotSupportedException($"{GetType().Name} cannot read its buffers back to look for NaN or infinity.");
+
+    /// <summary>The layer a buffer belongs to ("lstm_1" for "lstm_1_z" and "d_lstm_1_h"), or null for shared buffers.</summary>
+    public string? LayerOf(IrBuffer buffer) => NonFiniteSearch.LayerOf(buffer.Name, LayerNames);
+
+    /// <summary>
+    /// After a step went non-finite: the first layer, in forward order (<paramref name="backward"/> false: weights, then
+    /// activations) or backward order (true: activation gradients, then weight gradients), holding a NaN or an infinity.
+    /// Null when no layer does, or when this backend cannot read its buffers back.
+    /// </summary>
+    public NonFiniteSite? FindNonFinite(int batch, bool backward) => NonFiniteSearch.Find(this, batch, backward);
+
+    internal IReadOnlyList<string> LayerNames => _layerNames ??= Lowering.LayerNames(Model.Declaration);
+    private IReadOnlyList<string>? _layerNames;
+
     protected void CheckBatch(int batch)
     {
         if (batch <= 0 || batch > BatchCapacity)

@@ -54,6 +54,9 @@ public sealed class ReferenceProgram : ProgramExecutor
         for (int i = 0; i < o.Length; i++) destination[i] = (float)o[i];
     }
 
+    public override bool ContainsNonFinite(IrBuffer buffer, int batch) =>
+        buffer.ElementType == ElementType.Float32 && !NonFiniteSearch.AllFinite(_interpreter.Floats(buffer));
+
     public override void ResetState()
     {
         foreach (var interpreter in _byBatch.Values)

@@ -36,6 +36,13 @@ public sealed class Adam : Optimizer
 
     public override int StateSlots => 2;
 
+    protected override void WriteHyperparameters(System.Text.Json.Utf8JsonWriter json)
+    {
+        json.WriteNumber("beta_1", Beta1);
+        json.WriteNumber("beta_2", Beta2);
+        json.WriteNumber("epsilon", Epsilon);
+    }
+
     protected override void Update(Span<float> parameters, ReadOnlySpan<float> gradients, Span<float> state, long step)
     {
         int n = parameters.Length;

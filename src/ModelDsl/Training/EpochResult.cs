@@ -5,4 +5,8 @@ namespace ModelDsl.Training;
 /// <param name="TrainingLoss">Mean training loss over the epoch's batches.</param>
 /// <param name="ValidationLoss">Mean loss on the validation windows, or null without validation data.</param>
 /// <param name="Elapsed">Wall-clock time of the epoch, validation included.</param>
-public sealed record EpochResult(int Epoch, double TrainingLoss, double? ValidationLoss, TimeSpan Elapsed);
+public sealed record EpochResult(int Epoch, double TrainingLoss, double? ValidationLoss, TimeSpan Elapsed)
+{
+    /// <summary>Batches whose loss or gradients were non-finite and were skipped without an update (<c>FitOptions.SkipNonFiniteBatches</c>).</summary>
+    public int SkippedBatches { get; init; }
+}

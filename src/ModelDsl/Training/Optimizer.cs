@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace ModelDsl.Training;
 
 /// <summary>
@@ -58,4 +60,50 @@ public abstract class Optimizer
     protected abstract void Update(Span<float> parameters, ReadOnlySpan<float> gradients, Span<float> state, long step);
 
     public override string ToString() => $"{Name}(learning_rate={LearningRate})";
+
+    /// <summary>
+    /// The rule and its hyperparameters as JSON, Keras <c>get_config</c> style (<c>{"name":"rmsprop","learning_rate":0.001,"rho":0.9,…}</c>),
+    /// saved in training checkpoints; <see cref="FromConfigJson"/> reads it back. Floats round-trip exactly.
+    /// </summary>
+    public string ConfigJson()
+    {
+        using var stream = new MemoryStream();
+        using (var json = new Utf8JsonWriter(stream))
+        {
+            json.WriteStartObject();
+            json.WriteString("name", Name);
+            json.WriteNumber("learning_rate", LearningRate);
+            WriteHyperparameters(json);
+            json.WriteEndObject();
+        }
+        return System.Text.Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    /// <summary>Writes the hyperparameters other than the learning rate, with their Keras names.</summary>
+    protected abstract void WriteHyperparameters(Utf8JsonWriter json);
+
+    /// <summary>The optimizer described by <see cref="ConfigJson"/> (fresh state: the caller restores it).</summary>
+    /// <exception cref="FormatException">Not valid JSON, an unknown rule, or a missing or invalid hyperparameter.</exception>
+    public static Optimizer FromConfigJson(string json)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            var root = document.RootElement;
+            string name = root.GetProperty("name").GetString() ?? "";
+            float lr = root.GetProperty("learning_rate").GetSingle();
+            return name switch
+            {
+                "rmsprop" => new RmsProp(lr, root.GetProperty("rho").GetSingle(), root.GetProperty("epsilon").GetSingle()),
+                "adam" => new Adam(lr, root.GetProperty("beta_1").GetSingle(), root.GetProperty("beta_2").GetSingle(), root.GetProperty("epsilon").GetSingle()),
+                "sgd" => new Sgd(lr, root.GetProperty("momentum").GetSingle(), root.GetProperty("nesterov").GetBoolean()),
+                _ => throw new FormatException($"Unknown optimizer '{name}'; known: rmsprop, adam, sgd."),
+            };
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or ArgumentException)
+        {
+            throw new FormatException($"Invalid optimizer configuration {json}: {e.Message}", e);
+        }
+    }
 }

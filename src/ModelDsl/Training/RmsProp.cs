@@ -31,6 +31,12 @@ public sealed class RmsProp : Optimizer
 
     public override int StateSlots => 1;
 
+    protected override void WriteHyperparameters(System.Text.Json.Utf8JsonWriter json)
+    {
+        json.WriteNumber("rho", Rho);
+        json.WriteNumber("epsilon", Epsilon);
+    }
+
     protected override void Update(Span<float> parameters, ReadOnlySpan<float> gradients, Span<float> state, long step)
     {
         int n = parameters.Length;

@@ -27,6 +27,12 @@ public sealed class Sgd : Optimizer
 
     public override int StateSlots => Momentum != 0 ? 1 : 0;
 
+    protected override void WriteHyperparameters(System.Text.Json.Utf8JsonWriter json)
+    {
+        json.WriteNumber("momentum", Momentum);
+        json.WriteBoolean("nesterov", Nesterov);
+    }
+
     protected override void Update(Span<float> parameters, ReadOnlySpan<float> gradients, Span<float> state, long step)
     {
         float lr = LearningRate;
