@@ -132,6 +132,12 @@ namespace ModelDsl.Generators.Diagnostics
             "Unsafe code must be enabled",
             "The generated code of model '{0}' works on pointers into buffers allocated once; add <AllowUnsafeBlocks>true</AllowUnsafeBlocks> to the project file");
 
+        /// <summary>MDSL0021: a Dense layer that is not the last layer.</summary>
+        public static readonly DiagnosticDescriptor DenseNotLast = Error(
+            "MDSL0021",
+            "Dense must be the last layer",
+            "Only the output layer may be Dense in this version; remove this [Dense] or move it to the end");
+
         /// <summary>MDSL9999: the generator itself failed. {0}: class, {1}: exception type and message.</summary>
         public static readonly DiagnosticDescriptor InternalError = Error(
             "MDSL9999",
@@ -144,7 +150,7 @@ namespace ModelDsl.Generators.Diagnostics
             ClassMustBePartial, InvalidModelClass, NoLayers, MissingTokenInput, TokenInputNotFirst, DuplicateTokenInput,
             NonPositiveSize, DropoutRateOutOfRange, SequenceExpected, VectorExpected, EmbeddingNotAfterInput,
             DropoutOnTokenIds, LastLayerNotDense, VocabularyNotAllowed, TooManyParameters, ActivationTooLarge,
-            LayerOnOtherDeclaration, UnknownLayer, UnknownActivation, UnsafeCodeRequired, InternalError,
+            LayerOnOtherDeclaration, UnknownLayer, UnknownActivation, UnsafeCodeRequired, DenseNotLast, InternalError,
         ];
 
         private static readonly Dictionary<string, DiagnosticDescriptor> ByIdIndex = Index(Descriptors);

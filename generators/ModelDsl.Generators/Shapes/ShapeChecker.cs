@@ -55,6 +55,15 @@ namespace ModelDsl.Generators.Shapes
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LastLayerNotDense, last.Location, Name(last.Layer.Kind)));
             }
 
+            // Hidden Dense layers (with an activation between them) are not lowered yet: only the output layer may be Dense.
+            for (var i = 0; i < layers.Count - 1; i++)
+            {
+                if (layers[i].Layer.Kind == LayerKind.Dense)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DenseNotLast, layers[i].Location));
+                }
+            }
+
             // Sizes are only meaningful once every argument and the order are right.
             if (diagnostics.Count == 0)
             {

@@ -11,7 +11,7 @@ namespace ModelDsl.Ir
         Gradients,
         /// <summary>A forward value saved for backward (or a scratch value).</summary>
         Activation,
-        /// <summary>The gradient of an activation, zeroed once at the start of backward.</summary>
+        /// <summary>The gradient of an activation: its first writer in backward assigns, later writers accumulate.</summary>
         ActivationGradient,
         /// <summary>Recurrent state carried between calls (stateful sampling).</summary>
         State,

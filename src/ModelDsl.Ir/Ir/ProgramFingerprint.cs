@@ -13,6 +13,33 @@ public static class ProgramFingerprint
             foreach (char ch in s) { hash ^= ch; hash *= 1099511628211UL; }
         }
         foreach (var b in program.Buffers) Mix(b.Name + ":" + b.Length + ";");
+        // The ops too: a change of gate order, a flag or an offset in the lowering must make stale generated code fail.
+        void MixOps(System.Collections.Generic.IReadOnlyList<Op> ops)
+        {
+            foreach (var op in ops)
+            {
+                Mix(op.GetType().Name);
+                switch (op)
+                {
+                    case LoopOp l: Mix(l.Count + (l.Reverse ? "r" : "f")); MixOps(l.Body); break;
+                    case MatMulOp m: Mix(m.A + "|" + m.TransA + "|" + m.B + "|" + m.TransB + "|" + m.C + "|" + m.Accumulate + "|" + m.Bias); break;
+                    case GatherRowsOp g: Mix(g.Table + "|" + g.Ids + "|" + g.Output + "|" + g.Accumulate + "|" + g.Bias); break;
+                    case ScatterAddRowsOp s: Mix(s.Source + "|" + s.Ids + "|" + s.Table); break;
+                    case ColumnSumsOp c: Mix(c.Source + "|" + c.Sums + "|" + c.Accumulate); break;
+                    case PointwiseOp p:
+                        foreach (var v in p.Inputs) Mix(v.ToString());
+                        foreach (var o in p.Outputs) Mix(o.Target + "=" + o.Value + (o.Accumulate ? "+" : ""));
+                        break;
+                    case SoftmaxCrossEntropyOp x: Mix(x.Logits + "|" + x.Targets + "|" + x.DLogits); break;
+                    case SoftmaxOp s: Mix(s.Logits + "|" + s.Output); break;
+                    case DropoutMaskOp d: Mix(d.Mask + "|" + d.Rate.ToString("R", System.Globalization.CultureInfo.InvariantCulture)); break;
+                    case ZeroOp z: Mix(z.Target.ToString()); break;
+                    case CopyOp c: Mix(c.Source + "|" + c.Target); break;
+                }
+            }
+        }
+        MixOps(program.Forward);
+        MixOps(program.Backward);
         Mix(program.ParameterCount.ToString());
         return program.Buffers.Count.ToString(System.Globalization.CultureInfo.InvariantCulture) + "-" + hash.ToString("x16", System.Globalization.CultureInfo.InvariantCulture);
     }

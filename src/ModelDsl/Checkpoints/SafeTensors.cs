@@ -33,7 +33,8 @@ public static class SafeTensors
     /// <remarks>
     /// Crash-safe: the file is written as <c>path.tmp-&lt;random&gt;</c> in the same folder, flushed to
     /// disk, then renamed over <paramref name="path"/>, so a crash leaves either the old checkpoint or
-    /// the new one, never a torn file.
+    /// the new one, never a torn file. A process killed mid-write leaves its temporary file behind; the
+    /// next write to the same path deletes such leftovers (those no live writer holds locked).
     /// </remarks>
     public static void Write(string path, IReadOnlyList<TensorData> tensors, IReadOnlyDictionary<string, string>? metadata = null)
     {
@@ -42,24 +43,64 @@ public static class SafeTensors
         byte[] header = BuildHeader(tensors, metadata);
 
         string fullPath = Path.GetFullPath(path);
-        string temporary = $"{fullPath}.tmp-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6))}";
+        DeleteStaleTemporaries(fullPath);
+        string temporary = $"{fullPath}{TemporaryInfix}{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6))}";
+        FileStream? file = null;
         try
         {
-            using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            // FileShare.None locks the file (flock on Unix) for as long as it is open, which is how
+            // DeleteStaleTemporaries tells a live writer's file from a dead one's.
+            file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
+            Span<byte> headerLength = stackalloc byte[8];
+            BinaryPrimitives.WriteUInt64LittleEndian(headerLength, (ulong)header.Length);
+            file.Write(headerLength);
+            file.Write(header);
+            foreach (var tensor in tensors) WriteFloats(file, tensor.Data);
+            file.Flush(flushToDisk: true);
+            if (OperatingSystem.IsWindows())
             {
-                Span<byte> headerLength = stackalloc byte[8];
-                BinaryPrimitives.WriteUInt64LittleEndian(headerLength, (ulong)header.Length);
-                file.Write(headerLength);
-                file.Write(header);
-                foreach (var tensor in tensors) WriteFloats(file, tensor.Data);
-                file.Flush(flushToDisk: true);
+                // Windows cannot rename a file opened without FileShare.Delete.
+                file.Dispose();
+                File.Move(temporary, fullPath, overwrite: true);
             }
-            File.Move(temporary, fullPath, overwrite: true);
+            else
+            {
+                // Keep the lock through the rename, so no other writer's cleanup can delete the finished file first.
+                File.Move(temporary, fullPath, overwrite: true);
+                file.Dispose();
+            }
         }
         catch
         {
+            file?.Dispose();
             try { File.Delete(temporary); } catch (IOException) { } catch (UnauthorizedAccessException) { }
             throw;
+        }
+    }
+
+    /// <summary>What a temporary file's name adds to its checkpoint's name, before 12 random hex digits.</summary>
+    public const string TemporaryInfix = ".tmp-";
+
+    /// <summary>
+    /// Deletes the temporary files that writes of <paramref name="fullPath"/> left behind when their process died:
+    /// those named <c>path.tmp-&lt;12 hex&gt;</c> that can be locked, i.e. that no writer has open.
+    /// </summary>
+    private static void DeleteStaleTemporaries(string fullPath)
+    {
+        string? folder = Path.GetDirectoryName(fullPath);
+        string prefix = Path.GetFileName(fullPath) + TemporaryInfix;
+        if (folder is null || !Directory.Exists(folder)) return;
+        foreach (string candidate in Directory.EnumerateFiles(folder, prefix + "*"))
+        {
+            string suffix = Path.GetFileName(candidate)[prefix.Length..];
+            if (suffix.Length != 12 || !suffix.All(char.IsAsciiHexDigitLower)) continue;
+            try
+            {
+                using (new FileStream(candidate, FileMode.Open, FileAccess.Read, FileShare.None)) { }
+                File.Delete(candidate);
+            }
+            catch (IOException) { } // still being written (locked), or already gone
+            catch (UnauthorizedAccessException) { }
         }
     }
 

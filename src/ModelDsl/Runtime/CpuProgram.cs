@@ -15,6 +15,8 @@ public abstract unsafe class CpuProgram : ProgramExecutor
     private readonly nint[] _pointers;
     private readonly int _tokensIndex;
     private readonly int _targetsIndex;
+    private readonly int _outputIndex;
+    private int _stateBatch;
 
     /// <param name="fingerprint">The generator's <see cref="ProgramFingerprint"/> of the same program; a mismatch means stale generated code.</param>
     protected CpuProgram(Model model, ProgramKind kind, int batchCapacity, string fingerprint) : base(model, kind, batchCapacity)
@@ -41,11 +43,17 @@ public abstract unsafe class CpuProgram : ProgramExecutor
         }
         _tokensIndex = IndexOf(Program.Tokens);
         _targetsIndex = IndexOf(Program.Targets);
+        _outputIndex = IndexOf(Program.Output.Buffer);
         Random = model.DropoutRandom;
     }
 
     private int Length(IrBuffer b) => checked((int)b.Length.Evaluate(BatchCapacity, Model.Vocabulary));
-    private int IndexOf(IrBuffer b) => Program.Buffers.ToList().IndexOf(b);
+    private int IndexOf(IrBuffer b)
+    {
+        for (int i = 0; i < Program.Buffers.Count; i++)
+            if (ReferenceEquals(Program.Buffers[i], b)) return i;
+        throw new InvalidOperationException("Buffer " + b.Name + " is not part of the program.");
+    }
 
     /// <summary>The random stream dropout masks are drawn from.</summary>
     protected Rng Random { get; }
@@ -69,6 +77,12 @@ public abstract unsafe class CpuProgram : ProgramExecutor
     {
         CheckBatch(batch);
         ValidateIds(batch, Kind == ProgramKind.Train);
+        // Carried state is laid out for one batch size: a different size starts from a zero state.
+        if (Kind == ProgramKind.Step && batch != _stateBatch)
+        {
+            ResetState();
+            _stateBatch = batch;
+        }
         return RunForward(batch);
     }
 
@@ -85,7 +99,7 @@ public abstract unsafe class CpuProgram : ProgramExecutor
         var v = Program.Output;
         int rows = batch, cols = (int)v.Cols.Evaluate(batch, V), stride = (int)v.RowStride.Evaluate(batch, V);
         int offset = (int)v.Offset.Evaluate(batch, V);
-        var source = (float[])_arrays[IndexOf(v.Buffer)]!;
+        var source = (float[])_arrays[_outputIndex]!;
         for (int r = 0; r < rows; r++)
             source.AsSpan(offset + r * stride, cols).CopyTo(destination.Slice(r * cols, cols));
     }

@@ -18,4 +18,34 @@ public sealed record FitOptions
     public TextWriter? Progress { get; init; }
     /// <summary>Overrides whether the progress line is rewritten in place (default: when output is a terminal).</summary>
     public bool? InteractiveProgress { get; init; }
+
+    /// <summary>
+    /// Where to write a training checkpoint: the weights (as <see cref="Model.Save"/>), the optimizer's state and step, the
+    /// random streams and the position in the data, enough for <see cref="ResumeFrom"/> to continue exactly. Each write
+    /// replaces the previous one atomically (temporary file, flush, rename). Null: no checkpoints.
+    /// </summary>
+    public string? CheckpointPath { get; init; }
+
+    /// <summary>
+    /// Write the checkpoint after every this many batches, counted across the epochs of this <see cref="Model.Fit"/> call
+    /// (Keras <c>save_freq</c> as an integer). Null: at the end of every epoch, after validation and the epoch callback.
+    /// </summary>
+    public int? CheckpointEverySteps { get; init; }
+
+    /// <summary>
+    /// A checkpoint written through <see cref="CheckpointPath"/> to continue from (Keras <c>BackupAndRestore</c>): its
+    /// weights, optimizer state, random streams and data position replace the model's, and training goes on from the
+    /// saved batch. The run must have the same training set size, <see cref="BatchSize"/>, <see cref="StepsPerEpoch"/> and
+    /// <see cref="Shuffle"/>; <see cref="Epochs"/> may grow. With <see cref="Optimizer"/> null the saved optimizer and
+    /// hyperparameters are used; a given optimizer must be of the same kind (its hyperparameters, e.g. a new learning
+    /// rate, then apply). The file must exist: to resume only when there is something to resume, pass
+    /// <c>File.Exists(path) ? path : null</c>.
+    /// </summary>
+    public string? ResumeFrom { get; init; }
+
+    /// <summary>
+    /// Skip a batch whose loss or gradients hold NaN or infinity (no update; counted in <see cref="EpochResult.SkippedBatches"/>)
+    /// instead of stopping with <see cref="NonFiniteLossException"/>.
+    /// </summary>
+    public bool SkipNonFiniteBatches { get; init; }
 }

@@ -33,7 +33,7 @@ public abstract partial class Model
     /// (T ≤ 1e−6 is greedy) and passing it to <paramref name="onToken"/> as soon as it is drawn.
     /// In window mode a prompt shorter than the window is left-padded with <paramref name="padToken"/>.
     /// </summary>
-    public int[] Generate(ReadOnlySpan<int> prompt, int count, float temperature, SamplingMode mode = SamplingMode.Stateful,
+    public int[] Generate(ReadOnlySpan<int> prompt, int count, float temperature, SamplingMode mode = SamplingMode.Window,
         Rng? random = null, Action<int>? onToken = null, int padToken = 0)
     {
         if (prompt.Length == 0) throw new ArgumentException("The prompt must have at least one token.", nameof(prompt));

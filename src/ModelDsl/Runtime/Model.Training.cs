@@ -1,6 +1,8 @@
 using System.Diagnostics;
+using ModelDsl.Checkpoints;
 using ModelDsl.Data;
 using ModelDsl.Ir;
+using ModelDsl.Runtime;
 using ModelDsl.Training;
 
 namespace ModelDsl;
@@ -36,22 +38,38 @@ public abstract partial class Model
     /// One step on the batch already staged in the training program's <see cref="ProgramExecutor.Tokens"/> and
     /// <see cref="ProgramExecutor.Targets"/>: forward, backward, clipping, optimizer update. Returns the mean loss.
     /// </summary>
+    /// <exception cref="NonFiniteLossException">The loss or a gradient was NaN or infinite; nothing was updated. The
+    /// exception names the step and the first layer holding a non-finite value.</exception>
     public double TrainBatch(int batch, float? clipNorm = null)
+    {
+        var (loss, fault) = TryTrainBatch(batch, clipNorm);
+        return fault is null ? loss : throw fault;
+    }
+
+    /// <summary>One step, or the fault that stopped it before the update (then weights, optimizer state and step are unchanged).</summary>
+    private (double Loss, NonFiniteLossException? Fault) TryTrainBatch(int batch, float? clipNorm)
     {
         var optimizer = _optimizer ?? throw new InvalidOperationException("Call Compile(optimizer) or Fit first.");
         var program = GetProgram(ProgramKind.Train, batch);
         Array.Clear(_gradients);
         double loss = program.Forward(batch);
         if (!double.IsFinite(loss))
-            throw new NonFiniteLossException($"The loss became {loss} at step {_optimizerStep + 1}: training stopped before the update, the weights are those of step {_optimizerStep}.");
+            return (loss, new NonFiniteLossException(_optimizerStep + 1, loss, inGradients: false, program.FindNonFinite(batch, backward: false)));
         program.Backward(batch);
+        // Keras's TerminateOnNaN only watches the loss; a finite loss can still give ∞ gradients (an overflow in backward).
+        if (!NonFiniteSearch.AllFinite(_gradients))
+            return (loss, new NonFiniteLossException(_optimizerStep + 1, loss, inGradients: true, program.FindNonFinite(batch, backward: true)));
         if (clipNorm is { } max) GradientClipping.ClipByGlobalNorm(_gradients, max);
         _optimizerStep++;
         optimizer.Step(_parameters, _gradients, _optimizerState, _optimizerStep);
-        return loss;
+        return (loss, null);
     }
 
-    /// <summary>Trains on windows of token ids, Keras-style: shuffled batches, an optional progress line, per-epoch validation.</summary>
+    /// <summary>
+    /// Trains on windows of token ids, Keras-style: shuffled batches, an optional progress line, per-epoch validation.
+    /// With <see cref="FitOptions.CheckpointPath"/> it writes training checkpoints; with <see cref="FitOptions.ResumeFrom"/>
+    /// it continues one, bit-identically on the CPU backend to the run that wrote it.
+    /// </summary>
     public TrainingHistory Fit(WindowDataset train, FitOptions? options = null, WindowDataset? validation = null, Action<EpochResult>? onEpochEnd = null)
     {
         ArgumentNullException.ThrowIfNull(train);
@@ -59,42 +77,104 @@ public abstract partial class Model
         if (options.BatchSize <= 0) throw new ArgumentOutOfRangeException(nameof(options), options.BatchSize, "BatchSize must be positive.");
         if (options.Epochs < 0) throw new ArgumentOutOfRangeException(nameof(options), options.Epochs, "Epochs must not be negative.");
         if (options.StepsPerEpoch is <= 0) throw new ArgumentOutOfRangeException(nameof(options), options.StepsPerEpoch, "StepsPerEpoch must be positive.");
+        if (options.CheckpointEverySteps is <= 0) throw new ArgumentOutOfRangeException(nameof(options), options.CheckpointEverySteps, "CheckpointEverySteps must be positive.");
+        if (options.CheckpointEverySteps is not null && string.IsNullOrEmpty(options.CheckpointPath))
+            throw new ArgumentException("CheckpointEverySteps needs a CheckpointPath to write to.", nameof(options));
+        if (options.ClipNorm is { } clip && !(clip > 0 && float.IsFinite(clip)))
+            throw new ArgumentOutOfRangeException(nameof(options), clip, "ClipNorm must be positive and finite.");
         CheckWindows(train, nameof(train));
         if (validation != null) CheckWindows(validation, nameof(validation));
         if (train.Count == 0) throw new ArgumentException("The training set has no windows.", nameof(train));
-        if (options.Optimizer != null) Compile(options.Optimizer);
-        else if (_optimizer is null) Compile(new RmsProp());
 
         int batchSize = Math.Min(options.BatchSize, train.Count);
+        int batchCount = (train.Count + batchSize - 1) / batchSize;
+        int steps = Math.Min(batchCount, options.StepsPerEpoch ?? int.MaxValue);
+
+        // Read and check everything a resume needs before changing anything.
+        TrainingCheckpoint? resume = null;
+        if (options.ResumeFrom is { } resumePath)
+        {
+            var (state, optimizer, file) = ReadTrainingCheckpoint(resumePath, options.Optimizer);
+            CheckResumable(resumePath, state, batchSize, train.Count, steps, options.Shuffle);
+            ApplyTrainingCheckpoint(state, optimizer, file);
+            ShuffleRandom.SetState(state.ShuffleRngAtFitStart);
+            resume = state;
+        }
+        else if (options.Optimizer != null) Compile(options.Optimizer);
+        else if (_optimizer is null) Compile(new RmsProp());
+
+        var shuffleAtFitStart = ShuffleRandom.GetState();
         var order = new BatchOrder(train.Count, batchSize, options.Shuffle, ShuffleRandom);
         var program = GetProgram(ProgramKind.Train, batchSize);
         var history = new TrainingHistory();
+        if (resume != null)
+            foreach (var done in resume.History) history.Add(done);
+        int startEpoch = resume?.Epoch ?? 1;
+
         for (int epoch = 1; epoch <= options.Epochs; epoch++)
         {
-            var clock = Stopwatch.StartNew();
+            // Epochs before the resumed one only replay their shuffle, which rebuilds the batch order.
             order.NewEpoch();
-            int steps = Math.Min(order.BatchCount, options.StepsPerEpoch ?? int.MaxValue);
+            if (epoch < startEpoch) continue;
+            bool resumed = resume != null && epoch == startEpoch;
+            var clock = Stopwatch.StartNew();
             var progress = options.Progress is null ? null
                 : new ProgressReporter(options.Progress, options.InteractiveProgress ?? !Console.IsOutputRedirected, steps, $"Epoch {epoch}/{options.Epochs}");
-            double lossSum = 0;
-            long rows = 0;
-            for (int s = 0; s < steps; s++)
+            double lossSum = resumed ? resume!.EpochLossSum : 0;
+            long rows = resumed ? resume!.EpochRows : 0;
+            int skipped = resumed ? resume!.EpochSkipped : 0;
+            for (int s = resumed ? resume!.Batch : 0; s < steps; s++)
             {
                 var indices = order.Batch(s);
                 train.FillBatch(indices, program.Tokens, program.Targets);
-                double loss = TrainBatch(indices.Length, options.ClipNorm);
-                lossSum += loss * indices.Length;
-                rows += indices.Length;
-                progress?.Report(s + 1, lossSum / rows);
+                var (loss, fault) = TryTrainBatch(indices.Length, options.ClipNorm);
+                if (fault != null)
+                {
+                    if (!options.SkipNonFiniteBatches)
+                        throw fault;
+                    skipped++;
+                }
+                else
+                {
+                    lossSum += loss * indices.Length;
+                    rows += indices.Length;
+                }
+                progress?.Report(s + 1, rows > 0 ? lossSum / rows : double.NaN);
+                long done = (long)(epoch - 1) * steps + s + 1;
+                if (options.CheckpointEverySteps is { } every && done % every == 0)
+                    SaveTrainingCheckpoint(options.CheckpointPath!, TrainingState(epoch, s + 1, lossSum, rows, skipped));
             }
-            double trainLoss = lossSum / rows;
+            double trainLoss = rows > 0 ? lossSum / rows : double.NaN;
             double? validationLoss = validation is { Count: > 0 } ? Evaluate(validation, batchSize) : null;
-            var result = new EpochResult(epoch, trainLoss, validationLoss, clock.Elapsed);
-            progress?.Finish(validationLoss is { } v ? $"loss {trainLoss:F4} - val_loss {v:F4} - {clock.Elapsed.TotalSeconds:F1}s" : $"loss {trainLoss:F4} - {clock.Elapsed.TotalSeconds:F1}s");
+            var result = new EpochResult(epoch, trainLoss, validationLoss, clock.Elapsed) { SkippedBatches = skipped };
+            string skippedText = skipped > 0 ? $" - {skipped} non-finite batches skipped" : "";
+            progress?.Finish((validationLoss is { } v ? $"loss {trainLoss:F4} - val_loss {v:F4}" : $"loss {trainLoss:F4}") + $"{skippedText} - {clock.Elapsed.TotalSeconds:F1}s");
             history.Add(result);
             onEpochEnd?.Invoke(result);
+            if (options.CheckpointPath is { } path && options.CheckpointEverySteps is null)
+                SaveTrainingCheckpoint(path, TrainingState(epoch + 1, 0, 0, 0, 0));
         }
         return history;
+
+        TrainingCheckpoint TrainingState(int epoch, int batch, double lossSum, long rows, int skipped) => new()
+        {
+            OptimizerConfig = _optimizer!.ConfigJson(),
+            OptimizerStep = _optimizerStep,
+            Epoch = epoch,
+            Batch = batch,
+            BatchSize = batchSize,
+            TrainWindows = train.Count,
+            StepsPerEpoch = steps,
+            Shuffled = options.Shuffle,
+            ShuffleRngAtFitStart = shuffleAtFitStart,
+            ShuffleRng = ShuffleRandom.GetState(),
+            DropoutRng = DropoutRandom.GetState(),
+            SamplingRng = SamplingRandom.GetState(),
+            EpochLossSum = lossSum,
+            EpochRows = rows,
+            EpochSkipped = skipped,
+            History = history.Epochs.ToArray(),
+        };
     }
 
     /// <summary>Mean cross-entropy over every window of <paramref name="data"/> (no dropout, no update).</summary>

@@ -88,7 +88,7 @@ public abstract partial class Model : IDisposable
     {
         if (_programs.TryGetValue(kind, out var existing))
         {
-            if (existing.BatchCapacity >= batchCapacity && (Backend != Backend.Reference || existing.BatchCapacity == batchCapacity)) return existing;
+            if (existing.BatchCapacity >= batchCapacity) return existing;
             existing.Dispose();
         }
         var created = Backend switch

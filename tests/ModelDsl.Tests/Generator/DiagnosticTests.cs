@@ -55,6 +55,12 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
+    public void MDSL0021_DenseNotLast() => Verify("""
+        [Model][TokenInput(4)][Lstm(5)][{|MDSL0021:Dense(16)|}][Dropout(0.2)][Dense(Dim.Vocabulary)]
+        public partial class M;
+        """);
+
+    [Fact]
     public void MDSL0001_ClassNotPartial() => Verify("""
         [Model][TokenInput(60)][Lstm(128)][Dense(Dim.Vocabulary)]
         public class {|MDSL0001:CharLstm|};
@@ -146,8 +152,9 @@ public sealed class DiagnosticTests
     [Fact]
     public void MDSL0009_LstmAfterDense()
     {
-        var diagnostic = Verify("[Model][TokenInput(60)][Lstm(8)][Dense(16)][{|MDSL0009:Lstm(8)|}][Dense(4)] public partial class M;");
-        Assert.Contains("move the Lstm before it", diagnostic.GetMessage());
+        Verify("[Model][TokenInput(60)][Lstm(8)][{|MDSL0021:Dense(16)|}][{|MDSL0009:Lstm(8)|}][Dense(4)] public partial class M;");
+        var run = GeneratorHarness.Run(Header + "[Model][TokenInput(60)][Lstm(8)][Dense(16)][Lstm(8)][Dense(4)] public partial class M;");
+        Assert.Contains("move the Lstm before it", run.ModelDiagnostics.Single(d => d.Id == "MDSL0009").GetMessage());
     }
 
     [Fact]
