@@ -63,35 +63,24 @@ internal static unsafe class GemmBenchmark
 
     private static double PeakOneThread()
     {
-        if (!Vector512.IsHardwareAccelerated) return PeakOneThread256();
-        var a0 = Vector512.Create(1f); var a1 = a0; var a2 = a0; var a3 = a0; var a4 = a0; var a5 = a0; var a6 = a0; var a7 = a0;
-        var a8 = a0; var a9 = a0; var a10 = a0; var a11 = a0;
-        var m = Vector512.Create(0.999999f); var add = Vector512.Create(1e-7f);
         const int Iterations = 20_000_000;
+        bool wide = Vector512.IsHardwareAccelerated;
+        if (wide) FmaChains512(1000); else FmaChains256(1000);
         var clock = Stopwatch.StartNew();
-        for (int i = 0; i < Iterations; i++)
-        {
-            a0 = Vector512.FusedMultiplyAdd(a0, m, add); a1 = Vector512.FusedMultiplyAdd(a1, m, add);
-            a2 = Vector512.FusedMultiplyAdd(a2, m, add); a3 = Vector512.FusedMultiplyAdd(a3, m, add);
-            a4 = Vector512.FusedMultiplyAdd(a4, m, add); a5 = Vector512.FusedMultiplyAdd(a5, m, add);
-            a6 = Vector512.FusedMultiplyAdd(a6, m, add); a7 = Vector512.FusedMultiplyAdd(a7, m, add);
-            a8 = Vector512.FusedMultiplyAdd(a8, m, add); a9 = Vector512.FusedMultiplyAdd(a9, m, add);
-            a10 = Vector512.FusedMultiplyAdd(a10, m, add); a11 = Vector512.FusedMultiplyAdd(a11, m, add);
-        }
+        float sink = wide ? FmaChains512(Iterations) : FmaChains256(Iterations);
         clock.Stop();
-        var sum = a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11;
-        if (sum[0] == 12345f) Console.Write(""); // keep the chains alive
-        return Iterations * 12.0 * 16 * 2 / clock.Elapsed.TotalSeconds / 1e9;
+        if (sink == 12345f) Console.Write(""); // keep the chains alive
+        return Iterations * 12.0 * (wide ? 16 : 8) * 2 / clock.Elapsed.TotalSeconds / 1e9;
     }
 
-    private static double PeakOneThread256()
+    // No calls inside: on x64 SysV every vector register is caller-saved, so a call in the timed method would spill the chains.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining | System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static float FmaChains256(int iterations)
     {
         var a0 = Vector256.Create(1f); var a1 = a0; var a2 = a0; var a3 = a0; var a4 = a0; var a5 = a0; var a6 = a0; var a7 = a0;
         var a8 = a0; var a9 = a0; var a10 = a0; var a11 = a0;
         var m = Vector256.Create(0.999999f); var add = Vector256.Create(1e-7f);
-        const int Iterations = 20_000_000;
-        var clock = Stopwatch.StartNew();
-        for (int i = 0; i < Iterations; i++)
+        for (int i = 0; i < iterations; i++)
         {
             a0 = Vector256.FusedMultiplyAdd(a0, m, add); a1 = Vector256.FusedMultiplyAdd(a1, m, add);
             a2 = Vector256.FusedMultiplyAdd(a2, m, add); a3 = Vector256.FusedMultiplyAdd(a3, m, add);
@@ -100,9 +89,24 @@ internal static unsafe class GemmBenchmark
             a8 = Vector256.FusedMultiplyAdd(a8, m, add); a9 = Vector256.FusedMultiplyAdd(a9, m, add);
             a10 = Vector256.FusedMultiplyAdd(a10, m, add); a11 = Vector256.FusedMultiplyAdd(a11, m, add);
         }
-        clock.Stop();
-        var sum = a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11;
-        if (sum[0] == 12345f) Console.Write("");
-        return Iterations * 12.0 * 8 * 2 / clock.Elapsed.TotalSeconds / 1e9;
+        return (a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11).GetElement(0);
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining | System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static float FmaChains512(int iterations)
+    {
+        var a0 = Vector512.Create(1f); var a1 = a0; var a2 = a0; var a3 = a0; var a4 = a0; var a5 = a0; var a6 = a0; var a7 = a0;
+        var a8 = a0; var a9 = a0; var a10 = a0; var a11 = a0;
+        var m = Vector512.Create(0.999999f); var add = Vector512.Create(1e-7f);
+        for (int i = 0; i < iterations; i++)
+        {
+            a0 = Vector512.FusedMultiplyAdd(a0, m, add); a1 = Vector512.FusedMultiplyAdd(a1, m, add);
+            a2 = Vector512.FusedMultiplyAdd(a2, m, add); a3 = Vector512.FusedMultiplyAdd(a3, m, add);
+            a4 = Vector512.FusedMultiplyAdd(a4, m, add); a5 = Vector512.FusedMultiplyAdd(a5, m, add);
+            a6 = Vector512.FusedMultiplyAdd(a6, m, add); a7 = Vector512.FusedMultiplyAdd(a7, m, add);
+            a8 = Vector512.FusedMultiplyAdd(a8, m, add); a9 = Vector512.FusedMultiplyAdd(a9, m, add);
+            a10 = Vector512.FusedMultiplyAdd(a10, m, add); a11 = Vector512.FusedMultiplyAdd(a11, m, add);
+        }
+        return (a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11).GetElement(0);
     }
 }
