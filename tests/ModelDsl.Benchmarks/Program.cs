@@ -26,7 +26,9 @@ switch (which)
             Console.WriteLine($"{r.Name,-28}{r.Gflops,10:N1} GFLOP/s {r.Microseconds,10:N1} µs  {100 * r.Gflops / peak,6:N1}% of peak");
         return 0;
     }
+    case "gpu":
+        return GpuBenchmark.Run(steps);
     default:
-        Console.Error.WriteLine($"Unknown benchmark '{which}'. Available: charlstm");
+        Console.Error.WriteLine($"Unknown benchmark '{which}'. Available: charlstm, gemm, gpu");
         return 2;
 }

@@ -184,14 +184,22 @@ public static class SafeTensors
             var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
             var entries = new List<HeaderEntry>();
             var names = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var property in root.EnumerateObject())
+            try
             {
-                if (!names.Add(property.Name))
-                    throw Malformed(path, $"the header names '{property.Name}' twice");
-                if (property.Name == MetadataKey)
-                    ReadMetadata(path, property.Value, metadata);
-                else
-                    entries.Add(ReadEntry(path, property.Name, property.Value, dataLength));
+                foreach (var property in root.EnumerateObject())
+                {
+                    if (!names.Add(property.Name))
+                        throw Malformed(path, $"the header names '{property.Name}' twice");
+                    if (property.Name == MetadataKey)
+                        ReadMetadata(path, property.Value, metadata);
+                    else
+                        entries.Add(ReadEntry(path, property.Name, property.Value, dataLength));
+                }
+            }
+            catch (InvalidOperationException e)
+            {
+                // JsonDocument checks the structure but decodes strings lazily: a corrupt byte inside a name or value surfaces here.
+                throw new CheckpointFormatException($"Malformed safetensors file '{path}': the header holds a string that is not valid UTF-8 ({e.Message}).", e);
             }
             return (metadata, entries);
         }

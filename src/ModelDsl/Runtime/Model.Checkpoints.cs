@@ -52,8 +52,9 @@ public abstract partial class Model
     }
 
     /// <summary>
-    /// Loads weights saved by <see cref="Save"/> into this model. Nothing is changed unless every tensor matches:
-    /// a missing, extra or differently shaped tensor is named in the error. Returns the file's metadata.
+    /// Loads weights saved by <see cref="Save"/> (or a training checkpoint written by <see cref="Fit"/>, whose optimizer
+    /// state is ignored) into this model. Nothing is changed unless every tensor matches: a missing, extra or differently
+    /// shaped tensor is named in the error. Returns the file's metadata.
     /// </summary>
     public IReadOnlyDictionary<string, string> Load(string path)
     {

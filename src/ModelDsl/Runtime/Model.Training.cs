@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using ModelDsl.Checkpoints;
 using ModelDsl.Data;
 using ModelDsl.Ir;
 using ModelDsl.Runtime;
@@ -85,6 +84,9 @@ public abstract partial class Model
         CheckWindows(train, nameof(train));
         if (validation != null) CheckWindows(validation, nameof(validation));
         if (train.Count == 0) throw new ArgumentException("The training set has no windows.", nameof(train));
+        // The kernels do not bounds-check ids: one bad id found mid-run would stop training after some updates.
+        CheckIds(train, nameof(train), "training");
+        if (validation != null) CheckIds(validation, nameof(validation), "validation");
 
         int batchSize = Math.Min(options.BatchSize, train.Count);
         int batchCount = (train.Count + batchSize - 1) / batchSize;
@@ -216,6 +218,21 @@ public abstract partial class Model
         double sum = 0;
         foreach (var v in output) sum += Math.Exp(v - max);
         return Math.Log(sum) + max - output[target];
+    }
+
+    /// <summary>Every input id within the vocabulary and every target within the output, before anything is trained.</summary>
+    private void CheckIds(WindowDataset data, string name, string set)
+    {
+        uint vocabulary = (uint)Vocabulary, outputs = (uint)OutputSize;
+        for (int w = 0; w < data.Count; w++)
+        {
+            var window = data.Window(w);
+            for (int t = 0; t < window.Length; t++)
+                if ((uint)window[t] >= vocabulary)
+                    throw new ArgumentException($"Window {w} of the {set} set holds token id {window[t]} at step {t}, outside the vocabulary 0..{Vocabulary - 1}.", name);
+            if ((uint)data.Target(w) >= outputs)
+                throw new ArgumentException($"Window {w} of the {set} set has target id {data.Target(w)}, outside the model's outputs 0..{OutputSize - 1}.", name);
+        }
     }
 
     private void CheckWindows(WindowDataset data, string name)

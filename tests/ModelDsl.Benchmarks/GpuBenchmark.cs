@@ -1,0 +1,74 @@
+using System.Diagnostics;
+using ModelDsl.Ir;
+using ModelDsl.Numerics;
+using ModelDsl.Training;
+
+namespace ModelDsl.Benchmarks;
+
+/// <summary>
+/// On a CUDA machine: the seed model's GPU programs against the CPU backend at real sizes (loss, every gradient,
+/// inference output), then ms per training step at the anchors' batch sizes. Printed as a table and name/value lines.
+/// </summary>
+internal static class GpuBenchmark
+{
+    private const int Vocabulary = 57;
+
+    public static int Run(int steps)
+    {
+        if (!Runtime.GpuAvailability.HasCudaDevice())
+        {
+            Console.Error.WriteLine("No CUDA device: the gpu benchmark needs one (use the device machine).");
+            return 1;
+        }
+
+        bool agree = Agreement(128);
+        var rows = new List<(string Name, double Value)>();
+        foreach (int batch in new[] { 128, 1024 })
+        {
+            using var model = new SeedCharLstm(Vocabulary, new ModelOptions { Seed = 1, Backend = Backend.Gpu });
+            model.Compile(new RmsProp(0.01f));
+            Fill(model.GetProgram(ProgramKind.Train, batch), batch, 5);
+            for (int i = 0; i < 5; i++) model.TrainBatch(batch);
+            var clock = Stopwatch.StartNew();
+            for (int i = 0; i < steps; i++) model.TrainBatch(batch);
+            clock.Stop();
+            rows.Add(($"gpu.charlstm.b{batch}.ms_per_step", clock.Elapsed.TotalMilliseconds / steps));
+        }
+        Console.WriteLine($"{"figure",-40}{"value",12}");
+        foreach (var r in rows) Console.WriteLine($"{r.Name,-40}{r.Value,12:N3}");
+        Console.WriteLine();
+        Console.WriteLine($"gpu.agreement {(agree ? 1 : 0)}");
+        foreach (var r in rows) Console.WriteLine(FormattableString.Invariant($"{r.Name} {r.Value:0.###}"));
+        return agree ? 0 : 3;
+    }
+
+    private static void Fill(Runtime.ProgramExecutor program, int batch, ulong seed)
+    {
+        var rng = new Rng(seed);
+        for (int i = 0; i < batch * program.Program.SequenceLength; i++) program.Tokens[i] = rng.NextInt(Vocabulary);
+        for (int i = 0; i < batch; i++) program.Targets[i] = rng.NextInt(Vocabulary);
+    }
+
+    private static bool Agreement(int batch)
+    {
+        using var cpu = new SeedCharLstm(Vocabulary, new ModelOptions { Seed = 3, Backend = Backend.Cpu });
+        using var gpu = new SeedCharLstm(Vocabulary, new ModelOptions { Seed = 3, Backend = Backend.Gpu });
+        var pc = cpu.GetProgram(ProgramKind.Train, batch);
+        var pg = gpu.GetProgram(ProgramKind.Train, batch);
+        Fill(pc, batch, 9);
+        Fill(pg, batch, 9);
+        cpu.Gradients.Clear();
+        gpu.Gradients.Clear();
+        double lc = pc.Forward(batch), lg = pg.Forward(batch);
+        pc.Backward(batch);
+        pg.Backward(batch);
+        double worst = 0;
+        var gc = cpu.Gradients;
+        var gg = gpu.Gradients;
+        double scale = 0;
+        for (int i = 0; i < gc.Length; i++) scale = Math.Max(scale, Math.Abs(gc[i]));
+        for (int i = 0; i < gc.Length; i++) worst = Math.Max(worst, Math.Abs(gc[i] - gg[i]) / scale);
+        Console.WriteLine($"agreement at batch {batch}: loss cpu {lc:F6} gpu {lg:F6}; worst gradient difference {worst:E2} of the largest gradient");
+        return Math.Abs(lc - lg) <= 1e-4 * Math.Abs(lc) && worst <= 1e-3;
+    }
+}
