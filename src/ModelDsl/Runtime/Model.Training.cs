@@ -49,7 +49,10 @@ public abstract partial class Model
     private (double Loss, NonFiniteLossException? Fault) TryTrainBatch(int batch, float? clipNorm)
     {
         var optimizer = _optimizer ?? throw new InvalidOperationException("Call Compile(optimizer) or Fit first.");
-        var program = GetProgram(ProgramKind.Train, batch);
+        // The batch must already be staged: growing the program here would silently drop what was staged.
+        var program = ExistingProgram(ProgramKind.Train);
+        if (program is null || program.BatchCapacity < batch)
+            throw new InvalidOperationException($"Stage the batch into GetProgram(ProgramKind.Train, {batch}) before TrainBatch({batch}); the training program holds {program?.BatchCapacity ?? 0} rows.");
         Array.Clear(_gradients);
         double loss = program.Forward(batch);
         if (!double.IsFinite(loss))
@@ -186,6 +189,7 @@ public abstract partial class Model
         if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "Batch size must be positive.");
         CheckWindows(data, nameof(data));
         if (data.Count == 0) throw new ArgumentException("The data set has no windows.", nameof(data));
+        CheckIds(data, nameof(data), "evaluation");
         batchSize = Math.Min(batchSize, data.Count);
         var program = GetProgram(ProgramKind.Infer, batchSize);
         var probabilities = new float[batchSize * OutputSize];

@@ -103,6 +103,9 @@ public abstract partial class Model : IDisposable
         return created;
     }
 
+    /// <summary>The program of <paramref name="kind"/> if one was created, without creating or resizing it.</summary>
+    internal ProgramExecutor? ExistingProgram(ProgramKind kind) => _programs.TryGetValue(kind, out var p) ? p : null;
+
     private static Backend ResolveBackend(Backend requested) =>
         requested == Backend.Auto ? (GpuAvailability.HasCudaDevice() ? Backend.Gpu : Backend.Cpu) : requested;
 

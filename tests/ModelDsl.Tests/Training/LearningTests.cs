@@ -102,3 +102,28 @@ public class LearningTests
         Assert.All(model.Parameter("lstm.kernel").ToArray(), v => Assert.InRange(v, -limit, limit));
     }
 }
+
+public class TrainBatchStagingTests
+{
+    [Fact]
+    public void TrainBatch_refuses_a_batch_larger_than_the_staged_program_instead_of_training_on_zeros()
+    {
+        using var model = new SmallCharLstm(5);
+        model.Compile(new RmsProp());
+        Assert.Throws<InvalidOperationException>(() => model.TrainBatch(4)); // nothing staged at all
+        var program = model.GetProgram(ProgramKind.Train, 2);
+        for (int i = 0; i < 2 * 20; i++) program.Tokens[i] = i % 5;
+        var e = Assert.Throws<InvalidOperationException>(() => model.TrainBatch(4));
+        Assert.Contains("GetProgram(ProgramKind.Train, 4)", e.Message);
+        Assert.True(double.IsFinite(model.TrainBatch(2)));
+    }
+
+    [Fact]
+    public void Evaluate_names_a_target_outside_the_output()
+    {
+        using var model = new TinyStack(); // vocabulary 11, output 9
+        var tokens = new[] { 1, 2, 3, 4, 10, 5, 6, 7 };
+        var e = Assert.ThrowsAny<ArgumentException>(() => model.Evaluate(new WindowDataset(tokens, 4, 1)));
+        Assert.Contains("10", e.Message);
+    }
+}
