@@ -217,7 +217,8 @@ namespace ModelDsl.Generators
         {
             var location = syntax.GetLocation();
             var arguments = new ArgumentReader(attribute, constructor, syntax, semanticModel, cancellationToken);
-            switch (attribute.AttributeClass!.ToDisplayString())
+            var name = attribute.AttributeClass!.ToDisplayString();
+            switch (name)
             {
                 case "ModelDsl.TokenInputAttribute":
                     return new ShapeChecker.LayerSite(
@@ -234,8 +235,11 @@ namespace ModelDsl.Generators
                         SizeIsVocabularySymbol: arguments.IsVocabularySymbol("dimension", whenOmitted: false));
 
                 case "ModelDsl.LstmAttribute":
+                case "ModelDsl.GruAttribute":
+                case "ModelDsl.SimpleRnnAttribute":
+                    var recurrentKind = name == "ModelDsl.LstmAttribute" ? LayerKind.Lstm : name == "ModelDsl.GruAttribute" ? LayerKind.Gru : LayerKind.SimpleRnn;
                     return new ShapeChecker.LayerSite(
-                        new LayerSpec(LayerKind.Lstm, arguments.Int("units"), ReturnSequences: arguments.Bool("returnSequences")),
+                        new LayerSpec(recurrentKind, arguments.Int("units"), ReturnSequences: arguments.Bool("returnSequences")),
                         location,
                         SizeIsVocabularySymbol: arguments.IsVocabularySymbol("units", whenOmitted: false));
 

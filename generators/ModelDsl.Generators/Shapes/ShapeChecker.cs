@@ -82,6 +82,8 @@ namespace ModelDsl.Generators.Shapes
             {
                 LayerKind.Embedding => n * u,
                 LayerKind.Lstm => (4 * u * (n + u)) + (4 * u),
+                LayerKind.Gru => 3 * u * (n + u + 2), // reset_after: separate input and recurrent biases
+                LayerKind.SimpleRnn => (u * (n + u)) + u,
                 LayerKind.Dense => (n * u) + u,
                 _ => 0,
             };
@@ -100,6 +102,8 @@ namespace ModelDsl.Generators.Shapes
                     CheckSize(site, "dimension", layer.Size, site.SizeIsVocabularySymbol, vocabularyAllowed: false, diagnostics);
                     break;
                 case LayerKind.Lstm:
+                case LayerKind.Gru:
+                case LayerKind.SimpleRnn:
                     CheckSize(site, "units", layer.Size, site.SizeIsVocabularySymbol, vocabularyAllowed: false, diagnostics);
                     break;
                 case LayerKind.Dense:
@@ -195,12 +199,14 @@ namespace ModelDsl.Generators.Shapes
                         break;
 
                     case LayerKind.Lstm:
+                    case LayerKind.Gru:
+                    case LayerKind.SimpleRnn:
                         if (shape.Form == Form.Vector)
                         {
-                            var fix = producer == LayerKind.Lstm
-                                ? "set returnSequences: true on the previous Lstm"
-                                : "a Dense layer outputs a vector, so move the Lstm before it";
-                            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SequenceExpected, site.Location, "Lstm", shape.ToString(), fix));
+                            var fix = LayerKinds.IsRecurrent(producer)
+                                ? "set returnSequences: true on the previous " + Name(producer)
+                                : "a Dense layer outputs a vector, so move the " + Name(layer.Kind) + " before it";
+                            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SequenceExpected, site.Location, Name(layer.Kind), shape.ToString(), fix));
                         }
 
                         shape = layer.ReturnSequences ? Shape.Sequence(input.Length, layer.Size) : Shape.Vector(layer.Size);
@@ -220,7 +226,7 @@ namespace ModelDsl.Generators.Shapes
                             var gets = shape.Form == Form.TokenIds ? "token ids " + shape : "a sequence " + shape;
                             var fix = producer switch
                             {
-                                LayerKind.Lstm => "set returnSequences: false on the previous recurrent layer",
+                                LayerKind.Lstm or LayerKind.Gru or LayerKind.SimpleRnn => "set returnSequences: false on the previous recurrent layer",
                                 LayerKind.Embedding => "add an [Lstm(units)] between Embedding and Dense",
                                 _ => "add an [Lstm(units)] between TokenInput and Dense",
                             };
@@ -263,6 +269,8 @@ namespace ModelDsl.Generators.Shapes
                 {
                     LayerKind.Embedding => (steps * units, Format(steps) + " steps × " + Format(units) + " dimensions"),
                     LayerKind.Lstm => (4 * steps * units, "4 gates × " + Format(steps) + " steps × " + Format(units) + " units"),
+                    LayerKind.Gru => (3 * steps * units, "3 gates × " + Format(steps) + " steps × " + Format(units) + " units"),
+                    LayerKind.SimpleRnn => (steps * units, Format(steps) + " steps × " + Format(units) + " units"),
                     _ => (units, Format(units) + " units"),
                 };
                 if (elements > MaxElements)
@@ -289,6 +297,8 @@ namespace ModelDsl.Generators.Shapes
             LayerKind.TokenInput => "TokenInput",
             LayerKind.Embedding => "Embedding",
             LayerKind.Lstm => "Lstm",
+            LayerKind.Gru => "Gru",
+            LayerKind.SimpleRnn => "SimpleRnn",
             LayerKind.Dropout => "Dropout",
             LayerKind.Dense => "Dense",
             _ => kind.ToString(),

@@ -29,6 +29,8 @@ namespace ModelDsl.Ir
                     LayerKind.TokenInput => "input",
                     LayerKind.Embedding => "embedding",
                     LayerKind.Lstm => "lstm",
+                    LayerKind.Gru => "gru",
+                    LayerKind.SimpleRnn => "simple_rnn",
                     LayerKind.Dropout => "dropout",
                     LayerKind.Dense => "dense",
                     _ => layer.Kind.ToString().ToLowerInvariant(),
@@ -95,6 +97,8 @@ namespace ModelDsl.Ir
                         LayerKind.TokenInput => Input(layer),
                         LayerKind.Embedding => Embedding(names[i], layer, value!),
                         LayerKind.Lstm => Lstm(names[i], layer, value!),
+                        LayerKind.Gru => Gru(names[i], layer, value!),
+                        LayerKind.SimpleRnn => SimpleRnn(names[i], layer, value!),
                         LayerKind.Dropout => Dropout(names[i], layer, value!),
                         LayerKind.Dense => Dense(names[i], layer, value!, isLast: i == _spec.Layers.Count - 1),
                         _ => throw new NotSupportedException("Layer kind " + layer.Kind),
@@ -206,20 +210,7 @@ namespace ModelDsl.Ir
                     _forward.Add(new ZeroOp(cFirst));
                 }
 
-                // Input projection for all steps before the recurrence (bias folded in).
-                if (input.Tokens != null)
-                {
-                    _forward.Add(new LoopOp(_t, false, new Op[]
-                    {
-                        new GatherRowsOp(ParamView(kernel), input.Tokens, zStep, accumulate: false, bias: ParamView(bias))
-                            { Comment = name + ": one-hot(x_t)·W + b as a row gather" },
-                    }));
-                }
-                else
-                {
-                    _forward.Add(new MatMulOp(input.All!, false, ParamView(kernel), false, zAll, accumulate: false, bias: ParamView(bias))
-                        { Comment = name + ": x·W + b for all steps at once" });
-                }
+                InputProjection(name, input, kernel, ParamView(bias), zStep, zAll);
 
                 var cell = LstmCell(name, h, zStep, cPrev, cNext, hNext);
                 _forward.Add(new LoopOp(_t, false, new Op[]
@@ -270,24 +261,189 @@ namespace ModelDsl.Ir
                     }));
                     var hInputs = new View(hBuf, 0, Size.B * _t, h, h);
                     block.Add(new MatMulOp(hInputs, true, dzAll, false, GradView(recurrent), accumulate: true) { Comment = name + ": dU += Σ_t h_{t-1}ᵀ·dz_t in one product" });
-                    block.Add(new ColumnSumsOp(dzAll, GradView(bias), accumulate: true) { Comment = name + ": db += Σ dz" });
-                    if (input.Tokens != null)
-                    {
-                        block.Add(new LoopOp(_t, true, new Op[]
-                        {
-                            new ScatterAddRowsOp(dzStep, input.Tokens, GradView(kernel)) { Comment = name + ": dW[x_t] += dz_t (one-hot input)" },
-                        }));
-                    }
-                    else
-                    {
-                        block.Add(new MatMulOp(input.All!, true, dzAll, false, GradView(kernel), accumulate: true) { Comment = name + ": dW += xᵀ·dz" });
-                        if (input.GradAll != null)
-                            block.Add(new MatMulOp(dzAll, false, ParamView(kernel), true, input.GradAll, accumulate: false) { Comment = name + ": dx = dz·Wᵀ" });
-                    }
+                    InputProjectionBackward(block, name, input, kernel, GradView(bias), dzStep, dzAll);
                     _backwardBlocks.Add(block);
                 }
                 return value;
             }
+
+            /// <summary>x·W + b for all steps before the recurrence: a row gather for one-hot input, one product otherwise.</summary>
+            private void InputProjection(string name, Value input, ParameterTensor kernel, View bias, View zStep, View zAll)
+            {
+                if (input.Tokens != null)
+                {
+                    _forward.Add(new LoopOp(_t, false, new Op[]
+                    {
+                        new GatherRowsOp(ParamView(kernel), input.Tokens, zStep, accumulate: false, bias: bias)
+                            { Comment = name + ": one-hot(x_t)·W + b as a row gather" },
+                    }));
+                }
+                else
+                {
+                    _forward.Add(new MatMulOp(input.All!, false, ParamView(kernel), false, zAll, accumulate: false, bias: bias)
+                        { Comment = name + ": x·W + b for all steps at once" });
+                }
+            }
+
+            /// <summary>The input projection's gradients: db, dW (scatter-add for one-hot input) and dx.</summary>
+            private void InputProjectionBackward(List<Op> block, string name, Value input, ParameterTensor kernel, View biasGradient, View dzStep, View dzAll)
+            {
+                block.Add(new ColumnSumsOp(dzAll, biasGradient, accumulate: true) { Comment = name + ": db += Σ dz" });
+                if (input.Tokens != null)
+                {
+                    block.Add(new LoopOp(_t, true, new Op[]
+                    {
+                        new ScatterAddRowsOp(dzStep, input.Tokens, GradView(kernel)) { Comment = name + ": dW[x_t] += dz_t (one-hot input)" },
+                    }));
+                }
+                else
+                {
+                    block.Add(new MatMulOp(input.All!, true, dzAll, false, GradView(kernel), accumulate: true) { Comment = name + ": dW += xᵀ·dz" });
+                    if (input.GradAll != null)
+                        block.Add(new MatMulOp(dzAll, false, ParamView(kernel), true, input.GradAll, accumulate: false) { Comment = name + ": dx = dz·Wᵀ" });
+                }
+            }
+
+            /// <summary>State buffers [T+1, B, H] (slot 0 the initial state): views of h_{t−1} and h_t, zeroed or carried.</summary>
+            private (View prev, View next, View all, IrBuffer buffer) StateSequence(string name, int h, bool stateful)
+            {
+                var (next, all, buffer) = Sequence(name, h, stateful ? BufferKind.State : BufferKind.Activation, "[T+1, B, " + h + "]", extraSteps: 1);
+                var prev = new View(buffer, 0, Size.B, h, h, timeStride: Size.B * h);
+                return (prev, next, all, buffer);
+            }
+
+            private void ZeroOrCarryStart(string name, IrBuffer state, int h, bool stateful)
+            {
+                if (!stateful) _forward.Add(new ZeroOp(new View(state, 0, Size.B, h, h)) { Comment = name + ": zero initial state" });
+            }
+
+            private void CarryState(string name, IrBuffer state, int h)
+            {
+                // Slot 1 becomes slot 0 for the next call.
+                _forward.Add(new CopyOp(new View(state, Size.B * h, Size.B, h, h), new View(state, 0, Size.B, h, h)) { Comment = name + ": carry state" });
+            }
+
+            private Value RecurrentOutput(LayerSpec layer, int h, View hNext, View hAll, IrBuffer hBuf) =>
+                layer.ReturnSequences
+                    ? new Value { Width = h, IsSequence = true, Step = hNext, All = hAll, Shape = "[T, " + h + "]" }
+                    : new Value { Width = h, IsSequence = false, All = new View(hBuf, Size.B * h * _t, Size.B, h, h), Shape = "[" + h + "]" };
+
+            /// <summary>
+            /// Keras SimpleRNN: h_t = tanh(x_t·W + h_{t−1}·U + b). Same skeleton as the LSTM: projection for all steps,
+            /// h·U accumulated per step, a fused pointwise step, dU in one product after the backward loop.
+            /// </summary>
+            private Value SimpleRnn(string name, LayerSpec layer, Value input)
+            {
+                int h = layer.Size;
+                var kernel = Parameter(name, "kernel", input.Width, h, InitKind.GlorotUniform);
+                var recurrent = Parameter(name, "recurrent_kernel", h, h, InitKind.Orthogonal);
+                var bias = Parameter(name, "bias", 1, h, InitKind.Zeros, isVector: true);
+                bool stateful = _kind == ProgramKind.Step;
+                var (zStep, zAll, _) = Sequence(name + "_z", h, BufferKind.Activation, "[T, B, " + h + "]");
+                var (hPrev, hNext, hAll, hBuf) = StateSequence(name + "_h", h, stateful);
+                ZeroOrCarryStart(name, hBuf, h, stateful);
+                InputProjection(name, input, kernel, ParamView(bias), zStep, zAll);
+                var cell = new PointwiseOp(name + "_cell", Size.B, h, new[] { zStep }, new[] { new PointwiseOutput(hNext, Expr.Tanh(Expr.In(0)), false) })
+                    { Comment = name + ": h_t = tanh(z_t)" };
+                _forward.Add(new LoopOp(_t, false, new Op[]
+                {
+                    new MatMulOp(hPrev, false, ParamView(recurrent), false, zStep, accumulate: true) { Comment = name + ": z_t += h_{t-1}·U" },
+                    cell,
+                }));
+                if (stateful) CarryState(name, hBuf, h);
+                var value = RecurrentOutput(layer, h, hNext, hAll, hBuf);
+
+                if (Training)
+                {
+                    var (dzStep, dzAll, _) = Sequence("d_" + name + "_z", h, BufferKind.ActivationGradient, "[T, B, " + h + "]");
+                    var (dhPrev, dhNext, dhAll, dhBuf) = StateSequence("d_" + name + "_h", h, stateful: false);
+                    if (layer.ReturnSequences) { value.GradStep = dhNext; value.GradAll = dhAll; }
+                    else value.GradAll = new View(dhBuf, Size.B * h * _t, Size.B, h, h);
+                    var block = new List<Op>();
+                    if (layer.ReturnSequences) block.Add(new ZeroOp(new View(dhBuf, 0, Size.B, h, h)) { Comment = name + ": backward through time" });
+                    block.Add(new LoopOp(_t, true, new Op[]
+                    {
+                        PointwiseBackward(name + "_cell_backward", cell, new View?[] { dzStep }, new[] { false }, new[] { dhNext }),
+                        new MatMulOp(dzStep, false, ParamView(recurrent), true, dhPrev, accumulate: layer.ReturnSequences)
+                            { Comment = name + ": dh_{t-1} " + (layer.ReturnSequences ? "+" : "") + "= dz_t·Uᵀ" },
+                    }));
+                    block.Add(new MatMulOp(new View(hBuf, 0, Size.B * _t, h, h), true, dzAll, false, GradView(recurrent), accumulate: true)
+                        { Comment = name + ": dU += Σ_t h_{t-1}ᵀ·dz_t in one product" });
+                    InputProjectionBackward(block, name, input, kernel, GradView(bias), dzStep, dzAll);
+                    _backwardBlocks.Add(block);
+                }
+                return value;
+            }
+
+            /// <summary>
+            /// Keras GRU, reset_after=True (the TF2 default): the recurrent product has its own bias and the reset gate
+            /// multiplies it. x-projection [T, B, 3H] for all steps; per step r_t = h_{t−1}·U + b_rec (saved for backward)
+            /// and one fused pointwise step. Gate blocks z, r, h.
+            /// </summary>
+            private Value Gru(string name, LayerSpec layer, Value input)
+            {
+                int h = layer.Size;
+                var kernel = Parameter(name, "kernel", input.Width, 3 * h, InitKind.GlorotUniform);
+                var recurrent = Parameter(name, "recurrent_kernel", h, 3 * h, InitKind.Orthogonal);
+                var bias = Parameter(name, "bias", 2, 3 * h, InitKind.Zeros); // row 0: input bias, row 1: recurrent bias
+                var inputBias = new View(_params, bias.Offset, 1, 3 * h, 3 * h);
+                var recurrentBias = new View(_params, bias.Offset + 3 * h, 1, 3 * h, 3 * h);
+                bool stateful = _kind == ProgramKind.Step;
+                var (xStep, xAll, _) = Sequence(name + "_x", 3 * h, BufferKind.Activation, "[T, B, " + 3 * h + "]");
+                var (rStep, rAll, _) = Sequence(name + "_r", 3 * h, BufferKind.Activation, "[T, B, " + 3 * h + "]");
+                var (hPrev, hNext, hAll, hBuf) = StateSequence(name + "_h", h, stateful);
+                ZeroOrCarryStart(name, hBuf, h, stateful);
+                InputProjection(name, input, kernel, inputBias, xStep, xAll);
+
+                var xs = GateBlocks3(xStep, h);
+                var rs = GateBlocks3(rStep, h);
+                var z = Expr.Sigmoid(Expr.In(0) + Expr.In(3));
+                var r = Expr.Sigmoid(Expr.In(1) + Expr.In(4));
+                var candidate = Expr.Tanh(Expr.In(2) + r * Expr.In(5));
+                var hOut = z * Expr.In(6) + (Expr.Const(1) - z) * candidate;
+                var cell = new PointwiseOp(name + "_cell", Size.B, h,
+                    new[] { xs[0], xs[1], xs[2], rs[0], rs[1], rs[2], hPrev },
+                    new[] { new PointwiseOutput(hNext, hOut, false) })
+                    { Comment = name + ": gates, reset-after candidate and state update for step t, fused" };
+                _forward.Add(new LoopOp(_t, false, new Op[]
+                {
+                    new MatMulOp(hPrev, false, ParamView(recurrent), false, rStep, accumulate: false, bias: recurrentBias) { Comment = name + ": r_t = h_{t-1}·U + b_rec" },
+                    cell,
+                }));
+                if (stateful) CarryState(name, hBuf, h);
+                var value = RecurrentOutput(layer, h, hNext, hAll, hBuf);
+
+                if (Training)
+                {
+                    var (dxStep, dxAll, _) = Sequence("d_" + name + "_x", 3 * h, BufferKind.ActivationGradient, "[T, B, " + 3 * h + "]");
+                    var (drStep, drAll, _) = Sequence("d_" + name + "_r", 3 * h, BufferKind.ActivationGradient, "[T, B, " + 3 * h + "]");
+                    var (dhPrev, dhNext, dhAll, dhBuf) = StateSequence("d_" + name + "_h", h, stateful: false);
+                    if (layer.ReturnSequences) { value.GradStep = dhNext; value.GradAll = dhAll; }
+                    else value.GradAll = new View(dhBuf, Size.B * h * _t, Size.B, h, h);
+                    var dxs = GateBlocks3(dxStep, h);
+                    var drs = GateBlocks3(drStep, h);
+                    var block = new List<Op>();
+                    if (layer.ReturnSequences) block.Add(new ZeroOp(new View(dhBuf, 0, Size.B, h, h)) { Comment = name + ": backward through time" });
+                    block.Add(new LoopOp(_t, true, new Op[]
+                    {
+                        // dh_{t-1} gets the direct path z ⊙ dh_t here (assigned unless the consumer already wrote slot t-1) …
+                        PointwiseBackward(name + "_cell_backward", cell,
+                            new View?[] { dxs[0], dxs[1], dxs[2], drs[0], drs[1], drs[2], dhPrev },
+                            new[] { false, false, false, false, false, false, layer.ReturnSequences },
+                            new[] { dhNext }),
+                        // … and the path through the recurrent product here.
+                        new MatMulOp(drStep, false, ParamView(recurrent), true, dhPrev, accumulate: true) { Comment = name + ": dh_{t-1} += dr_t·Uᵀ" },
+                    }));
+                    block.Add(new MatMulOp(new View(hBuf, 0, Size.B * _t, h, h), true, drAll, false, GradView(recurrent), accumulate: true)
+                        { Comment = name + ": dU += Σ_t h_{t-1}ᵀ·dr_t in one product" });
+                    block.Add(new ColumnSumsOp(drAll, new View(_grads, bias.Offset + 3 * h, 1, 3 * h, 3 * h), accumulate: true) { Comment = name + ": db_rec += Σ dr" });
+                    InputProjectionBackward(block, name, input, kernel, new View(_grads, bias.Offset, 1, 3 * h, 3 * h), dxStep, dxAll);
+                    _backwardBlocks.Add(block);
+                }
+                return value;
+            }
+
+            private static View[] GateBlocks3(View z, int h) => new[] { z.Columns(0, h), z.Columns(h, h), z.Columns(2 * h, h) };
 
             private static View[] GateBlocks(View z, int h) => new[] { z.Columns(0, h), z.Columns(h, h), z.Columns(2 * h, h), z.Columns(3 * h, h) };
 

@@ -13,6 +13,14 @@ namespace ModelDsl.Ir
         Lstm = 2,
         Dropout = 3,
         Dense = 4,
+        Gru = 5,
+        SimpleRnn = 6,
+    }
+
+    public static class LayerKinds
+    {
+        /// <summary>Layers that read a sequence and carry a state through time.</summary>
+        public static bool IsRecurrent(LayerKind kind) => kind == LayerKind.Lstm || kind == LayerKind.Gru || kind == LayerKind.SimpleRnn;
     }
 
     /// <summary>Activation of a <c>Dense</c> layer.</summary>
@@ -24,7 +32,7 @@ namespace ModelDsl.Ir
 
     /// <summary>
     /// One declared layer. Fields not used by a kind are zero/false.
-    /// <see cref="Size"/>: TokenInput → vocabulary, Embedding → output dimension, Lstm/Dense → units.
+    /// <see cref="Size"/>: TokenInput → vocabulary, Embedding → output dimension, Lstm/Gru/SimpleRnn/Dense → units.
     /// A size equal to <see cref="SymbolicSize.Vocabulary"/> is bound when the model is created.
     /// </summary>
     public sealed record LayerSpec(

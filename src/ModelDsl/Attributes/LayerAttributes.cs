@@ -49,6 +49,26 @@ public sealed class LstmAttribute(int units, bool returnSequences = false) : Lay
     public bool ReturnSequences { get; } = returnSequences;
 }
 
+/// <summary>
+/// A gated recurrent unit layer in Keras's current formulation (<c>reset_after=True</c>: the reset gate multiplies the
+/// recurrent product, which has its own bias): z = σ(x·W_z + h·U_z + b), r = σ(x·W_r + h·U_r + b),
+/// ĥ = tanh(x·W_h + b + r ⊙ (h·U_h + b')), h' = z ⊙ h + (1 − z) ⊙ ĥ. Gate order z, r, h.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class GruAttribute(int units, bool returnSequences = false) : LayerAttribute
+{
+    public int Units { get; } = units;
+    public bool ReturnSequences { get; } = returnSequences;
+}
+
+/// <summary>A fully recurrent layer with tanh: h' = tanh(x·W + h·U + b) (Keras <c>SimpleRNN</c>).</summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class SimpleRnnAttribute(int units, bool returnSequences = false) : LayerAttribute
+{
+    public int Units { get; } = units;
+    public bool ReturnSequences { get; } = returnSequences;
+}
+
 /// <summary>Inverted dropout during training; identity at inference.</summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
 public sealed class DropoutAttribute(double rate) : LayerAttribute

@@ -14,10 +14,24 @@ public sealed record FitOptions
     public Optimizer? Optimizer { get; init; }
     /// <summary>Rescale the gradients when their global L2 norm exceeds this (Keras <c>global_clipnorm</c>).</summary>
     public float? ClipNorm { get; init; }
-    /// <summary>Where the progress line goes (null: no progress output).</summary>
+    /// <summary>Where the progress line goes (null: no progress output). Ignored when <see cref="ProgressFactory"/> is set.</summary>
     public TextWriter? Progress { get; init; }
     /// <summary>Overrides whether the progress line is rewritten in place (default: when output is a terminal).</summary>
     public bool? InteractiveProgress { get; init; }
+
+    /// <summary>
+    /// Makes the progress display of each epoch, in place of the <see cref="ProgressReporter"/> that <see cref="Progress"/>
+    /// gets: e.g. ModelDsl.Visualization's <c>new SpectreProgress().BeginEpoch</c> for a live bar. Null: use <see cref="Progress"/>.
+    /// </summary>
+    public Func<EpochProgress, IProgressSink>? ProgressFactory { get; init; }
+
+    /// <summary>The epoch's progress display: <see cref="ProgressFactory"/>'s, else a <see cref="ProgressReporter"/> on <see cref="Progress"/>, else none.</summary>
+    internal IProgressSink? BeginEpochProgress(int epoch, int steps)
+    {
+        var start = new EpochProgress(epoch, Epochs, steps);
+        if (ProgressFactory is { } factory) return factory(start);
+        return Progress is null ? null : new ProgressReporter(Progress, InteractiveProgress ?? !Console.IsOutputRedirected, steps, start.Label);
+    }
 
     /// <summary>
     /// Where to write a training checkpoint: the weights (as <see cref="Model.Save"/>), the optimizer's state and step, the

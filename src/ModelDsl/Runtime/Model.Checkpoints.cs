@@ -24,7 +24,9 @@ public abstract partial class Model
             {
                 case LayerKind.TokenInput: o["length"] = l.Length; o["vocabulary"] = size; break;
                 case LayerKind.Embedding: o["dimension"] = size; break;
-                case LayerKind.Lstm: o["units"] = size; o["return_sequences"] = l.ReturnSequences; break;
+                case LayerKind.Lstm:
+                case LayerKind.Gru:
+                case LayerKind.SimpleRnn: o["units"] = size; o["return_sequences"] = l.ReturnSequences; break;
                 case LayerKind.Dropout: o["rate"] = l.Rate; break;
                 case LayerKind.Dense: o["units"] = size; o["activation"] = l.Activation.ToString().ToLowerInvariant(); break;
             }

@@ -26,6 +26,8 @@ public abstract partial class Model
                 case LayerKind.TokenInput: shape = $"(None, {l.Length})"; break;
                 case LayerKind.Embedding: width = size; shape = $"(None, {SequenceLength}, {width})"; break;
                 case LayerKind.Lstm:
+                case LayerKind.Gru:
+                case LayerKind.SimpleRnn:
                     width = size;
                     sequence = l.ReturnSequences;
                     shape = sequence ? $"(None, {SequenceLength}, {width})" : $"(None, {width})";

@@ -123,8 +123,7 @@ public abstract partial class Model
             if (epoch < startEpoch) continue;
             bool resumed = resume != null && epoch == startEpoch;
             var clock = Stopwatch.StartNew();
-            var progress = options.Progress is null ? null
-                : new ProgressReporter(options.Progress, options.InteractiveProgress ?? !Console.IsOutputRedirected, steps, $"Epoch {epoch}/{options.Epochs}");
+            using var progress = options.BeginEpochProgress(epoch, steps);
             double lossSum = resumed ? resume!.EpochLossSum : 0;
             long rows = resumed ? resume!.EpochRows : 0;
             int skipped = resumed ? resume!.EpochSkipped : 0;

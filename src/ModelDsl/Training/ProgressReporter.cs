@@ -15,7 +15,7 @@ namespace ModelDsl.Training;
 /// Keras shows the running mean over the epoch so far, so pass that. <see cref="Report"/> allocates
 /// only when it prints.
 /// </remarks>
-public sealed class ProgressReporter
+public sealed class ProgressReporter : IProgressSink
 {
     private const int BarWidth = 30;
     private static readonly TimeSpan RedrawInterval = TimeSpan.FromMilliseconds(100);
@@ -113,6 +113,18 @@ public sealed class ProgressReporter
         _output.Flush();
     }
 
+    /// <summary>
+    /// Closes an epoch that ended without <see cref="Finish"/> (an exception): on a terminal it ends the half-drawn line,
+    /// so the error starts on a line of its own.
+    /// </summary>
+    public void Dispose()
+    {
+        if (_finished) return;
+        _finished = true;
+        if (Interactive && _lastPrintedStep > 0) _output.WriteLine();
+        _output.Flush();
+    }
+
     private void Redraw(long now, string suffix = "")
     {
         string line = FormatLine(_lastStep, _lastLoss, _time.GetElapsedTime(_started, now)) + suffix;
@@ -166,7 +178,7 @@ public sealed class ProgressReporter
     }
 
     /// <summary>m:ss, or h:mm:ss from an hour on.</summary>
-    internal static string FormatDuration(TimeSpan duration)
+    public static string FormatDuration(TimeSpan duration)
     {
         long seconds = (long)Math.Round(Math.Max(0, duration.TotalSeconds));
         long hours = seconds / 3600, minutes = seconds / 60 % 60, rest = seconds % 60;

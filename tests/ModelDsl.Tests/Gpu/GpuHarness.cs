@@ -16,7 +16,7 @@ public sealed class GpuEmulatorCollection
 /// <summary>Models, ids and the interpreter for the GPU agreement tests.</summary>
 internal static class GpuHarness
 {
-    public static TheoryData<string> Models => new() { nameof(TinyCharLstm), nameof(TinyStack), nameof(OddWidths) };
+    public static TheoryData<string> Models => new() { nameof(TinyCharLstm), nameof(TinyStack), nameof(OddWidths), nameof(TinyGru), nameof(TinyRecurrentStack) };
 
     public static Model Create(string name, Backend backend)
     {
@@ -26,6 +26,8 @@ internal static class GpuHarness
             nameof(TinyCharLstm) => new TinyCharLstm(vocabulary: 7, options),
             nameof(TinyStack) => new TinyStack(options),
             nameof(OddWidths) => new OddWidths(vocabulary: 13, options),
+            nameof(TinyGru) => new TinyGru(vocabulary: 7, options),
+            nameof(TinyRecurrentStack) => new TinyRecurrentStack(options),
             _ => throw new ArgumentOutOfRangeException(nameof(name)),
         };
     }

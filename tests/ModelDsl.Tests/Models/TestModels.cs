@@ -43,3 +43,21 @@ public partial class OddWidths;
 [Lstm(48)]
 [Dense(Dim.Vocabulary, Activation.Softmax)]
 public partial class SmallCharLstm;
+
+/// <summary>One-hot input into a GRU (Keras reset_after formulation).</summary>
+[Model]
+[TokenInput(length: 4)]
+[Gru(6)]
+[Dense(Dim.Vocabulary, Activation.Softmax)]
+public partial class TinyGru;
+
+/// <summary>Every recurrent kind stacked: SimpleRNN and GRU returning sequences, dropout, then an LSTM.</summary>
+[Model]
+[TokenInput(length: 4, vocabulary: 10)]
+[Embedding(5)]
+[SimpleRnn(5, returnSequences: true)]
+[Gru(4, returnSequences: true)]
+[Dropout(0.3)]
+[Lstm(3)]
+[Dense(6)]
+public partial class TinyRecurrentStack;

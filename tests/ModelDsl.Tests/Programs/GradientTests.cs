@@ -11,13 +11,15 @@ namespace ModelDsl.Tests.Programs;
 /// </summary>
 public class GradientTests
 {
-    public static TheoryData<string> Models => new() { nameof(TinyCharLstm), nameof(TinyStack), nameof(OddWidths) };
+    public static TheoryData<string> Models => new() { nameof(TinyCharLstm), nameof(TinyStack), nameof(OddWidths), nameof(TinyGru), nameof(TinyRecurrentStack) };
 
     internal static Model Create(string name, Backend backend = Backend.Cpu, ulong seed = 7) => name switch
     {
         nameof(TinyCharLstm) => new TinyCharLstm(vocabulary: 7, new ModelOptions { Backend = backend, Seed = seed }),
         nameof(TinyStack) => new TinyStack(new ModelOptions { Backend = backend, Seed = seed }),
         nameof(OddWidths) => new OddWidths(vocabulary: 19, new ModelOptions { Backend = backend, Seed = seed }),
+        nameof(TinyGru) => new TinyGru(vocabulary: 7, new ModelOptions { Backend = backend, Seed = seed }),
+        nameof(TinyRecurrentStack) => new TinyRecurrentStack(new ModelOptions { Backend = backend, Seed = seed }),
         _ => throw new ArgumentException(name),
     };
 

@@ -1,0 +1,32 @@
+using System.Globalization;
+using Spectre.Console;
+
+namespace ModelDsl.Visualization;
+
+/// <summary><see cref="Model.Summary"/> as a Spectre.Console table: layer (type), output shape, parameter count, and the totals.</summary>
+/// <example><code>AnsiConsole.Write(SummaryTable.Render(model));</code></example>
+public static class SummaryTable
+{
+    /// <summary>A table with a row per layer of <see cref="Model.Layers"/> and the total in the footer, titled with the model's type.</summary>
+    public static Table Render(Model model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var layers = model.Layers();
+        string total = Count(model.ParameterCount);
+        var table = new Table()
+            .Border(TableBorder.Rounded)
+            .Title($"Model: \"{Markup.Escape(model.GetType().Name)}\"")
+            .AddColumn(new TableColumn("[bold]Layer (type)[/]").Footer("[bold]Total params[/]"))
+            .AddColumn(new TableColumn("[bold]Output Shape[/]"))
+            .AddColumn(new TableColumn("[bold]Param #[/]").RightAligned().Footer($"[bold]{total}[/]"))
+            .Caption($"Trainable params: {total} · Non-trainable params: 0");
+        foreach (var layer in layers)
+            table.AddRow(
+                new Markup($"{Markup.Escape(layer.Name)} [grey]({Markup.Escape(layer.Kind)})[/]"),
+                new Text(layer.OutputShape),
+                new Text(Count(layer.Parameters)));
+        return table;
+    }
+
+    private static string Count(long n) => n.ToString("N0", CultureInfo.InvariantCulture);
+}
