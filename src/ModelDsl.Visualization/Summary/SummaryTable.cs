@@ -3,6 +3,9 @@ using Spectre.Console;
 
 namespace ModelDsl.Visualization;
 
+// ModelDsl.Text (tokenizers) would otherwise win the lookup.
+using Text = Spectre.Console.Text;
+
 /// <summary><see cref="Model.Summary"/> as a Spectre.Console table: layer (type), output shape, parameter count, and the totals.</summary>
 /// <example><code>AnsiConsole.Write(SummaryTable.Render(model));</code></example>
 public static class SummaryTable

@@ -354,9 +354,12 @@ public static class Word2Vec
                     }
                     break;
                 case MissingWordPolicy.SharedUnknownPolicy shared:
-                    float[] unknown = _unknownVector
-                        ?? (_found[shared.UnknownRow] ? Row(shared.UnknownRow).ToArray() : null)
-                        ?? FillUniform(new float[_dimension], shared.Scale, rng!);
+                    float[]? unknown = _unknownVector ?? (_found[shared.UnknownRow] ? Row(shared.UnknownRow).ToArray() : null);
+                    if (unknown is null)
+                    {
+                        unknown = new float[_dimension];
+                        FillUniform(unknown, shared.Scale, rng!);
+                    }
                     unknown.CopyTo(Row(shared.UnknownRow));
                     remap = new int[_rows];
                     for (int row = 0; row < _rows; row++) remap[row] = row;
@@ -376,10 +379,9 @@ public static class Word2Vec
 
         private Span<float> Row(int row) => _matrix.AsSpan(row * _dimension, _dimension);
 
-        private static float[] FillUniform(Span<float> row, float scale, Rng rng)
+        private static void FillUniform(Span<float> row, float scale, Rng rng)
         {
             for (int i = 0; i < row.Length; i++) row[i] = (2f * rng.NextFloat() - 1f) * scale;
-            return [];
         }
     }
 }
