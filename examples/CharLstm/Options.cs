@@ -14,6 +14,7 @@ internal sealed record Options
     public SamplingMode SamplingMode { get; init; } = SamplingMode.Window;
     public int SampleLength { get; init; } = 400;
     public string? Save { get; init; }
+    public string? Plot { get; init; }
     public bool Help { get; init; }
 
     public const string Usage = """
@@ -28,6 +29,7 @@ internal sealed record Options
           --sampling MODE        window (as Keras: re-read the last 60 characters) or stateful
           --sample-length N      characters per temperature (default 400)
           --save PATH            write a safetensors checkpoint after each epoch
+          --plot PATH            write the loss curve as a PNG after each epoch
           --help                 this text
         """;
 
@@ -59,6 +61,7 @@ internal sealed record Options
                 "--sampling" => o with { SamplingMode = ParseMode(Value()) },
                 "--sample-length" => o with { SampleLength = Positive() },
                 "--save" => o with { Save = Value() },
+                "--plot" => o with { Plot = Value() },
                 "--help" or "-h" => o with { Help = true },
                 _ => throw new OptionException($"Unknown option '{name}'. Try --help."),
             };

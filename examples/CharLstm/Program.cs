@@ -5,6 +5,8 @@ using ModelDsl.Data;
 using ModelDsl.Numerics;
 using ModelDsl.Text;
 using ModelDsl.Training;
+using ModelDsl.Visualization;
+using Spectre.Console;
 
 // The Keras "character-level text generation with LSTM" example, declared in C#.
 Options options;
@@ -56,7 +58,7 @@ static int Run(Options options)
     Console.WriteLine($"sequences: {train.Count:N0} training, {validation.Count:N0} validation (last 10% of the text)");
 
     using var model = new CharLstmModel(tokenizer.Size, new ModelOptions { Seed = options.Seed, Backend = options.Backend });
-    Console.WriteLine(model.Summary());
+    AnsiConsole.Write(SummaryTable.Render(model));
     var sampling = new Rng(options.Seed).Fork(7);
 
     var fit = new FitOptions
@@ -66,13 +68,18 @@ static int Run(Options options)
         Shuffle = true,
         StepsPerEpoch = options.StepsPerEpoch,
         Optimizer = new RmsProp(learningRate: 0.01f),
-        Progress = Console.Out,
+        // A live bar on a terminal; plain lines when output is redirected (CI, scripts, logs).
+        ProgressFactory = new SpectreProgress().BeginEpoch,
     };
+    var history = new TrainingHistory();
     model.Fit(train, fit, validation.Count > 0 ? validation : null, epoch =>
     {
         // Fit's progress line has already closed the epoch with "loss … - val_loss …".
         if (options.Save is { } save)
             model.Save(save, new Dictionary<string, string> { ["tokenizer"] = tokenizer.ToJson(), ["epoch"] = epoch.Epoch.ToString(CultureInfo.InvariantCulture) });
+        history.Add(epoch);
+        if (options.Plot is { } plot)
+            TrainingPlot.Save(history, plot);
 
         int start = sampling.NextInt(text.Length - MaxLength);
         string seed = text.Substring(start, MaxLength);

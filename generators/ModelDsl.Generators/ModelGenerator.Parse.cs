@@ -243,12 +243,15 @@ namespace ModelDsl.Generators
                         location,
                         SizeIsVocabularySymbol: arguments.IsVocabularySymbol("units", whenOmitted: false));
 
+                case "ModelDsl.FlattenAttribute":
+                    return new ShapeChecker.LayerSite(new LayerSpec(LayerKind.Flatten, 0), location);
+
                 case "ModelDsl.DropoutAttribute":
                     return new ShapeChecker.LayerSite(new LayerSpec(LayerKind.Dropout, 0, Rate: arguments.Double("rate")), location);
 
                 case "ModelDsl.DenseAttribute":
                     var activation = arguments.Int("activation");
-                    if (activation is not ((int)ActivationKind.None or (int)ActivationKind.Softmax))
+                    if (activation is not ((int)ActivationKind.None or (int)ActivationKind.Softmax or (int)ActivationKind.Sigmoid))
                     {
                         diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownActivation, location, "(Activation)" + activation.ToString(System.Globalization.CultureInfo.InvariantCulture)));
                     }

@@ -124,7 +124,7 @@ namespace ModelDsl.Generators.Diagnostics
         public static readonly DiagnosticDescriptor UnknownActivation = Error(
             "MDSL0019",
             "Unknown activation",
-            "Dense activation {0} is not supported; use Activation.None or Activation.Softmax");
+            "Dense activation {0} is not supported; use Activation.None, Activation.Softmax or Activation.Sigmoid");
 
         /// <summary>MDSL0020: the project does not allow unsafe code. {0}: class.</summary>
         public static readonly DiagnosticDescriptor UnsafeCodeRequired = Error(
@@ -138,6 +138,12 @@ namespace ModelDsl.Generators.Diagnostics
             "Dense must be the last layer",
             "Only the output layer may be Dense in this version; remove this [Dense] or move it to the end");
 
+        /// <summary>MDSL0022: a sigmoid output with more than one unit. {0}: the units.</summary>
+        public static readonly DiagnosticDescriptor SigmoidNeedsOneUnit = Error(
+            "MDSL0022",
+            "Sigmoid output needs one unit",
+            "Activation.Sigmoid is for binary classification with targets 0 and 1 and needs Dense(1), not Dense({0}); use Dense(1, Activation.Sigmoid) or Activation.Softmax over the classes");
+
         /// <summary>MDSL9999: the generator itself failed. {0}: class, {1}: exception type and message.</summary>
         public static readonly DiagnosticDescriptor InternalError = Error(
             "MDSL9999",
@@ -150,7 +156,7 @@ namespace ModelDsl.Generators.Diagnostics
             ClassMustBePartial, InvalidModelClass, NoLayers, MissingTokenInput, TokenInputNotFirst, DuplicateTokenInput,
             NonPositiveSize, DropoutRateOutOfRange, SequenceExpected, VectorExpected, EmbeddingNotAfterInput,
             DropoutOnTokenIds, LastLayerNotDense, VocabularyNotAllowed, TooManyParameters, ActivationTooLarge,
-            LayerOnOtherDeclaration, UnknownLayer, UnknownActivation, UnsafeCodeRequired, DenseNotLast, InternalError,
+            LayerOnOtherDeclaration, UnknownLayer, UnknownActivation, UnsafeCodeRequired, DenseNotLast, SigmoidNeedsOneUnit, InternalError,
         ];
 
         private static readonly Dictionary<string, DiagnosticDescriptor> ByIdIndex = Index(Descriptors);

@@ -30,7 +30,7 @@ namespace ModelDsl.Generators.Emit
             {
                 foreach (var kind in kinds)
                     w.WriteLine("global::ModelDsl.Ir.ProgramKind." + kind + " => new " + ClassName(kind) + "(this, batchCapacity, emulator),");
-                w.WriteLine("_ => throw new global::System.ArgumentOutOfRangeException(nameof(kind)),");
+                w.WriteLine("_ => throw new global::System.NotSupportedException(GetType().Name + \" has no \" + kind + \" program (a model that flattens a sequence cannot step one token at a time; sample in window mode).\"),");
             }
         }
 
@@ -150,7 +150,7 @@ namespace ModelDsl.Generators.Emit
                         + CpuRenderer.Ptr(c.Sums) + ", accumulate: " + Bool(c.Accumulate) + ");");
                     break;
                 case SoftmaxCrossEntropyOp x:
-                    w.WriteLine("SoftmaxCrossEntropy(" + CpuRenderer.Ptr(x.Logits) + ", " + S(x.Logits.Rows) + ", " + S(x.Logits.Cols) + ", " + S(x.Logits.RowStride) + ", "
+                    w.WriteLine((x.Binary ? "SigmoidCrossEntropy(" : "SoftmaxCrossEntropy(") + CpuRenderer.Ptr(x.Logits) + ", " + S(x.Logits.Rows) + ", " + S(x.Logits.Cols) + ", " + S(x.Logits.RowStride) + ", "
                         + CpuRenderer.Ptr(x.Targets) + ", " + S(x.Targets.Stride) + ", "
                         + (x.DLogits is null ? "-1, 0" : CpuRenderer.Ptr(x.DLogits) + ", " + S(x.DLogits.RowStride)) + ");");
                     break;

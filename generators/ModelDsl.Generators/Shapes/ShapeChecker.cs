@@ -212,6 +212,19 @@ namespace ModelDsl.Generators.Shapes
                         shape = layer.ReturnSequences ? Shape.Sequence(input.Length, layer.Size) : Shape.Vector(layer.Size);
                         break;
 
+                    case LayerKind.Flatten:
+                        if (shape.Form != Form.Sequence)
+                        {
+                            var fix = shape.Form == Form.TokenIds
+                                ? "add an [Embedding(dimension)] or a recurrent layer with returnSequences: true before Flatten"
+                                : "set returnSequences: true on the previous recurrent layer, or remove the Flatten";
+                            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SequenceExpected, site.Location, "Flatten", shape.ToString(), fix));
+                            continue;
+                        }
+
+                        shape = Shape.Vector(SymbolicSize.IsSymbolic(shape.Width) ? shape.Width : (int)System.Math.Min(int.MaxValue, (long)shape.Steps * shape.Width));
+                        break;
+
                     case LayerKind.Dropout:
                         if (shape.Form == Form.TokenIds)
                         {
@@ -221,6 +234,11 @@ namespace ModelDsl.Generators.Shapes
                         continue;
 
                     case LayerKind.Dense:
+                        if (layer.Activation == ActivationKind.Sigmoid && layer.Size != 1)
+                        {
+                            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SigmoidNeedsOneUnit, site.Location, SymbolicSize.IsSymbolic(layer.Size) ? "Dim.Vocabulary" : layer.Size.ToString(CultureInfo.InvariantCulture)));
+                        }
+
                         if (shape.Form != Form.Vector)
                         {
                             var gets = shape.Form == Form.TokenIds ? "token ids " + shape : "a sequence " + shape;
@@ -258,6 +276,18 @@ namespace ModelDsl.Generators.Shapes
                 var layer = site.Layer;
                 if (layer.Kind == LayerKind.Dropout)
                 {
+                    continue;
+                }
+
+                if (layer.Kind == LayerKind.Flatten)
+                {
+                    var flat = steps * Fixed(width);
+                    if (flat > MaxElements)
+                    {
+                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ActivationTooLarge, site.Location, "Flatten", Format(flat), Format(steps) + " steps × " + Format(Fixed(width)) + " features"));
+                    }
+
+                    width = SymbolicSize.IsSymbolic(width) ? width : (int)System.Math.Min(int.MaxValue, flat);
                     continue;
                 }
 
@@ -301,6 +331,7 @@ namespace ModelDsl.Generators.Shapes
             LayerKind.SimpleRnn => "SimpleRnn",
             LayerKind.Dropout => "Dropout",
             LayerKind.Dense => "Dense",
+            LayerKind.Flatten => "Flatten",
             _ => kind.ToString(),
         };
 
@@ -324,6 +355,10 @@ namespace ModelDsl.Generators.Shapes
             }
 
             public Form Form { get; }
+
+            public int Steps => steps;
+
+            public int Width => width;
 
             public static Shape TokenIds(int steps, int vocabulary) => new(Form.TokenIds, steps, vocabulary);
 

@@ -13,7 +13,18 @@ namespace ModelDsl.Ir
     /// </summary>
     public static class Lowering
     {
-        public static IrProgram Lower(ModelSpec spec, ProgramKind kind) => new Lowerer(spec, kind).Run();
+        public static IrProgram Lower(ModelSpec spec, ProgramKind kind) =>
+            kind == ProgramKind.Step && !SupportsStep(spec)
+                ? throw new NotSupportedException(spec.Name + " flattens its sequence, so it has no one-step program; sample it in window mode.")
+                : new Lowerer(spec, kind).Run();
+
+        /// <summary>Whether the model can run one time step at a time with carried state (not when it flattens a sequence).</summary>
+        public static bool SupportsStep(ModelSpec spec)
+        {
+            foreach (var layer in spec.Layers)
+                if (layer.Kind == LayerKind.Flatten) return false;
+            return true;
+        }
 
         /// <summary>Keras-style layer names: lstm, lstm_1, dense, …</summary>
         public static IReadOnlyList<string> LayerNames(ModelSpec spec)
@@ -33,6 +44,7 @@ namespace ModelDsl.Ir
                     LayerKind.SimpleRnn => "simple_rnn",
                     LayerKind.Dropout => "dropout",
                     LayerKind.Dense => "dense",
+                    LayerKind.Flatten => "flatten",
                     _ => layer.Kind.ToString().ToLowerInvariant(),
                 };
                 names.Add(n == 0 ? baseName : baseName + "_" + n.ToString(CultureInfo.InvariantCulture));
@@ -46,6 +58,7 @@ namespace ModelDsl.Ir
             public IdView? Tokens;          // token ids, one column per time step (time-indexed)
             public Size Width;              // features per row (V for tokens: one-hot width)
             public bool IsSequence;
+            public bool Flattened;          // a sequence seen as one vector [T·W] per row (Flatten): Step/GradStep stay per step
             public View? Step;              // [B, W] at time t (time-indexed), sequences only
             public View? All;               // [T·B, W] or [B, W], contiguous rows
             public View? GradStep;          // gradient views with the same layout (training)
@@ -100,6 +113,7 @@ namespace ModelDsl.Ir
                         LayerKind.Gru => Gru(names[i], layer, value!),
                         LayerKind.SimpleRnn => SimpleRnn(names[i], layer, value!),
                         LayerKind.Dropout => Dropout(names[i], layer, value!),
+                        LayerKind.Flatten => Flatten(value!),
                         LayerKind.Dense => Dense(names[i], layer, value!, isLast: i == _spec.Layers.Count - 1),
                         _ => throw new NotSupportedException("Layer kind " + layer.Kind),
                     };
@@ -115,7 +129,7 @@ namespace ModelDsl.Ir
                 var last = _spec.Layers[_spec.Layers.Count - 1];
                 return new IrProgram(_kind, _t, buffers, _parameters, _parameterCount,
                     Remap(_forward, remap), Remap(backward, remap), _tokens, _targets, Remap(_output!, remap),
-                    outputIsProbability: last.Activation == ActivationKind.Softmax);
+                    outputIsProbability: last.Activation != ActivationKind.None);
             }
 
             private View? _output;
@@ -504,7 +518,7 @@ namespace ModelDsl.Ir
                         PointwiseBackward(name + "_backward", apply, new View?[] { input.GradAll, null }, new[] { false, false }, new[] { gradView }),
                     });
                 }
-                var value = new Value { Width = w, IsSequence = input.IsSequence, All = outView, GradAll = input.GradAll != null ? gradView : null, Shape = input.Shape };
+                var value = new Value { Width = w, IsSequence = input.IsSequence, Flattened = input.Flattened, All = outView, GradAll = input.GradAll != null ? gradView : null, Shape = input.Shape };
                 if (input.IsSequence)
                 {
                     value.Step = new View(output, 0, Size.B, w, w, timeStride: Size.B * w);
@@ -513,16 +527,45 @@ namespace ModelDsl.Ir
                 return value;
             }
 
+            /// <summary>Flatten is free: the Dense that follows reads the steps one by one (see <see cref="Dense"/>).</summary>
+            private Value Flatten(Value input)
+            {
+                if (!input.IsSequence || input.Tokens != null) throw new ArgumentException("Flatten needs a sequence of vectors.");
+                return new Value
+                {
+                    Width = input.Width, IsSequence = true, Flattened = true, Step = input.Step, All = input.All,
+                    GradStep = input.GradStep, GradAll = input.GradAll, Shape = "[" + (input.Width * _t) + "]",
+                };
+            }
+
             private Value Dense(string name, LayerSpec layer, Value input, bool isLast)
             {
-                if (input.IsSequence) throw new ArgumentException(name + " needs a vector but gets a sequence " + input.Shape);
+                if (input.IsSequence && !input.Flattened) throw new ArgumentException(name + " needs a vector but gets a sequence " + input.Shape);
                 Size units = SymbolicSize.IsSymbolic(layer.Size) ? _vocabulary : new Size(layer.Size);
-                var kernel = Parameter(name, "kernel", input.Width, units, InitKind.GlorotUniform);
+                Size inputWidth = input.Flattened ? input.Width * _t : input.Width;
+                var kernel = Parameter(name, "kernel", inputWidth, units, InitKind.GlorotUniform);
                 var bias = Parameter(name, "bias", 1, units, InitKind.Zeros, isVector: true);
                 var logits = Buffer(name + "_logits", Size.B * units, BufferKind.Activation, "[B, " + units + "]");
                 var logitsView = View.Whole(logits, Size.B, units);
-                _forward.Add(new MatMulOp(input.All!, false, ParamView(kernel), false, logitsView, accumulate: false, bias: ParamView(bias))
-                    { Comment = name + ": x·W + b" });
+                // Rows [t·w, (t+1)·w) of the kernel multiply step t of a flattened sequence.
+                var kernelStep = new View(_params, kernel.Offset, input.Width, units, units, timeStride: input.Width * units);
+                var kernelGradStep = new View(_grads, kernel.Offset, input.Width, units, units, timeStride: input.Width * units);
+                if (input.Flattened)
+                {
+                    // Flatten without a copy: x_flat·W = Σ_t x_t·W_t over the time-major steps.
+                    var biasRows = new View(_params, bias.Offset, Size.B, units, 0);
+                    _forward.Add(new PointwiseOp(name + "_bias", Size.B, units, new[] { biasRows }, new[] { new PointwiseOutput(logitsView, Expr.In(0), false) })
+                        { Comment = name + ": logits = b" });
+                    _forward.Add(new LoopOp(_t, false, new Op[]
+                    {
+                        new MatMulOp(input.Step!, false, kernelStep, false, logitsView, accumulate: true) { Comment = name + ": logits += x_t·W_t (flattened input)" },
+                    }));
+                }
+                else
+                {
+                    _forward.Add(new MatMulOp(input.All!, false, ParamView(kernel), false, logitsView, accumulate: false, bias: ParamView(bias))
+                        { Comment = name + ": x·W + b" });
+                }
                 var value = new Value { Width = units, IsSequence = false, All = logitsView, Shape = "[" + units + "]" };
                 if (!isLast) throw new NotSupportedException("Dense is only supported as the last layer in this version.");
 
@@ -531,16 +574,34 @@ namespace ModelDsl.Ir
                     var dLogits = Buffer("d_" + name + "_logits", Size.B * units, BufferKind.ActivationGradient, "[B, " + units + "]");
                     var dView = View.Whole(dLogits, Size.B, units);
                     var targets = new IdView(_targets, 0, Size.B, 1);
-                    _forward.Add(new SoftmaxCrossEntropyOp(logitsView, targets, dView) { Comment = "loss: softmax and cross-entropy in one pass; dLogits = (p − onehot)/B" });
-                    var block = new List<Op>
+                    bool binary = layer.Activation == ActivationKind.Sigmoid;
+                    _forward.Add(new SoftmaxCrossEntropyOp(logitsView, targets, dView, binary)
+                        { Comment = binary ? "loss: sigmoid and binary cross-entropy in one pass; dLogits = (σ(z) − y)/B" : "loss: softmax and cross-entropy in one pass; dLogits = (p − onehot)/B" });
+                    var block = new List<Op>();
+                    if (input.Flattened)
                     {
-                        new MatMulOp(input.All!, true, dView, false, GradView(kernel), accumulate: true) { Comment = name + ": dW += xᵀ·dLogits" },
-                        new ColumnSumsOp(dView, GradView(bias), accumulate: true) { Comment = name + ": db += Σ dLogits" },
-                    };
-                    if (input.GradAll != null)
-                        block.Add(new MatMulOp(dView, false, ParamView(kernel), true, input.GradAll, accumulate: false) { Comment = name + ": dx = dLogits·Wᵀ" });
+                        var body = new List<Op> { new MatMulOp(input.Step!, true, dView, false, kernelGradStep, accumulate: true) { Comment = name + ": dW_t += x_tᵀ·dLogits" } };
+                        if (input.GradStep != null)
+                            body.Add(new MatMulOp(dView, false, kernelStep, true, input.GradStep, accumulate: false) { Comment = name + ": dx_t = dLogits·W_tᵀ" });
+                        block.Add(new LoopOp(_t, true, body));
+                    }
+                    else
+                    {
+                        block.Add(new MatMulOp(input.All!, true, dView, false, GradView(kernel), accumulate: true) { Comment = name + ": dW += xᵀ·dLogits" });
+                        if (input.GradAll != null)
+                            block.Add(new MatMulOp(dView, false, ParamView(kernel), true, input.GradAll, accumulate: false) { Comment = name + ": dx = dLogits·Wᵀ" });
+                    }
+                    block.Insert(Math.Min(1, block.Count), new ColumnSumsOp(dView, GradView(bias), accumulate: true) { Comment = name + ": db += Σ dLogits" });
                     _backwardBlocks.Add(block);
                     _output = logitsView;
+                }
+                else if (layer.Activation == ActivationKind.Sigmoid)
+                {
+                    var probs = Buffer(name + "_probs", Size.B * units, BufferKind.Activation, "[B, " + units + "]");
+                    var probsView = View.Whole(probs, Size.B, units);
+                    _forward.Add(new PointwiseOp(name + "_sigmoid", Size.B, units, new[] { logitsView }, new[] { new PointwiseOutput(probsView, Expr.Sigmoid(Expr.In(0)), false) })
+                        { Comment = name + ": sigmoid" });
+                    _output = probsView;
                 }
                 else if (layer.Activation == ActivationKind.Softmax)
                 {

@@ -95,10 +95,15 @@ namespace ModelDsl.Ir
     /// </summary>
     public sealed class SoftmaxCrossEntropyOp : Op
     {
-        public SoftmaxCrossEntropyOp(View logits, IdView targets, View? dLogits) { Logits = logits; Targets = targets; DLogits = dLogits; }
+        public SoftmaxCrossEntropyOp(View logits, IdView targets, View? dLogits, bool binary = false) { Logits = logits; Targets = targets; DLogits = dLogits; Binary = binary; }
         public View Logits { get; }
         public IdView Targets { get; }
         public View? DLogits { get; }
+        /// <summary>
+        /// One logit per row and targets 0/1: binary cross-entropy of the sigmoid, softplus(z) − y·z computed stably,
+        /// with dLogits = (σ(z) − y)/rows.
+        /// </summary>
+        public bool Binary { get; }
     }
 
     /// <summary>Row-wise softmax.</summary>

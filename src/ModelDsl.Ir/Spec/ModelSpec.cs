@@ -15,6 +15,7 @@ namespace ModelDsl.Ir
         Dense = 4,
         Gru = 5,
         SimpleRnn = 6,
+        Flatten = 7,
     }
 
     public static class LayerKinds
@@ -28,6 +29,8 @@ namespace ModelDsl.Ir
     {
         None = 0,
         Softmax = 1,
+        /// <summary>One unit, binary targets 0/1: trained with binary cross-entropy.</summary>
+        Sigmoid = 2,
     }
 
     /// <summary>

@@ -53,7 +53,9 @@ public static class TrainingPlot
         if (accuracy) plot.Axes.Right.Label.Text = "Accuracy";
         // Epochs are whole numbers: no 1.5 ticks.
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
-        plot.ShowLegend(Alignment.UpperRight);
+        // Falling loss and rising accuracy between them fill both upper corners; the legend then goes below.
+        if (accuracy) plot.ShowLegend(Edge.Bottom);
+        else plot.ShowLegend(Alignment.UpperRight);
         return plot;
     }
 

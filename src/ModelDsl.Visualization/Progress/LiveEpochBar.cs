@@ -14,7 +14,11 @@ using Text = Spectre.Console.Text;
 /// </summary>
 internal sealed class LiveEpochBar : IProgressSink
 {
+    private const int BarWidth = 30, MinimumBarWidth = 10;
+
+    private readonly IAnsiConsole _console;
     private readonly EpochProgress _epoch;
+    private readonly ProgressBarColumn _bar = new() { Width = BarWidth };
     private readonly TimeProvider _time;
     private readonly long _started;
     private readonly ManualResetEventSlim _ended = new();
@@ -40,9 +44,10 @@ internal sealed class LiveEpochBar : IProgressSink
             HideCompleted = false,
             RefreshRate = TimeSpan.FromMilliseconds(100),
         };
+        _console = console;
         progress.Columns(
             new TaskDescriptionColumn { Alignment = Justify.Left },
-            new ProgressBarColumn { Width = 30 },
+            _bar,
             new TextColumn(this, TextColumn.Kind.Steps),
             new TextColumn(this, TextColumn.Kind.Time),
             new TextColumn(this, TextColumn.Kind.Loss));
@@ -99,6 +104,7 @@ internal sealed class LiveEpochBar : IProgressSink
             if (_closed) return;
             _summary = summary ?? "";
             _finishedAfter = _time.GetElapsedTime(_started);
+            _bar.Width = FinalBarWidth(_summary, _finishedAfter.Value);
         }
         Close();
     }
@@ -117,6 +123,18 @@ internal sealed class LiveEpochBar : IProgressSink
         // The display's last frame is drawn when its thread leaves Progress.Start.
         _display.Join();
         _ended.Dispose();
+    }
+
+    /// <summary>
+    /// The summary is longer than the running loss; a shorter bar keeps the last frame on one line of the terminal
+    /// (Keras also ends each epoch with a single line).
+    /// </summary>
+    private int FinalBarWidth(string summary, TimeSpan elapsed)
+    {
+        int steps = 2 * _epoch.Steps.ToString(CultureInfo.InvariantCulture).Length + 1;
+        // Columns are one space apart; the last cell of a line is left free so the terminal does not wrap early.
+        int others = _epoch.Label.Length + steps + ProgressReporter.FormatDuration(elapsed).Length + summary.Length + 4 + 1;
+        return Math.Clamp(_console.Profile.Width - others, MinimumBarWidth, BarWidth);
     }
 
     private (int Step, double Loss, TimeSpan Elapsed, bool Finished, string? Summary) Snapshot()

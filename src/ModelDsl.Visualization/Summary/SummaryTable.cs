@@ -22,7 +22,8 @@ public static class SummaryTable
             .AddColumn(new TableColumn("[bold]Layer (type)[/]").Footer("[bold]Total params[/]"))
             .AddColumn(new TableColumn("[bold]Output Shape[/]"))
             .AddColumn(new TableColumn("[bold]Param #[/]").RightAligned().Footer($"[bold]{total}[/]"))
-            .Caption($"Trainable params: {total} · Non-trainable params: 0");
+            // Two short lines: a caption is wrapped at the table's width.
+            .Caption($"Trainable params: {total}\nNon-trainable params: 0");
         foreach (var layer in layers)
             table.AddRow(
                 new Markup($"{Markup.Escape(layer.Name)} [grey]({Markup.Escape(layer.Kind)})[/]"),

@@ -14,6 +14,8 @@ public enum Activation
 {
     None = 0,
     Softmax = 1,
+    /// <summary>For a one-unit binary classifier (targets 0 and 1), trained with binary cross-entropy.</summary>
+    Sigmoid = 2,
 }
 
 /// <summary>Marks a <c>partial class</c> as a ModelDsl model: its layer attributes, in order, declare the network.</summary>
@@ -68,6 +70,10 @@ public sealed class SimpleRnnAttribute(int units, bool returnSequences = false) 
     public int Units { get; } = units;
     public bool ReturnSequences { get; } = returnSequences;
 }
+
+/// <summary>Flattens a sequence [T, d] into a vector [T·d] (time-major per sample, as Keras's <c>Flatten</c>).</summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class FlattenAttribute : LayerAttribute;
 
 /// <summary>Inverted dropout during training; identity at inference.</summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]

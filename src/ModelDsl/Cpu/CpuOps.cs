@@ -73,4 +73,21 @@ public static unsafe class CpuOps
             for (int c = 0; c < cols; c++) row[c] = rng.NextFloat() >= rate ? scale : 0f;
         }
     }
+
+    /// <summary>
+    /// Binary cross-entropy of sigmoid(logit) against targets 0/1, summed over rows (softplus(z) − y·z, stable for any z);
+    /// when <paramref name="dLogits"/> is not null it gets scale·(σ(z) − y).
+    /// </summary>
+    public static double SigmoidCrossEntropy(float* logits, int rows, int stride, int* targets, int targetStride, float* dLogits, int dStride, float scale)
+    {
+        double total = 0;
+        for (int r = 0; r < rows; r++)
+        {
+            double z = logits[(long)r * stride];
+            int y = targets[(long)r * targetStride];
+            total += Math.Max(z, 0) - y * z + Math.Log(1 + Math.Exp(-Math.Abs(z)));
+            if (dLogits != null) dLogits[(long)r * dStride] = scale * (float)(1 / (1 + Math.Exp(-z)) - y);
+        }
+        return total;
+    }
 }

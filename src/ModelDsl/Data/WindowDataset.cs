@@ -10,7 +10,7 @@ namespace ModelDsl.Data;
 /// (200k windows × 60 × 59 booleans) is built here one batch at a time by <see cref="FillBatch(ReadOnlySpan{int}, Span{int}, Span{int})"/>.
 /// A dataset may view a segment of a larger stream (see <see cref="SplitByPosition"/>) without copying it.
 /// </remarks>
-public sealed class WindowDataset
+public sealed class WindowDataset : ISequenceData
 {
     private readonly int[] _tokens;
     private readonly int _start;
@@ -131,4 +131,8 @@ public sealed class WindowDataset
         if ((uint)index >= (uint)Count)
             throw new ArgumentOutOfRangeException(nameof(index), index, $"Window index must be in [0, {Count}).");
     }
+
+    int ISequenceData.SequenceLength => WindowLength;
+
+    ReadOnlySpan<int> ISequenceData.Sequence(int index) => Window(index);
 }

@@ -13,6 +13,7 @@ public sealed partial class GpuDevice
     private Action<Index1D, ArrayView<float>, ArrayView<int>, ColumnSumsArgs> _columnSums = null!;
     private Action<Index1D, ArrayView<float>, ArrayView<int>, SoftmaxArgs> _softmax = null!;
     private Action<Index1D, ArrayView<float>, ArrayView<int>, SoftmaxArgs> _softmaxCrossEntropy = null!;
+    private Action<Index1D, ArrayView<float>, ArrayView<int>, SoftmaxArgs> _sigmoidCrossEntropy = null!;
     private Action<Index1D, ArrayView<float>, ArrayView<int>, RowsArgs> _zero = null!;
     private Action<Index1D, ArrayView<float>, ArrayView<int>, RowsArgs> _copy = null!;
 
@@ -32,6 +33,7 @@ public sealed partial class GpuDevice
         _columnSums = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ColumnSumsArgs>(GpuKernels.ColumnSums);
         _softmax = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, SoftmaxArgs>(GpuKernels.Softmax);
         _softmaxCrossEntropy = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, SoftmaxArgs>(GpuKernels.SoftmaxCrossEntropy);
+        _sigmoidCrossEntropy = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, SoftmaxArgs>(GpuKernels.SigmoidCrossEntropy);
         _zero = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, RowsArgs>(GpuKernels.Zero);
         _copy = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, RowsArgs>(GpuKernels.Copy);
     }
@@ -104,6 +106,11 @@ public sealed partial class GpuDevice
     public void SoftmaxCrossEntropy(ArrayView<float> f, ArrayView<int> ids, in SoftmaxArgs s)
     {
         if (s.Rows > 0) _softmaxCrossEntropy(s.Rows, f, ids, s);
+    }
+
+    public void SigmoidCrossEntropy(ArrayView<float> f, ArrayView<int> ids, in SoftmaxArgs s)
+    {
+        if (s.Rows > 0) _sigmoidCrossEntropy(s.Rows, f, ids, s);
     }
 
     public void Zero(ArrayView<float> f, int target, int rows, int cols, int stride)

@@ -132,6 +132,21 @@ public static class GpuKernels
         }
     }
 
+    /// <summary>
+    /// One thread per row, one logit per row, targets 0/1: softplus(z) − y·z added (scaled) to the row's loss slot; when
+    /// training, dLogits = Scale · (σ(z) − y).
+    /// </summary>
+    public static void SigmoidCrossEntropy(Index1D index, ArrayView<float> f, ArrayView<int> ids, SoftmaxArgs s)
+    {
+        int r = index;
+        float z = f[s.Logits + r * s.Stride];
+        int y = ids[s.Targets + r * s.TargetStride];
+        float loss = Math.Max(z, 0f) - y * z + MathF.Log(1f + MathF.Exp(-Math.Abs(z)));
+        f[s.Losses + r] += loss * s.Scale;
+        if (s.Output < 0) return;
+        f[s.Output + r * s.OutputStride] = s.Scale * (1f / (1f + MathF.Exp(-z)) - y);
+    }
+
     /// <summary>Target[r, c] = 0.</summary>
     public static void Zero(Index1D index, ArrayView<float> f, ArrayView<int> ids, RowsArgs a)
     {

@@ -227,6 +227,17 @@ public abstract class GpuProgram : ProgramExecutor
         });
     }
 
+    /// <summary>Adds the mean binary cross-entropy of one logit per row to the loss slots; dLogits = (σ(z) − y)/rows.</summary>
+    protected void SigmoidCrossEntropy(int logits, int rows, int cols, int stride, int targets, int targetStride, int dLogits, int dStride)
+    {
+        if (rows > _lossSlots) throw new InvalidOperationException($"Cross-entropy over {rows} rows, but only {_lossSlots} loss slots.");
+        Device.SigmoidCrossEntropy(Floats, Ints, new SoftmaxArgs
+        {
+            Logits = logits, Rows = rows, Cols = cols, Stride = stride, Output = dLogits, OutputStride = dStride,
+            Targets = targets, TargetStride = targetStride, Losses = _lossBase, Scale = 1f / rows,
+        });
+    }
+
     protected void Softmax(int logits, int rows, int cols, int stride, int output, int outputStride) =>
         Device.Softmax(Floats, new SoftmaxArgs { Logits = logits, Rows = rows, Cols = cols, Stride = stride, Output = output, OutputStride = outputStride });
 

@@ -214,6 +214,18 @@ public sealed class IrInterpreter
         long rows = Eval(x.Logits.Rows), cols = Eval(x.Logits.Cols);
         var logits = _floats[x.Logits.Buffer];
         double total = 0;
+        if (x.Binary)
+        {
+            for (long r = 0; r < rows; r++)
+            {
+                double z = logits[Index(x.Logits, t, r, 0)];
+                int y = Id(x.Targets, t, r);
+                total += Math.Max(z, 0) - y * z + Math.Log(1 + Math.Exp(-Math.Abs(z)));
+                if (x.DLogits != null) _floats[x.DLogits.Buffer][Index(x.DLogits, t, r, 0)] = (1 / (1 + Math.Exp(-z)) - y) / rows;
+            }
+            Loss += total / rows;
+            return;
+        }
         for (long r = 0; r < rows; r++)
         {
             double max = double.NegativeInfinity;

@@ -72,7 +72,7 @@ public abstract partial class Model
     /// With <see cref="FitOptions.CheckpointPath"/> it writes training checkpoints; with <see cref="FitOptions.ResumeFrom"/>
     /// it continues one, bit-identically on the CPU backend to the run that wrote it.
     /// </summary>
-    public TrainingHistory Fit(WindowDataset train, FitOptions? options = null, WindowDataset? validation = null, Action<EpochResult>? onEpochEnd = null)
+    public TrainingHistory Fit(ISequenceData train, FitOptions? options = null, ISequenceData? validation = null, Action<EpochResult>? onEpochEnd = null)
     {
         ArgumentNullException.ThrowIfNull(train);
         options ??= new FitOptions();
@@ -182,7 +182,10 @@ public abstract partial class Model
     }
 
     /// <summary>Mean cross-entropy over every window of <paramref name="data"/> (no dropout, no update).</summary>
-    public double Evaluate(WindowDataset data, int batchSize = 128)
+    public double Evaluate(ISequenceData data, int batchSize = 128) => Measure(data, batchSize).Loss;
+
+    /// <summary>Mean loss and accuracy (arg-max, or p ≥ 0.5 for a sigmoid output) over every example (no dropout, no update).</summary>
+    public (double Loss, double Accuracy) Measure(ISequenceData data, int batchSize = 128)
     {
         ArgumentNullException.ThrowIfNull(data);
         if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "Batch size must be positive.");
@@ -194,6 +197,8 @@ public abstract partial class Model
         var probabilities = new float[batchSize * OutputSize];
         var indices = new int[batchSize];
         double total = 0;
+        long correct = 0;
+        bool binary = Declaration.Layers[^1].Activation == ActivationKind.Sigmoid;
         for (int start = 0; start < data.Count; start += batchSize)
         {
             int n = Math.Min(batchSize, data.Count - start);
@@ -206,15 +211,18 @@ public abstract partial class Model
             {
                 var row = probabilities.AsSpan(i * OutputSize, OutputSize);
                 total += NegativeLogLikelihood(row, targets[i]);
+                int predicted = binary ? (row[0] >= 0.5f ? 1 : 0) : Sampling.TemperatureSampler.ArgMax(row);
+                if (predicted == targets[i]) correct++;
             }
         }
-        return total / data.Count;
+        return (total / data.Count, (double)correct / data.Count);
     }
 
     private double NegativeLogLikelihood(ReadOnlySpan<float> output, int target)
     {
         var last = Declaration.Layers[^1];
         if (last.Activation == ActivationKind.Softmax) return -Math.Log(Math.Max(output[target], 1e-30f));
+        if (last.Activation == ActivationKind.Sigmoid) return -Math.Log(Math.Max(target == 1 ? output[0] : 1 - output[0], 1e-30f));
         // Logits: log-sum-exp.
         float max = float.NegativeInfinity;
         foreach (var v in output) max = Math.Max(max, v);
@@ -224,23 +232,23 @@ public abstract partial class Model
     }
 
     /// <summary>Every input id within the vocabulary and every target within the output, before anything is trained.</summary>
-    private void CheckIds(WindowDataset data, string name, string set)
+    private void CheckIds(ISequenceData data, string name, string set)
     {
-        uint vocabulary = (uint)Vocabulary, outputs = (uint)OutputSize;
+        uint vocabulary = (uint)Vocabulary, outputs = (uint)TargetClasses;
         for (int w = 0; w < data.Count; w++)
         {
-            var window = data.Window(w);
+            var window = data.Sequence(w);
             for (int t = 0; t < window.Length; t++)
                 if ((uint)window[t] >= vocabulary)
                     throw new ArgumentException($"Window {w} of the {set} set holds token id {window[t]} at step {t}, outside the vocabulary 0..{Vocabulary - 1}.", name);
             if ((uint)data.Target(w) >= outputs)
-                throw new ArgumentException($"Window {w} of the {set} set has target id {data.Target(w)}, outside the model's outputs 0..{OutputSize - 1}.", name);
+                throw new ArgumentException($"Window {w} of the {set} set has target id {data.Target(w)}, outside the model's classes 0..{TargetClasses - 1}.", name);
         }
     }
 
-    private void CheckWindows(WindowDataset data, string name)
+    private void CheckWindows(ISequenceData data, string name)
     {
-        if (data.WindowLength != SequenceLength)
-            throw new ArgumentException($"The model reads windows of {SequenceLength} tokens but the data set has windows of {data.WindowLength}.", name);
+        if (data.SequenceLength != SequenceLength)
+            throw new ArgumentException($"The model reads windows of {SequenceLength} tokens but the data set has sequences of {data.SequenceLength}.", name);
     }
 }

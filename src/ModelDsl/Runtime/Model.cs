@@ -28,6 +28,7 @@ public abstract partial class Model : IDisposable
         SequenceLength = input.Length;
         var last = declaration.Layers[^1];
         OutputSize = SymbolicSize.IsSymbolic(last.Size) ? vocabulary : last.Size;
+        TargetClasses = last.Activation == ActivationKind.Sigmoid ? 2 : OutputSize;
 
         var layout = Lowering.Lower(declaration, ProgramKind.Train);
         ParameterTensors = layout.Parameters;
@@ -54,6 +55,8 @@ public abstract partial class Model : IDisposable
     public int SequenceLength { get; }
     /// <summary>Width of the last layer's output.</summary>
     public int OutputSize { get; }
+    /// <summary>Valid targets are 0..TargetClasses−1: the outputs, or 0/1 for a one-unit sigmoid output.</summary>
+    public int TargetClasses { get; }
     public int ParameterCount { get; }
     public IReadOnlyList<ParameterTensor> ParameterTensors { get; }
 

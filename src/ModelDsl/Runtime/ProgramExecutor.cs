@@ -76,7 +76,7 @@ public abstract class ProgramExecutor : IDisposable
             if ((uint)tokens[i] >= (uint)vocabulary)
                 throw new ArgumentOutOfRangeException(nameof(Tokens), $"Token id {tokens[i]} at row {i / Program.SequenceLength}, step {i % Program.SequenceLength} is outside the vocabulary 0..{vocabulary - 1}.");
         if (!targets) return;
-        int outputs = Model.OutputSize;
+        int outputs = Model.TargetClasses;
         var t = Targets[..batch];
         for (int i = 0; i < t.Length; i++)
             if ((uint)t[i] >= (uint)outputs)

@@ -199,9 +199,14 @@ public static class Word2Vec
         var values = new float[dimension];
         var utf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
         bool? lineEndAfterVector = null;
+        string? previousWord = null;
         for (int n = 0; n < count; n++)
         {
             string Where() => $"'{path}' vector {n + 1} of {count} (byte offset {offset})";
+            // A garbage word means the previous vector did not end where the header's dimension says.
+            string Suspect() => previousWord is null
+                ? $"the header's dimension {dimension} may be wrong, or this is not a word2vec binary file"
+                : $"vector {n} (\"{Shorten(previousWord)}\") is probably not {dimension} numbers long as the header says, or the file is corrupt";
             string Truncated() => $"'{path}' is truncated: it ends inside vector {n + 1} of the {count} its header announces (byte offset {offset}).";
 
             // The word: skip the line end left by the previous vector, then read up to the space.
@@ -213,7 +218,7 @@ public static class Word2Vec
             {
                 if (b < 0) throw new InvalidDataException(Truncated());
                 if (wordLength == MaxWordBytes)
-                    throw new InvalidDataException($"{Where()}: no space within {MaxWordBytes} bytes of the word's start; the header's dimension {dimension} or count may be wrong.");
+                    throw new InvalidDataException($"{Where()}: no space within {MaxWordBytes} bytes of the word's start; {Suspect()}.");
                 word[wordLength++] = (byte)b;
                 offset++;
                 b = stream.ReadByte();
@@ -226,10 +231,10 @@ public static class Word2Vec
             }
             catch (DecoderFallbackException)
             {
-                throw new InvalidDataException($"'{path}' vector {n + 1} of {count} (byte offset {wordStart}): the word is not valid UTF-8; the header's dimension {dimension} may be wrong.");
+                throw new InvalidDataException($"'{path}' vector {n + 1} of {count} (byte offset {wordStart}): the word is not valid UTF-8; {Suspect()}.");
             }
             if (text.Length == 0 || text.Any(char.IsControl))
-                throw new InvalidDataException($"'{path}' vector {n + 1} of {count} (byte offset {wordStart}): the word is empty or holds control characters; the header's dimension {dimension} may be wrong.");
+                throw new InvalidDataException($"'{path}' vector {n + 1} of {count} (byte offset {wordStart}): the word is empty or holds control characters; {Suspect()}.");
 
             if (stream.ReadAtLeast(raw, raw.Length, throwOnEndOfStream: false) < raw.Length)
                 throw new InvalidDataException(Truncated());
@@ -253,6 +258,7 @@ public static class Word2Vec
                 throw new InvalidDataException(
                     $"'{path}' vector {n + 1} of {count} (\"{Shorten(text)}\", byte offset {wordStart}): no line end after its {dimension} numbers, as the earlier vectors have; the header's dimension {dimension} does not match the file.");
             aligner.Add(text, values);
+            previousWord = text;
         }
 
         int rest;

@@ -18,7 +18,7 @@ public sealed class RobustnessTests
         { "too many arguments", "[Model][TokenInput(60, 10, 3)][Lstm(8)][Dense(4)] public partial class M;" },
         { "unknown named argument", "[Model][TokenInput(60)][Lstm(8, sequences: true)][Dense(4)] public partial class M;" },
         { "activation as int", "[Model][TokenInput(60)][Lstm(8)][Dense(4, 1)] public partial class M;" },
-        { "undefined attribute", "[Model][TokenInput(60)][Gru(8)][Dense(4)] public partial class M;" },
+        { "undefined attribute", "[Model][TokenInput(60)][Conv1D(8)][Dense(4)] public partial class M;" },
         { "no layers", "[Model] public partial class M;" },
         { "only input", "[Model][TokenInput(60)] public partial class M;" },
         { "no input", "[Model][Dense(4)] public partial class M;" },

@@ -16,7 +16,7 @@ public sealed class GpuEmulatorCollection
 /// <summary>Models, ids and the interpreter for the GPU agreement tests.</summary>
 internal static class GpuHarness
 {
-    public static TheoryData<string> Models => new() { nameof(TinyCharLstm), nameof(TinyStack), nameof(OddWidths), nameof(TinyGru), nameof(TinyRecurrentStack) };
+    public static TheoryData<string> Models => new() { nameof(TinyCharLstm), nameof(TinyStack), nameof(OddWidths), nameof(TinyGru), nameof(TinyRecurrentStack), nameof(TinySentiment), nameof(FlattenSoftmax) };
 
     public static Model Create(string name, Backend backend)
     {
@@ -28,6 +28,8 @@ internal static class GpuHarness
             nameof(OddWidths) => new OddWidths(vocabulary: 13, options),
             nameof(TinyGru) => new TinyGru(vocabulary: 7, options),
             nameof(TinyRecurrentStack) => new TinyRecurrentStack(options),
+            nameof(TinySentiment) => new TinySentiment(options),
+            nameof(FlattenSoftmax) => new FlattenSoftmax(vocabulary: 8, options),
             _ => throw new ArgumentOutOfRangeException(nameof(name)),
         };
     }
@@ -40,7 +42,7 @@ internal static class GpuHarness
         var tokens = new int[tokenCount];
         var targets = new int[batch];
         for (int i = 0; i < tokens.Length; i++) tokens[i] = rng.NextInt(model.Vocabulary);
-        for (int i = 0; i < targets.Length; i++) targets[i] = rng.NextInt(model.OutputSize);
+        for (int i = 0; i < targets.Length; i++) targets[i] = rng.NextInt(model.TargetClasses);
         foreach (var p in programs)
         {
             tokens.CopyTo(p.Tokens);

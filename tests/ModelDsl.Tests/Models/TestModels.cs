@@ -61,3 +61,22 @@ public partial class TinyGru;
 [Lstm(3)]
 [Dense(6)]
 public partial class TinyRecurrentStack;
+
+/// <summary>The seed sentiment classifier in miniature: LSTM over the sequence, Flatten, one sigmoid unit.</summary>
+[Model]
+[TokenInput(length: 6, vocabulary: 12)]
+[Embedding(5)]
+[Lstm(4, returnSequences: true)]
+[Dropout(0.2)]
+[Flatten]
+[Dense(1, Activation.Sigmoid)]
+public partial class TinySentiment;
+
+/// <summary>Flatten straight into a softmax over the vocabulary.</summary>
+[Model]
+[TokenInput(length: 3)]
+[Embedding(4)]
+[SimpleRnn(3, returnSequences: true)]
+[Flatten]
+[Dense(Dim.Vocabulary, Activation.Softmax)]
+public partial class FlattenSoftmax;

@@ -11,7 +11,7 @@ namespace ModelDsl.Tests.Programs;
 /// </summary>
 public class GradientTests
 {
-    public static TheoryData<string> Models => new() { nameof(TinyCharLstm), nameof(TinyStack), nameof(OddWidths), nameof(TinyGru), nameof(TinyRecurrentStack) };
+    public static TheoryData<string> Models => new() { nameof(TinyCharLstm), nameof(TinyStack), nameof(OddWidths), nameof(TinyGru), nameof(TinyRecurrentStack), nameof(TinySentiment), nameof(FlattenSoftmax) };
 
     internal static Model Create(string name, Backend backend = Backend.Cpu, ulong seed = 7) => name switch
     {
@@ -20,6 +20,8 @@ public class GradientTests
         nameof(OddWidths) => new OddWidths(vocabulary: 19, new ModelOptions { Backend = backend, Seed = seed }),
         nameof(TinyGru) => new TinyGru(vocabulary: 7, new ModelOptions { Backend = backend, Seed = seed }),
         nameof(TinyRecurrentStack) => new TinyRecurrentStack(new ModelOptions { Backend = backend, Seed = seed }),
+        nameof(TinySentiment) => new TinySentiment(new ModelOptions { Backend = backend, Seed = seed }),
+        nameof(FlattenSoftmax) => new FlattenSoftmax(vocabulary: 8, new ModelOptions { Backend = backend, Seed = seed }),
         _ => throw new ArgumentException(name),
     };
 
@@ -34,7 +36,7 @@ public class GradientTests
         for (int i = 0; i < interpreter.Parameters.Length; i++) interpreter.Parameters[i] = model.Parameters[i];
         var rng = new Rng(99);
         for (int i = 0; i < interpreter.Tokens.Length; i++) interpreter.Tokens[i] = rng.NextInt(model.Vocabulary);
-        for (int i = 0; i < batch; i++) interpreter.Targets[i] = rng.NextInt(model.OutputSize);
+        for (int i = 0; i < batch; i++) interpreter.Targets[i] = rng.NextInt(model.TargetClasses);
 
         // Dropout masks must be the same in every evaluation: replay one random stream.
         var state = new Rng(5).GetState();

@@ -46,7 +46,7 @@ public sealed class BadInputTests
         // Fit checks the whole data set before the first step, so a bad id late in the data cannot stop a run halfway.
         int[] badLate = [1, 2, 3, 4, 5, 6, 7, 8, 0, 1, 2, 3, 4, 5, 6, 7, 8, 0, 1, 2, 3, 4, 11];
         var e = Assert.Throws<ArgumentException>(() => model.Fit(new WindowDataset(badLate, 4, 1), new FitOptions { BatchSize = 2 }));
-        Assert.Contains("Window 18 of the training set has target id 11, outside the model's outputs 0..8", e.Message);
+        Assert.Contains("Window 18 of the training set has target id 11, outside the model's classes 0..8", e.Message);
         int[] badInput = [1, 2, 11, 4, 5, 6, 7, 8, 0, 1];
         Assert.Contains("Window 0 of the training set holds token id 11 at step 2, outside the vocabulary 0..10",
             Assert.Throws<ArgumentException>(() => model.Fit(new WindowDataset(badInput, 4, 1), new FitOptions { BatchSize = 2 })).Message);

@@ -84,7 +84,7 @@ public sealed class GeneratorFuzzTests
                     (swapped[i], swapped[i + 1]) = (swapped[i + 1], swapped[i]);
                     yield return Model($"base {b}, {name} swapped with the next layer", swapped, mustFail: i == 0 || i + 1 == layers.Length - 1);
                 }
-                yield return Model($"base {b}, {name} replaced by an unknown attribute", Replace(layers, i, "[Gru(8)]"), mustFail: true);
+                yield return Model($"base {b}, {name} replaced by an unknown attribute", Replace(layers, i, "[Conv1D(8)]"), mustFail: true);
             }
             // Every kind of type the attribute could land on.
             var all = layers.Select(l => Write(l)).ToArray();

@@ -104,4 +104,25 @@ public sealed class ProgressReporterTests
         for (int step = 2; step < 100; step++) reporter.Report(step, 1.0);
         Assert.Equal(before, GC.GetAllocatedBytesForCurrentThread());
     }
+
+    [Fact]
+    public void DisposeWithoutFinishEndsTheHalfDrawnLine()
+    {
+        var output = new StringWriter();
+        var reporter = new ProgressReporter(output, interactive: true, totalSteps: 10, "Epoch 1/1", new ManualClock());
+        reporter.Report(4, 2.5);
+        reporter.Dispose();
+        Assert.EndsWith("loss 2.5000" + Environment.NewLine, output.ToString());
+        reporter.Dispose();
+        reporter.Finish("too late");
+        Assert.EndsWith("loss 2.5000" + Environment.NewLine, output.ToString());
+
+        var finished = new StringWriter();
+        var plain = new ProgressReporter(finished, interactive: true, totalSteps: 10, "", new ManualClock());
+        plain.Report(10, 1.0);
+        plain.Finish("done");
+        string afterFinish = finished.ToString();
+        plain.Dispose();
+        Assert.Equal(afterFinish, finished.ToString());
+    }
 }

@@ -1,0 +1,10 @@
+namespace ModelDsl.Visualization.Tests;
+
+/// <summary>A clock the test moves by hand, so ETAs and durations are exact.</summary>
+internal sealed class ManualClock : TimeProvider
+{
+    private long _ticks;
+    public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+    public override long GetTimestamp() => Interlocked.Read(ref _ticks);
+    public void Advance(TimeSpan by) => Interlocked.Add(ref _ticks, by.Ticks);
+}
