@@ -61,6 +61,30 @@ public sealed class DiagnosticTests
         """);
 
     [Fact]
+    public void MDSL0022_SigmoidNeedsOneUnit() => Verify("""
+        [Model][TokenInput(4)][Lstm(5)][{|MDSL0022:Dense(3, Activation.Sigmoid)|}]
+        public partial class M;
+        """);
+
+    [Fact]
+    public void MDSL0009_FlattenOfAVector()
+    {
+        Verify("[Model][TokenInput(4)][Lstm(5)][{|MDSL0009:Flatten|}][Dense(1, Activation.Sigmoid)] public partial class M;");
+        var run = GeneratorHarness.Run(Header + "[Model][TokenInput(4)][Lstm(5)][Flatten][Dense(1, Activation.Sigmoid)] public partial class M;");
+        Assert.Contains("returnSequences: true", run.ModelDiagnostics.Single().GetMessage());
+    }
+
+    [Fact]
+    public void GruAfterAVectorNamesTheGru()
+    {
+        var run = GeneratorHarness.Run(Header + "[Model][TokenInput(4)][Lstm(5)][Gru(3)][Dense(2)] public partial class M;");
+        var diagnostic = run.ModelDiagnostics.Single();
+        Assert.Equal("MDSL0009", diagnostic.Id);
+        Assert.Contains("Gru", diagnostic.GetMessage());
+        Assert.Contains("previous Lstm", diagnostic.GetMessage());
+    }
+
+    [Fact]
     public void MDSL0001_ClassNotPartial() => Verify("""
         [Model][TokenInput(60)][Lstm(128)][Dense(Dim.Vocabulary)]
         public class {|MDSL0001:CharLstm|};

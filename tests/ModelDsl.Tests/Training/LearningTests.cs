@@ -163,3 +163,40 @@ public class RecurrentFamilyTests
         Assert.True(after < 0.5 * before, $"loss {before} → {after}");
     }
 }
+
+public class ClassifierTests
+{
+    [Fact]
+    public void The_sentiment_shape_learns_a_tiny_separable_set_to_full_accuracy()
+    {
+        // Label 1 exactly when the "positive word" 3 occurs: separable, so training accuracy must reach 100%.
+        var rng = new ModelDsl.Numerics.Rng(8);
+        var sequences = new List<int[]>();
+        var labels = new List<int>();
+        for (int i = 0; i < 64; i++)
+        {
+            var s = new int[6];
+            for (int t = 0; t < 6; t++) s[t] = 4 + rng.NextInt(8); // words 4..11
+            int label = i % 2;
+            if (label == 1) s[rng.NextInt(6)] = 3;
+            sequences.Add(s);
+            labels.Add(label);
+        }
+        var data = new LabelledSequences(sequences, labels);
+        using var model = new TinySentiment(new ModelOptions { Seed = 4 });
+        var (lossBefore, _) = model.Measure(data);
+        model.Fit(data, new FitOptions { Epochs = 30, BatchSize = 16, Optimizer = new Adam(0.05f) });
+        var (loss, accuracy) = model.Measure(data);
+        Assert.Equal(1.0, accuracy);
+        Assert.True(loss < 0.2 * lossBefore, $"loss {lossBefore} → {loss}");
+    }
+
+    [Fact]
+    public void A_binary_target_other_than_0_or_1_is_named()
+    {
+        var data = new LabelledSequences(new[] { new[] { 1, 2, 3, 4, 5, 6 } }, new[] { 2 });
+        using var model = new TinySentiment();
+        var e = Assert.ThrowsAny<ArgumentException>(() => model.Fit(data));
+        Assert.Contains("0..1", e.Message);
+    }
+}

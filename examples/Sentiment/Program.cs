@@ -1,0 +1,129 @@
+using System.Globalization;
+using ModelDsl;
+using ModelDsl.Data;
+using ModelDsl.Text;
+using ModelDsl.Training;
+
+namespace Sentiment;
+
+/// <summary>The LSTM sentiment classifier of the seeds on the IMDB part of the UCI labelled sentences.</summary>
+public static class Program
+{
+    public const int MaxLength = 30;
+
+    private const string Usage = """
+        Trains the seed's LSTM sentiment classifier (80/20 split) and classifies sentences given on the command line.
+
+        Usage: Sentiment [options] [sentence …]
+          --data PATH            sentence<TAB>label file (default: $MODELDSL_DATA_DIR/imdb_labelled.txt)
+          --epochs N             epochs (default 10)
+          --steps-per-epoch N    batches per epoch (default: all)
+          --seed N               seed for the split, weights and shuffling (default 1337)
+          --help                 this text
+        """;
+
+    public static int Main(string[] args)
+    {
+        string? data = null;
+        int epochs = 10;
+        int? stepsPerEpoch = null;
+        ulong seed = 1337;
+        var sentences = new List<string>();
+        try
+        {
+            for (int i = 0; i < args.Length; i++)
+            {
+                string Value() => i + 1 < args.Length ? args[++i] : throw new FormatException($"{args[i]} needs a value.");
+                int Positive(string name)
+                {
+                    var text = Value();
+                    return int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) && v > 0 ? v : throw new FormatException($"{name} needs a positive whole number, not '{text}'.");
+                }
+                switch (args[i])
+                {
+                    case "--data": data = Value(); break;
+                    case "--epochs": epochs = Positive("--epochs"); break;
+                    case "--steps-per-epoch": stepsPerEpoch = Positive("--steps-per-epoch"); break;
+                    case "--seed":
+                        var s = Value();
+                        seed = ulong.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : throw new FormatException($"--seed needs a non-negative whole number, not '{s}'.");
+                        break;
+                    case "--help" or "-h": Console.WriteLine(Usage); return 0;
+                    default:
+                        if (args[i].StartsWith("--", StringComparison.Ordinal)) throw new FormatException($"Unknown option '{args[i]}'. Try --help.");
+                        sentences.Add(args[i]);
+                        break;
+                }
+            }
+        }
+        catch (FormatException e)
+        {
+            Console.Error.WriteLine(e.Message);
+            return 2;
+        }
+
+        try
+        {
+            return Run(data, epochs, stepsPerEpoch, seed, sentences);
+        }
+        catch (Exception e) when (e is CorpusUnavailableException or InvalidDataException or FileNotFoundException or IOException or ArgumentException)
+        {
+            Console.Error.WriteLine("error: " + e.Message);
+            return 1;
+        }
+    }
+
+    private static int Run(string? data, int epochs, int? stepsPerEpoch, ulong seed, List<string> sentences)
+    {
+        string path = data ?? Path.Combine(Environment.GetEnvironmentVariable(Corpus.DataDirectoryEnvironmentVariable) ?? ".", "imdb_labelled.txt");
+        if (!File.Exists(path))
+        {
+            Console.Error.WriteLine($"error: no labelled data at '{path}'; pass --data PATH or set {Corpus.DataDirectoryEnvironmentVariable}.");
+            return 1;
+        }
+        var file = LabelledText.Read(path);
+        var (train, test) = file.Split(0.2, seed);
+        Console.WriteLine($"{file.Sentences.Count} labelled sentences ({string.Join(", ", file.LabelCounts.OrderBy(p => p.Key).Select(p => $"label {p.Key}: {p.Value}"))}); {train.Count} for training, {test.Count} for testing");
+
+        var tokenizer = new KerasTokenizer();
+        tokenizer.FitOnTexts(train.Select(s => s.Sentence));
+        var trainSequences = tokenizer.TextsToSequences(train.Select(s => s.Sentence));
+        Console.WriteLine(SequenceLengthReport.Of(trainSequences, MaxLength));
+        LabelledSequences Encode(IReadOnlyList<LabelledSentence> part, List<int[]> sequences) =>
+            new(SequencePadding.Pad(sequences, MaxLength), part.Select(s => s.Label).ToArray());
+        var trainSet = Encode(train, trainSequences);
+        var testSet = Encode(test, tokenizer.TextsToSequences(test.Select(s => s.Sentence)));
+
+        using var model = new SentimentModel(tokenizer.SequenceVocabularySize, new ModelOptions { Seed = seed });
+        Console.WriteLine(model.Summary());
+        model.Fit(trainSet, new FitOptions
+        {
+            Epochs = epochs,
+            BatchSize = 32,
+            StepsPerEpoch = stepsPerEpoch,
+            Optimizer = new Adam(0.001f),
+            Progress = Console.Out,
+        }, testSet, epoch =>
+        {
+            var (_, trainAccuracy) = model.Measure(trainSet);
+            var (_, testAccuracy) = model.Measure(testSet);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"epoch {epoch.Epoch}: loss {epoch.TrainingLoss:F4} - accuracy {trainAccuracy:F4} - val_loss {epoch.ValidationLoss:F4} - val_accuracy {testAccuracy:F4}"));
+        });
+
+        var (testLoss, accuracy) = model.Measure(testSet);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"test loss {testLoss:F4}, test accuracy {accuracy:F4}"));
+
+        if (sentences.Count > 0)
+        {
+            var padded = SequencePadding.Pad(tokenizer.TextsToSequences(sentences), MaxLength);
+            var probability = new float[1];
+            for (int i = 0; i < sentences.Count; i++)
+            {
+                model.Predict(padded[i], probability);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{probability[0]:F3} positive  \"{sentences[i]}\""));
+            }
+        }
+        return 0;
+    }
+}
