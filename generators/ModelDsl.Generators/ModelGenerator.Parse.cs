@@ -230,7 +230,7 @@ namespace ModelDsl.Generators
 
                 case "ModelDsl.EmbeddingAttribute":
                     return new ShapeChecker.LayerSite(
-                        new LayerSpec(LayerKind.Embedding, arguments.Int("dimension")),
+                        new LayerSpec(LayerKind.Embedding, arguments.Int("dimension"), Frozen: !arguments.Bool("trainable")),
                         location,
                         SizeIsVocabularySymbol: arguments.IsVocabularySymbol("dimension", whenOmitted: false));
 

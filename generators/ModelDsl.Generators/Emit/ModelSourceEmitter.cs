@@ -73,7 +73,8 @@ namespace ModelDsl.Generators.Emit
                         + ", " + l.Length.ToString(CultureInfo.InvariantCulture)
                         + ", " + l.Rate.ToString("R", CultureInfo.InvariantCulture)
                         + ", global::ModelDsl.Ir.ActivationKind." + l.Activation
-                        + ", " + (l.ReturnSequences ? "true" : "false") + "),");
+                        + ", " + (l.ReturnSequences ? "true" : "false")
+                        + ", " + (l.Frozen ? "true" : "false") + "),");
                 }
             }
             w.WriteLine();

@@ -184,7 +184,8 @@ namespace ModelDsl.Ir
                     new GatherRowsOp(ParamView(table), input.Tokens!, xStep, accumulate: false) { Comment = name + ": look up the ids of step t" },
                 }));
                 var value = new Value { Width = e, IsSequence = true, Step = xStep, All = xAll, Shape = "[T, " + e + "]" };
-                if (Training)
+                // A frozen table gets no gradient, and nothing flows back past it: no backward at all.
+                if (Training && !layer.Frozen)
                 {
                     var (gStep, gAll, _) = Sequence("d_" + name + "_out", e, BufferKind.ActivationGradient, "[T, B, " + e + "]");
                     value.GradStep = gStep; value.GradAll = gAll;

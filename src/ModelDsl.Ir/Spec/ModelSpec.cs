@@ -37,6 +37,7 @@ namespace ModelDsl.Ir
     /// One declared layer. Fields not used by a kind are zero/false.
     /// <see cref="Size"/>: TokenInput → vocabulary, Embedding → output dimension, Lstm/Gru/SimpleRnn/Dense → units.
     /// A size equal to <see cref="SymbolicSize.Vocabulary"/> is bound when the model is created.
+    /// <see cref="Frozen"/>: the layer's weights get no gradient (an Embedding loaded with pretrained vectors).
     /// </summary>
     public sealed record LayerSpec(
         LayerKind Kind,
@@ -44,7 +45,8 @@ namespace ModelDsl.Ir
         int Length = 0,
         double Rate = 0,
         ActivationKind Activation = ActivationKind.None,
-        bool ReturnSequences = false);
+        bool ReturnSequences = false,
+        bool Frozen = false);
 
     /// <summary>Sizes that are known only when a model is created.</summary>
     public static class SymbolicSize

@@ -36,11 +36,13 @@ public sealed class TokenInputAttribute(int length, int vocabulary = Dim.Vocabul
     public int Vocabulary { get; } = vocabulary;
 }
 
-/// <summary>A trainable lookup table from token ids to vectors of <paramref name="dimension"/>.</summary>
+/// <summary>A lookup table from token ids to vectors of <paramref name="dimension"/>, trainable unless <paramref name="trainable"/> is false.</summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
-public sealed class EmbeddingAttribute(int dimension) : LayerAttribute
+public sealed class EmbeddingAttribute(int dimension, bool trainable = true) : LayerAttribute
 {
     public int Dimension { get; } = dimension;
+    /// <summary>False freezes the table (e.g. pretrained word2vec vectors copied into <c>embedding.embeddings</c>): it gets no gradient.</summary>
+    public bool Trainable { get; } = trainable;
 }
 
 /// <summary>A long short-term memory layer (Keras <c>LSTM</c>: gates i, f, c, o; forget-gate bias initialised to 1).</summary>

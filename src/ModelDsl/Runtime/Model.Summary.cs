@@ -56,7 +56,11 @@ public abstract partial class Model
             sb.AppendLine(Row($"{l.Name} ({l.Kind})", l.OutputShape, l.Parameters.ToString("N0", CultureInfo.InvariantCulture)));
         sb.AppendLine(rule);
         sb.AppendLine(CultureInfo.InvariantCulture, $"Total params: {ParameterCount:N0}");
-        sb.AppendLine(CultureInfo.InvariantCulture, $"Trainable params: {ParameterCount:N0}");
+        long frozen = 0;
+        for (int i = 0; i < layers.Count; i++)
+            if (Declaration.Layers[i].Frozen) frozen += layers[i].Parameters;
+        sb.AppendLine(CultureInfo.InvariantCulture, $"Trainable params: {ParameterCount - frozen:N0}");
+        if (frozen > 0) sb.AppendLine(CultureInfo.InvariantCulture, $"Non-trainable params: {frozen:N0}");
         sb.Append(rule);
         return sb.ToString();
     }

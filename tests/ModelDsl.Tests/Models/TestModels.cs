@@ -80,3 +80,11 @@ public partial class TinySentiment;
 [Flatten]
 [Dense(Dim.Vocabulary, Activation.Softmax)]
 public partial class FlattenSoftmax;
+
+/// <summary>A frozen (pretrained) embedding under an LSTM.</summary>
+[Model]
+[TokenInput(length: 4, vocabulary: 9)]
+[Embedding(5, trainable: false)]
+[Lstm(6)]
+[Dense(9, Activation.Softmax)]
+public partial class FrozenEmbedding;

@@ -11,7 +11,7 @@ namespace ModelDsl.Tests.Programs;
 /// </summary>
 public class GradientTests
 {
-    public static TheoryData<string> Models => new() { nameof(TinyCharLstm), nameof(TinyStack), nameof(OddWidths), nameof(TinyGru), nameof(TinyRecurrentStack), nameof(TinySentiment), nameof(FlattenSoftmax) };
+    public static TheoryData<string> Models => new() { nameof(TinyCharLstm), nameof(TinyStack), nameof(OddWidths), nameof(TinyGru), nameof(TinyRecurrentStack), nameof(TinySentiment), nameof(FlattenSoftmax), nameof(FrozenEmbedding) };
 
     internal static Model Create(string name, Backend backend = Backend.Cpu, ulong seed = 7) => name switch
     {
@@ -22,6 +22,7 @@ public class GradientTests
         nameof(TinyRecurrentStack) => new TinyRecurrentStack(new ModelOptions { Backend = backend, Seed = seed }),
         nameof(TinySentiment) => new TinySentiment(new ModelOptions { Backend = backend, Seed = seed }),
         nameof(FlattenSoftmax) => new FlattenSoftmax(vocabulary: 8, new ModelOptions { Backend = backend, Seed = seed }),
+        nameof(FrozenEmbedding) => new FrozenEmbedding(new ModelOptions { Backend = backend, Seed = seed }),
         _ => throw new ArgumentException(name),
     };
 
@@ -53,10 +54,17 @@ public class GradientTests
         var analytic = (double[])interpreter.Gradients.Clone();
         var parameters = interpreter.Parameters;
         const double h = 1e-6;
+        var names = Lowering.LayerNames(model.Declaration);
         foreach (var tensor in program.Parameters)
         {
             int offset = (int)tensor.Offset.Evaluate(batch, model.Vocabulary);
             int length = (int)tensor.Length.Evaluate(batch, model.Vocabulary);
+            if (model.Declaration.Layers[names.ToList().IndexOf(tensor.Layer)].Frozen)
+            {
+                // A frozen tensor gets no gradient at all.
+                for (int k = 0; k < length; k++) Assert.Equal(0.0, analytic[offset + k]);
+                continue;
+            }
             // Up to 12 entries per tensor, spread over it; for one-hot kernels include rows that the tokens select.
             int stride = Math.Max(1, length / 12);
             for (int k = 0; k < length; k += stride)

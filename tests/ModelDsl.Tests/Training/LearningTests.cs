@@ -200,3 +200,21 @@ public class ClassifierTests
         Assert.Contains("0..1", e.Message);
     }
 }
+
+public class FrozenEmbeddingTests
+{
+    [Fact]
+    public void A_frozen_embedding_keeps_its_loaded_vectors_while_the_rest_trains()
+    {
+        using var model = new FrozenEmbedding(new ModelOptions { Seed = 3 });
+        var table = model.Parameter("embedding.embeddings");
+        for (int i = 0; i < table.Length; i++) table[i] = (i % 7) * 0.1f; // "pretrained" vectors
+        var embeddings = table.ToArray();
+        var lstm = model.Parameter("lstm.kernel").ToArray();
+        var tokens = Enumerable.Range(0, 300).Select(i => (i * 7) % 9).ToArray();
+        model.Fit(new WindowDataset(tokens, 4, 1), new FitOptions { Epochs = 1, BatchSize = 16, StepsPerEpoch = 5, Optimizer = new Adam(0.01f) });
+        Assert.Equal(embeddings, model.Parameter("embedding.embeddings").ToArray());
+        Assert.NotEqual(lstm, model.Parameter("lstm.kernel").ToArray());
+        Assert.Contains("Non-trainable params: 45", model.Summary());
+    }
+}
