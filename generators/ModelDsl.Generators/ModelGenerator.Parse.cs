@@ -199,9 +199,40 @@ namespace ModelDsl.Generators
 
             found.Sort(static (left, right) => left.Position.CompareTo(right.Position));
             var layers = new List<ShapeChecker.LayerSite>(found.Count);
+            Location? pendingBidirectional = null;
             foreach (var (_, site) in found)
             {
+                if (site.Layer.Kind == BidirectionalMarker)
+                {
+                    if (pendingBidirectional is not null)
+                    {
+                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BidirectionalNeedsRecurrent, pendingBidirectional, "Bidirectional"));
+                    }
+
+                    pendingBidirectional = site.Location;
+                    continue;
+                }
+
+                if (pendingBidirectional is not null)
+                {
+                    if (LayerKinds.IsRecurrent(site.Layer.Kind))
+                    {
+                        // [Bidirectional] wraps the recurrent layer that follows it.
+                        layers.Add(site with { Layer = site.Layer with { Bidirectional = true } });
+                        pendingBidirectional = null;
+                        continue;
+                    }
+
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BidirectionalNeedsRecurrent, pendingBidirectional, LayerName(site.Layer.Kind)));
+                    pendingBidirectional = null;
+                }
+
                 layers.Add(site);
+            }
+
+            if (pendingBidirectional is not null)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BidirectionalNeedsRecurrent, pendingBidirectional, "nothing"));
             }
 
             return (layers, bindingFailed);
@@ -242,6 +273,9 @@ namespace ModelDsl.Generators
                         new LayerSpec(recurrentKind, arguments.Int("units"), ReturnSequences: arguments.Bool("returnSequences")),
                         location,
                         SizeIsVocabularySymbol: arguments.IsVocabularySymbol("units", whenOmitted: false));
+
+                case "ModelDsl.BidirectionalAttribute":
+                    return new ShapeChecker.LayerSite(new LayerSpec(BidirectionalMarker, 0), location);
 
                 case "ModelDsl.FlattenAttribute":
                     return new ShapeChecker.LayerSite(new LayerSpec(LayerKind.Flatten, 0), location);
@@ -301,6 +335,11 @@ namespace ModelDsl.Generators
 
             return false;
         }
+
+        /// <summary>A parse-time stand-in for [Bidirectional]; merged into the following recurrent layer before shape checks.</summary>
+        private const LayerKind BidirectionalMarker = (LayerKind)1000;
+
+        private static string LayerName(LayerKind kind) => kind.ToString();
 
         private static string LayerName(INamedTypeSymbol attributeClass)
         {

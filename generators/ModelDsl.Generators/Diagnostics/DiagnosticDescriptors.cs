@@ -144,6 +144,12 @@ namespace ModelDsl.Generators.Diagnostics
             "Sigmoid output needs one unit",
             "Activation.Sigmoid is for binary classification with targets 0 and 1 and needs Dense(1), not Dense({0}); use Dense(1, Activation.Sigmoid) or Activation.Softmax over the classes");
 
+        /// <summary>MDSL0023: [Bidirectional] not directly before a recurrent layer. {0}: what follows it.</summary>
+        public static readonly DiagnosticDescriptor BidirectionalNeedsRecurrent = Error(
+            "MDSL0023",
+            "Bidirectional must wrap a recurrent layer",
+            "[Bidirectional] wraps the recurrent layer written right after it, but it is followed by {0}; put it directly before an [Lstm], [Gru] or [SimpleRnn]");
+
         /// <summary>MDSL9999: the generator itself failed. {0}: class, {1}: exception type and message.</summary>
         public static readonly DiagnosticDescriptor InternalError = Error(
             "MDSL9999",
@@ -156,7 +162,7 @@ namespace ModelDsl.Generators.Diagnostics
             ClassMustBePartial, InvalidModelClass, NoLayers, MissingTokenInput, TokenInputNotFirst, DuplicateTokenInput,
             NonPositiveSize, DropoutRateOutOfRange, SequenceExpected, VectorExpected, EmbeddingNotAfterInput,
             DropoutOnTokenIds, LastLayerNotDense, VocabularyNotAllowed, TooManyParameters, ActivationTooLarge,
-            LayerOnOtherDeclaration, UnknownLayer, UnknownActivation, UnsafeCodeRequired, DenseNotLast, SigmoidNeedsOneUnit, InternalError,
+            LayerOnOtherDeclaration, UnknownLayer, UnknownActivation, UnsafeCodeRequired, DenseNotLast, SigmoidNeedsOneUnit, BidirectionalNeedsRecurrent, InternalError,
         ];
 
         private static readonly Dictionary<string, DiagnosticDescriptor> ByIdIndex = Index(Descriptors);

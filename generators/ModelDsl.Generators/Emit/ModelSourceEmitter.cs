@@ -74,7 +74,8 @@ namespace ModelDsl.Generators.Emit
                         + ", " + l.Rate.ToString("R", CultureInfo.InvariantCulture)
                         + ", global::ModelDsl.Ir.ActivationKind." + l.Activation
                         + ", " + (l.ReturnSequences ? "true" : "false")
-                        + ", " + (l.Frozen ? "true" : "false") + "),");
+                        + ", " + (l.Frozen ? "true" : "false")
+                        + ", " + (l.Bidirectional ? "true" : "false") + "),");
                 }
             }
             w.WriteLine();

@@ -78,7 +78,8 @@ namespace ModelDsl.Generators.Shapes
         {
             decimal n = Fixed(inputWidth);
             decimal u = Fixed(layer.Size);
-            return layer.Kind switch
+            decimal directions = layer.Bidirectional ? 2 : 1;
+            return directions * layer.Kind switch
             {
                 LayerKind.Embedding => n * u,
                 LayerKind.Lstm => (4 * u * (n + u)) + (4 * u),
@@ -209,7 +210,8 @@ namespace ModelDsl.Generators.Shapes
                             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SequenceExpected, site.Location, Name(layer.Kind), shape.ToString(), fix));
                         }
 
-                        shape = layer.ReturnSequences ? Shape.Sequence(input.Length, layer.Size) : Shape.Vector(layer.Size);
+                        var width = layer.Bidirectional && !SymbolicSize.IsSymbolic(layer.Size) ? 2 * layer.Size : layer.Size;
+                        shape = layer.ReturnSequences ? Shape.Sequence(input.Length, width) : Shape.Vector(width);
                         break;
 
                     case LayerKind.Flatten:
@@ -308,7 +310,7 @@ namespace ModelDsl.Generators.Shapes
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ActivationTooLarge, site.Location, Name(layer.Kind), Format(elements), counted));
                 }
 
-                width = layer.Size;
+                width = layer.Bidirectional ? 2 * layer.Size : layer.Size;
             }
 
             if (parameters > MaxElements)

@@ -15,14 +15,14 @@ namespace ModelDsl.Ir
     {
         public static IrProgram Lower(ModelSpec spec, ProgramKind kind) =>
             kind == ProgramKind.Step && !SupportsStep(spec)
-                ? throw new NotSupportedException(spec.Name + " flattens its sequence, so it has no one-step program; sample it in window mode.")
+                ? throw new NotSupportedException(spec.Name + " flattens its sequence or reads it backwards (Bidirectional), so it has no one-step program; use window mode.")
                 : new Lowerer(spec, kind).Run();
 
         /// <summary>Whether the model can run one time step at a time with carried state (not when it flattens a sequence).</summary>
         public static bool SupportsStep(ModelSpec spec)
         {
             foreach (var layer in spec.Layers)
-                if (layer.Kind == LayerKind.Flatten) return false;
+                if (layer.Kind == LayerKind.Flatten || layer.Bidirectional) return false;
             return true;
         }
 
@@ -30,12 +30,13 @@ namespace ModelDsl.Ir
         public static IReadOnlyList<string> LayerNames(ModelSpec spec)
         {
             var names = new List<string>();
-            var counts = new Dictionary<LayerKind, int>();
+            var counts = new Dictionary<string, int>();
             foreach (var layer in spec.Layers)
             {
-                counts.TryGetValue(layer.Kind, out int n);
-                counts[layer.Kind] = n + 1;
-                var baseName = layer.Kind switch
+                var key = layer.Bidirectional ? "Bidirectional" : layer.Kind.ToString();
+                counts.TryGetValue(key, out int n);
+                counts[key] = n + 1;
+                var baseName = layer.Bidirectional ? "bidirectional" : layer.Kind switch
                 {
                     LayerKind.TokenInput => "input",
                     LayerKind.Embedding => "embedding",
@@ -109,9 +110,7 @@ namespace ModelDsl.Ir
                     {
                         LayerKind.TokenInput => Input(layer),
                         LayerKind.Embedding => Embedding(names[i], layer, value!),
-                        LayerKind.Lstm => Lstm(names[i], layer, value!),
-                        LayerKind.Gru => Gru(names[i], layer, value!),
-                        LayerKind.SimpleRnn => SimpleRnn(names[i], layer, value!),
+                        LayerKind.Lstm or LayerKind.Gru or LayerKind.SimpleRnn => Recurrent(names[i], layer, value!),
                         LayerKind.Dropout => Dropout(names[i], layer, value!),
                         LayerKind.Flatten => Flatten(value!),
                         LayerKind.Dense => Dense(names[i], layer, value!, isLast: i == _spec.Layers.Count - 1),
@@ -200,96 +199,14 @@ namespace ModelDsl.Ir
                 return value;
             }
 
-            private Value Lstm(string name, LayerSpec layer, Value input)
-            {
-                int h = layer.Size;
-                Size n = input.Width;
-                var kernel = Parameter(name, "kernel", n, 4 * h, InitKind.GlorotUniform);
-                var recurrent = Parameter(name, "recurrent_kernel", h, 4 * h, InitKind.Orthogonal);
-                var bias = Parameter(name, "bias", 1, 4 * h, InitKind.LstmBias, units: h, isVector: true);
-                bool stateful = _kind == ProgramKind.Step;
-                var stateKind = stateful ? BufferKind.State : BufferKind.Activation;
-
-                // z: gate pre-activations [T, B, 4H] in Keras order i, f, c, o; h and c: [T+1, B, H], slot 0 the initial state.
-                var (zStep, zAll, _) = Sequence(name + "_z", 4 * h, BufferKind.Activation, "[T, B, " + 4 * h + "]");
-                var (hNext, hAll, hBuf) = Sequence(name + "_h", h, stateKind, "[T+1, B, " + h + "]", extraSteps: 1);
-                var (cNext, _, cBuf) = Sequence(name + "_c", h, stateKind, "[T+1, B, " + h + "]", extraSteps: 1);
-                var hPrev = new View(hBuf, 0, Size.B, h, h, timeStride: Size.B * h);
-                var cPrev = new View(cBuf, 0, Size.B, h, h, timeStride: Size.B * h);
-                var hFirst = new View(hBuf, 0, Size.B, h, h);
-                var cFirst = new View(cBuf, 0, Size.B, h, h);
-
-                if (!stateful)
-                {
-                    _forward.Add(new ZeroOp(hFirst) { Comment = name + ": zero initial state" });
-                    _forward.Add(new ZeroOp(cFirst));
-                }
-
-                InputProjection(name, input, kernel, ParamView(bias), zStep, zAll);
-
-                var cell = LstmCell(name, h, zStep, cPrev, cNext, hNext);
-                _forward.Add(new LoopOp(_t, false, new Op[]
-                {
-                    new MatMulOp(hPrev, false, ParamView(recurrent), false, zStep, accumulate: true) { Comment = name + ": z_t += h_{t-1}·U" },
-                    cell,
-                }));
-
-                if (stateful)
-                {
-                    // Carry the state: slot 1 becomes slot 0 for the next call.
-                    _forward.Add(new CopyOp(new View(hBuf, Size.B * h, Size.B, h, h), hFirst) { Comment = name + ": carry state" });
-                    _forward.Add(new CopyOp(new View(cBuf, Size.B * h, Size.B, h, h), cFirst));
-                }
-
-                var hLast = new View(hBuf, Size.B * h * _t, Size.B, h, h);
-                var value = layer.ReturnSequences
-                    ? new Value { Width = h, IsSequence = true, Step = hNext, All = hAll, Shape = "[T, " + h + "]" }
-                    : new Value { Width = h, IsSequence = false, All = hLast, Shape = "[" + h + "]" };
-
-                if (Training)
-                {
-                    var (dzStep, dzAll, _) = Sequence("d_" + name + "_z", 4 * h, BufferKind.ActivationGradient, "[T, B, " + 4 * h + "]");
-                    var (dhNext, dhAll, dhBuf) = Sequence("d_" + name + "_h", h, BufferKind.ActivationGradient, "[T+1, B, " + h + "]", extraSteps: 1);
-                    var (dcNext, _, dcBuf) = Sequence("d_" + name + "_c", h, BufferKind.ActivationGradient, "[T+1, B, " + h + "]", extraSteps: 1);
-                    var dhPrev = new View(dhBuf, 0, Size.B, h, h, timeStride: Size.B * h);
-                    var dcPrev = new View(dcBuf, 0, Size.B, h, h, timeStride: Size.B * h);
-                    if (layer.ReturnSequences) { value.GradStep = dhNext; value.GradAll = dhAll; }
-                    else value.GradAll = new View(dhBuf, Size.B * h * _t, Size.B, h, h);
-
-                    var block = new List<Op>
-                    {
-                        // Nothing flows into the last cell state from later steps.
-                        new ZeroOp(new View(dcBuf, Size.B * h * _t, Size.B, h, h)) { Comment = name + ": backward through time" },
-                    };
-                    // With returnSequences the consumer assigned dh[1..T]; slot 0 receives only accumulation.
-                    if (layer.ReturnSequences) block.Add(new ZeroOp(new View(dhBuf, 0, Size.B, h, h)));
-                    var zBlocks = GateBlocks(zStep, h);
-                    var dzBlocks = GateBlocks(dzStep, h);
-                    block.Add(new LoopOp(_t, true, new Op[]
-                    {
-                        PointwiseBackward(name + "_cell_backward", cell,
-                            inputGradients: new View?[] { dzBlocks[0], dzBlocks[1], dzBlocks[2], dzBlocks[3], dcPrev },
-                            accumulate: new[] { false, false, false, false, false },
-                            outputGradients: new[] { dcNext, dhNext }),
-                        new MatMulOp(dzStep, false, ParamView(recurrent), true, dhPrev, accumulate: layer.ReturnSequences)
-                            { Comment = name + ": dh_{t-1} " + (layer.ReturnSequences ? "+" : "") + "= dz_t·Uᵀ" },
-                    }));
-                    var hInputs = new View(hBuf, 0, Size.B * _t, h, h);
-                    block.Add(new MatMulOp(hInputs, true, dzAll, false, GradView(recurrent), accumulate: true) { Comment = name + ": dU += Σ_t h_{t-1}ᵀ·dz_t in one product" });
-                    InputProjectionBackward(block, name, input, kernel, GradView(bias), dzStep, dzAll);
-                    _backwardBlocks.Add(block);
-                }
-                return value;
-            }
-
             /// <summary>x·W + b for all steps before the recurrence: a row gather for one-hot input, one product otherwise.</summary>
-            private void InputProjection(string name, Value input, ParameterTensor kernel, View bias, View zStep, View zAll)
+            private void InputProjection(string name, Value input, IdView? tokens, ParameterTensor kernel, View bias, View zStep, View zAll)
             {
-                if (input.Tokens != null)
+                if (tokens != null)
                 {
                     _forward.Add(new LoopOp(_t, false, new Op[]
                     {
-                        new GatherRowsOp(ParamView(kernel), input.Tokens, zStep, accumulate: false, bias: bias)
+                        new GatherRowsOp(ParamView(kernel), tokens, zStep, accumulate: false, bias: bias)
                             { Comment = name + ": one-hot(x_t)·W + b as a row gather" },
                     }));
                 }
@@ -301,93 +218,283 @@ namespace ModelDsl.Ir
             }
 
             /// <summary>The input projection's gradients: db, dW (scatter-add for one-hot input) and dx.</summary>
-            private void InputProjectionBackward(List<Op> block, string name, Value input, ParameterTensor kernel, View biasGradient, View dzStep, View dzAll)
+            private void InputProjectionBackward(List<Op> block, string name, Value input, IdView? tokens, ParameterTensor kernel, View biasGradient, View dzStep, View dzAll, bool accumulateInputGradient)
             {
                 block.Add(new ColumnSumsOp(dzAll, biasGradient, accumulate: true) { Comment = name + ": db += Σ dz" });
-                if (input.Tokens != null)
+                if (tokens != null)
                 {
                     block.Add(new LoopOp(_t, true, new Op[]
                     {
-                        new ScatterAddRowsOp(dzStep, input.Tokens, GradView(kernel)) { Comment = name + ": dW[x_t] += dz_t (one-hot input)" },
+                        new ScatterAddRowsOp(dzStep, tokens, GradView(kernel)) { Comment = name + ": dW[x_t] += dz_t (one-hot input)" },
                     }));
                 }
                 else
                 {
                     block.Add(new MatMulOp(input.All!, true, dzAll, false, GradView(kernel), accumulate: true) { Comment = name + ": dW += xᵀ·dz" });
                     if (input.GradAll != null)
-                        block.Add(new MatMulOp(dzAll, false, ParamView(kernel), true, input.GradAll, accumulate: false) { Comment = name + ": dx = dz·Wᵀ" });
+                        block.Add(new MatMulOp(dzAll, false, ParamView(kernel), true, input.GradAll, accumulate: accumulateInputGradient) { Comment = name + ": dx " + (accumulateInputGradient ? "+" : "") + "= dz·Wᵀ" });
                 }
             }
 
-            /// <summary>State buffers [T+1, B, H] (slot 0 the initial state): views of h_{t−1} and h_t, zeroed or carried.</summary>
-            private (View prev, View next, View all, IrBuffer buffer) StateSequence(string name, int h, bool stateful)
+            /// <summary>
+            /// Where one direction of a recurrent layer keeps its hidden state. Views are indexed by the processing step
+            /// s (the loop variable); a backward direction walks original time τ = T−1−s with negative time strides, and
+            /// keeps its per-step buffers in τ order so that "all steps" views line up with the forward ones.
+            /// </summary>
+            private sealed class Direction
             {
-                var (next, all, buffer) = Sequence(name, h, stateful ? BufferKind.State : BufferKind.Activation, "[T+1, B, " + h + "]", extraSteps: 1);
-                var prev = new View(buffer, 0, Size.B, h, h, timeStride: Size.B * h);
-                return (prev, next, all, buffer);
+                public string Prefix = "";          // buffer names, e.g. "lstm" or "bidirectional_backward_gru"
+                public string ParameterLayer = "";  // ParameterTensor.Layer (Summary groups by it)
+                public string ParameterPrefix = ""; // tensor names, e.g. "lstm" or "bidirectional.backward_gru"
+                public bool Reverse;
+                public View HPrev = null!, HNext = null!, HFirst = null!, HInputsAll = null!;
+                public View? HCarrySource;           // stateful: the slot copied back into HFirst after a step
+                public View? DhPrev, DhNext, DhFirst;
+                public bool ConsumerWritesEverySlot; // returnSequences: dh of every output slot was assigned by the consumer
+                public bool AccumulateInputGradient; // the second direction adds to dx
             }
 
-            private void ZeroOrCarryStart(string name, IrBuffer state, int h, bool stateful)
+            private Value Recurrent(string name, LayerSpec layer, Value input)
             {
-                if (!stateful) _forward.Add(new ZeroOp(new View(state, 0, Size.B, h, h)) { Comment = name + ": zero initial state" });
-            }
-
-            private void CarryState(string name, IrBuffer state, int h)
-            {
-                // Slot 1 becomes slot 0 for the next call.
-                _forward.Add(new CopyOp(new View(state, Size.B * h, Size.B, h, h), new View(state, 0, Size.B, h, h)) { Comment = name + ": carry state" });
-            }
-
-            private Value RecurrentOutput(LayerSpec layer, int h, View hNext, View hAll, IrBuffer hBuf) =>
-                layer.ReturnSequences
+                if (layer.Bidirectional) return Bidirectional(name, layer, input);
+                int h = layer.Size;
+                bool stateful = _kind == ProgramKind.Step;
+                var (hNext, hAll, hBuf) = Sequence(name + "_h", h, stateful ? BufferKind.State : BufferKind.Activation, "[T+1, B, " + h + "]", extraSteps: 1);
+                var d = new Direction
+                {
+                    Prefix = name, ParameterLayer = name, ParameterPrefix = name,
+                    HPrev = new View(hBuf, 0, Size.B, h, h, timeStride: Size.B * h),
+                    HNext = hNext,
+                    HFirst = new View(hBuf, 0, Size.B, h, h),
+                    HInputsAll = new View(hBuf, 0, Size.B * _t, h, h),
+                    HCarrySource = stateful ? new View(hBuf, Size.B * h, Size.B, h, h) : null,
+                    ConsumerWritesEverySlot = layer.ReturnSequences,
+                };
+                var value = layer.ReturnSequences
                     ? new Value { Width = h, IsSequence = true, Step = hNext, All = hAll, Shape = "[T, " + h + "]" }
                     : new Value { Width = h, IsSequence = false, All = new View(hBuf, Size.B * h * _t, Size.B, h, h), Shape = "[" + h + "]" };
+                var block = Training ? new List<Op>() : null;
+                if (Training)
+                {
+                    var (dhNext, dhAll, dhBuf) = Sequence("d_" + name + "_h", h, BufferKind.ActivationGradient, "[T+1, B, " + h + "]", extraSteps: 1);
+                    d.DhPrev = new View(dhBuf, 0, Size.B, h, h, timeStride: Size.B * h);
+                    d.DhNext = dhNext;
+                    d.DhFirst = new View(dhBuf, 0, Size.B, h, h);
+                    if (layer.ReturnSequences) { value.GradStep = dhNext; value.GradAll = dhAll; }
+                    else value.GradAll = new View(dhBuf, Size.B * h * _t, Size.B, h, h);
+                }
+                RecurrentDirection(layer, input, d, block);
+                if (block != null) _backwardBlocks.Add(block);
+                return value;
+            }
+
+            /// <summary>
+            /// Keras Bidirectional (merge_mode "concat"): a forward and a backward copy of the layer, their states in one
+            /// buffer [T+2, B, 2H] — slot 0 the forward initial state, slot T+1 the backward one, slot τ+1 both outputs at
+            /// time τ — so a returned sequence is slots 1..T with no copy.
+            /// </summary>
+            private Value Bidirectional(string name, LayerSpec layer, Value input)
+            {
+                int h = layer.Size, w = 2 * h;
+                string cell = layer.Kind switch { LayerKind.Gru => "gru", LayerKind.SimpleRnn => "simple_rnn", _ => "lstm" };
+                var hBuf = Buffer(name + "_h", Size.B * w * (_t + 2), BufferKind.Activation, "[T+2, B, " + w + "]");
+                var dhBuf = Training ? Buffer("d_" + name + "_h", Size.B * w * (_t + 2), BufferKind.ActivationGradient, "[T+2, B, " + w + "]") : null;
+                Size slot = Size.B * w;
+                View At(IrBuffer b, Size offset, Size rows, int column, Size timeStride = default) => new View(b, offset + column, rows, h, w, timeStride);
+                var forward = new Direction
+                {
+                    Prefix = name + "_forward_" + cell, ParameterLayer = name, ParameterPrefix = name + ".forward_" + cell,
+                    HPrev = At(hBuf, 0, Size.B, 0, slot), HNext = At(hBuf, slot, Size.B, 0, slot),
+                    HFirst = At(hBuf, 0, Size.B, 0), HInputsAll = At(hBuf, 0, Size.B * _t, 0),
+                    ConsumerWritesEverySlot = layer.ReturnSequences,
+                };
+                var backward = new Direction
+                {
+                    Prefix = name + "_backward_" + cell, ParameterLayer = name, ParameterPrefix = name + ".backward_" + cell, Reverse = true,
+                    HPrev = At(hBuf, slot * (_t + 1), Size.B, h, Size.Zero - slot), HNext = At(hBuf, slot * _t, Size.B, h, Size.Zero - slot),
+                    HFirst = At(hBuf, slot * (_t + 1), Size.B, h), HInputsAll = At(hBuf, slot * 2, Size.B * _t, h),
+                    ConsumerWritesEverySlot = layer.ReturnSequences, AccumulateInputGradient = true,
+                };
+                if (dhBuf != null)
+                {
+                    forward.DhPrev = At(dhBuf, 0, Size.B, 0, slot); forward.DhNext = At(dhBuf, slot, Size.B, 0, slot); forward.DhFirst = At(dhBuf, 0, Size.B, 0);
+                    backward.DhPrev = At(dhBuf, slot * (_t + 1), Size.B, h, Size.Zero - slot); backward.DhNext = At(dhBuf, slot * _t, Size.B, h, Size.Zero - slot);
+                    backward.DhFirst = At(dhBuf, slot * (_t + 1), Size.B, h);
+                }
+
+                var block = Training ? new List<Op>() : null;
+                Value value;
+                if (layer.ReturnSequences)
+                {
+                    value = new Value
+                    {
+                        Width = w, IsSequence = true, Shape = "[T, " + w + "]",
+                        Step = new View(hBuf, slot, Size.B, w, w, timeStride: slot), All = new View(hBuf, slot, Size.B * _t, w, w),
+                    };
+                    if (dhBuf != null)
+                    {
+                        value.GradStep = new View(dhBuf, slot, Size.B, w, w, timeStride: slot);
+                        value.GradAll = new View(dhBuf, slot, Size.B * _t, w, w);
+                    }
+                    RecurrentDirection(layer, input, forward, block);
+                    RecurrentDirection(layer, input, backward, block);
+                }
+                else
+                {
+                    // The final states sit in different slots (forward after τ = T−1, backward after τ = 0): copy them side by side.
+                    var output = Buffer(name + "_out", Size.B * w, BufferKind.Activation, "[B, " + w + "]");
+                    value = new Value { Width = w, IsSequence = false, All = View.Whole(output, Size.B, w), Shape = "[" + w + "]" };
+                    List<Op>? copies = null;
+                    if (dhBuf != null)
+                    {
+                        var dOutput = Buffer("d_" + name + "_out", Size.B * w, BufferKind.ActivationGradient, "[B, " + w + "]");
+                        value.GradAll = View.Whole(dOutput, Size.B, w);
+                        copies = new List<Op>
+                        {
+                            new CopyOp(new View(dOutput, 0, Size.B, h, w), At(dhBuf, slot * _t, Size.B, 0)) { Comment = name + ": gradient of the forward final state" },
+                            new CopyOp(new View(dOutput, h, Size.B, h, w), At(dhBuf, slot, Size.B, h)) { Comment = name + ": gradient of the backward final state" },
+                        };
+                        block!.AddRange(copies);
+                    }
+                    RecurrentDirection(layer, input, forward, block);
+                    RecurrentDirection(layer, input, backward, block);
+                    _forward.Add(new CopyOp(At(hBuf, slot * _t, Size.B, 0), new View(output, 0, Size.B, h, w)) { Comment = name + ": concatenate the final states" });
+                    _forward.Add(new CopyOp(At(hBuf, slot, Size.B, h), new View(output, h, Size.B, h, w)));
+                }
+                if (block != null) _backwardBlocks.Add(block);
+                return value;
+            }
+
+            /// <summary>One direction of a recurrent layer: forward ops to <c>_forward</c>, backward ops to <paramref name="block"/>.</summary>
+            private void RecurrentDirection(LayerSpec layer, Value input, Direction d, List<Op>? block)
+            {
+                switch (layer.Kind)
+                {
+                    case LayerKind.Lstm: LstmDirection(layer.Size, input, d, block); break;
+                    case LayerKind.Gru: GruDirection(layer.Size, input, d, block); break;
+                    default: SimpleRnnDirection(layer.Size, input, d, block); break;
+                }
+            }
+
+            private ParameterTensor DirectionParameter(Direction d, string tensor, Size rows, Size cols, InitKind init, int units = 0, bool isVector = false)
+            {
+                var p = new ParameterTensor(d.ParameterPrefix + "." + tensor, d.ParameterLayer, rows, cols, _parameterCount, init, units) { IsVector = isVector };
+                _parameterCount += p.Length;
+                _parameters.Add(p);
+                return p;
+            }
+
+            /// <summary>A per-step buffer [T, B, width] in original time order, stepped backwards for a reverse direction.</summary>
+            private (View step, View all, IrBuffer buffer) DirectionSequence(Direction d, string name, Size width, BufferKind kind)
+            {
+                var b = Buffer(name, Size.B * width * _t, kind, "[T, B, " + width + "]");
+                var step = d.Reverse
+                    ? new View(b, Size.B * width * (_t - 1), Size.B, width, width, timeStride: Size.Zero - Size.B * width)
+                    : new View(b, 0, Size.B, width, width, timeStride: Size.B * width);
+                return (step, new View(b, 0, Size.B * _t, width, width), b);
+            }
+
+            private IdView? DirectionTokens(Direction d, Value input) =>
+                input.Tokens is null ? null
+                : d.Reverse ? new IdView(input.Tokens.Buffer, _t - 1, Size.B, _t, timeStride: -1)
+                : input.Tokens;
+
+            private void StartState(Direction d)
+            {
+                if (d.HCarrySource is null) _forward.Add(new ZeroOp(d.HFirst) { Comment = d.Prefix + ": zero initial state" });
+            }
+
+            private void CarryState(Direction d)
+            {
+                if (d.HCarrySource != null) _forward.Add(new CopyOp(d.HCarrySource, d.HFirst) { Comment = d.Prefix + ": carry state" });
+            }
+
+            /// <summary>With returnSequences the consumer assigned every output slot's dh; the initial-state slot only accumulates, so it starts at zero.</summary>
+            private void ZeroFirstGradient(Direction d, List<Op> block)
+            {
+                if (d.ConsumerWritesEverySlot) block.Add(new ZeroOp(d.DhFirst!) { Comment = d.Prefix + ": backward through time" });
+            }
+
+            private void LstmDirection(int h, Value input, Direction d, List<Op>? block)
+            {
+                string name = d.Prefix;
+                var kernel = DirectionParameter(d, "kernel", input.Width, 4 * h, InitKind.GlorotUniform);
+                var recurrent = DirectionParameter(d, "recurrent_kernel", h, 4 * h, InitKind.Orthogonal);
+                var bias = DirectionParameter(d, "bias", 1, 4 * h, InitKind.LstmBias, units: h, isVector: true);
+                bool stateful = d.HCarrySource != null;
+
+                // z: gate pre-activations [T, B, 4H] in Keras order i, f, c, o; c: [T+1, B, H] by processing step, slot 0 the initial state.
+                var (zStep, zAll, _) = DirectionSequence(d, name + "_z", 4 * h, BufferKind.Activation);
+                var (cNext, _, cBuf) = Sequence(name + "_c", h, stateful ? BufferKind.State : BufferKind.Activation, "[T+1, B, " + h + "]", extraSteps: 1);
+                var cPrev = new View(cBuf, 0, Size.B, h, h, timeStride: Size.B * h);
+                var cFirst = new View(cBuf, 0, Size.B, h, h);
+                StartState(d);
+                if (!stateful) _forward.Add(new ZeroOp(cFirst));
+                InputProjection(name, input, DirectionTokens(d, input), kernel, ParamView(bias), zStep, zAll);
+                var cell = LstmCell(name, h, zStep, cPrev, cNext, d.HNext);
+                _forward.Add(new LoopOp(_t, false, new Op[]
+                {
+                    new MatMulOp(d.HPrev, false, ParamView(recurrent), false, zStep, accumulate: true) { Comment = name + ": z_t += h_{t-1}·U" },
+                    cell,
+                }));
+                CarryState(d);
+                if (stateful) _forward.Add(new CopyOp(new View(cBuf, Size.B * h, Size.B, h, h), cFirst));
+                if (block is null) return;
+
+                var (dzStep, dzAll, _) = DirectionSequence(d, "d_" + name + "_z", 4 * h, BufferKind.ActivationGradient);
+                var (dcNext, _, dcBuf) = Sequence("d_" + name + "_c", h, BufferKind.ActivationGradient, "[T+1, B, " + h + "]", extraSteps: 1);
+                var dcPrev = new View(dcBuf, 0, Size.B, h, h, timeStride: Size.B * h);
+                // Nothing flows into the last cell state from later steps.
+                block.Add(new ZeroOp(new View(dcBuf, Size.B * h * _t, Size.B, h, h)) { Comment = name + ": backward through time" });
+                ZeroFirstGradient(d, block);
+                var dzBlocks = GateBlocks(dzStep, h);
+                block.Add(new LoopOp(_t, true, new Op[]
+                {
+                    PointwiseBackward(name + "_cell_backward", cell,
+                        inputGradients: new View?[] { dzBlocks[0], dzBlocks[1], dzBlocks[2], dzBlocks[3], dcPrev },
+                        accumulate: new[] { false, false, false, false, false },
+                        outputGradients: new[] { dcNext, d.DhNext! }),
+                    new MatMulOp(dzStep, false, ParamView(recurrent), true, d.DhPrev!, accumulate: d.ConsumerWritesEverySlot)
+                        { Comment = name + ": dh_{t-1} " + (d.ConsumerWritesEverySlot ? "+" : "") + "= dz_t·Uᵀ" },
+                }));
+                block.Add(new MatMulOp(d.HInputsAll, true, dzAll, false, GradView(recurrent), accumulate: true) { Comment = name + ": dU += Σ_t h_{t-1}ᵀ·dz_t in one product" });
+                InputProjectionBackward(block, name, input, DirectionTokens(d, input), kernel, GradView(bias), dzStep, dzAll, d.AccumulateInputGradient);
+            }
 
             /// <summary>
             /// Keras SimpleRNN: h_t = tanh(x_t·W + h_{t−1}·U + b). Same skeleton as the LSTM: projection for all steps,
             /// h·U accumulated per step, a fused pointwise step, dU in one product after the backward loop.
             /// </summary>
-            private Value SimpleRnn(string name, LayerSpec layer, Value input)
+            private void SimpleRnnDirection(int h, Value input, Direction d, List<Op>? block)
             {
-                int h = layer.Size;
-                var kernel = Parameter(name, "kernel", input.Width, h, InitKind.GlorotUniform);
-                var recurrent = Parameter(name, "recurrent_kernel", h, h, InitKind.Orthogonal);
-                var bias = Parameter(name, "bias", 1, h, InitKind.Zeros, isVector: true);
-                bool stateful = _kind == ProgramKind.Step;
-                var (zStep, zAll, _) = Sequence(name + "_z", h, BufferKind.Activation, "[T, B, " + h + "]");
-                var (hPrev, hNext, hAll, hBuf) = StateSequence(name + "_h", h, stateful);
-                ZeroOrCarryStart(name, hBuf, h, stateful);
-                InputProjection(name, input, kernel, ParamView(bias), zStep, zAll);
-                var cell = new PointwiseOp(name + "_cell", Size.B, h, new[] { zStep }, new[] { new PointwiseOutput(hNext, Expr.Tanh(Expr.In(0)), false) })
+                string name = d.Prefix;
+                var kernel = DirectionParameter(d, "kernel", input.Width, h, InitKind.GlorotUniform);
+                var recurrent = DirectionParameter(d, "recurrent_kernel", h, h, InitKind.Orthogonal);
+                var bias = DirectionParameter(d, "bias", 1, h, InitKind.Zeros, isVector: true);
+                var (zStep, zAll, _) = DirectionSequence(d, name + "_z", h, BufferKind.Activation);
+                StartState(d);
+                InputProjection(name, input, DirectionTokens(d, input), kernel, ParamView(bias), zStep, zAll);
+                var cell = new PointwiseOp(name + "_cell", Size.B, h, new[] { zStep }, new[] { new PointwiseOutput(d.HNext, Expr.Tanh(Expr.In(0)), false) })
                     { Comment = name + ": h_t = tanh(z_t)" };
                 _forward.Add(new LoopOp(_t, false, new Op[]
                 {
-                    new MatMulOp(hPrev, false, ParamView(recurrent), false, zStep, accumulate: true) { Comment = name + ": z_t += h_{t-1}·U" },
+                    new MatMulOp(d.HPrev, false, ParamView(recurrent), false, zStep, accumulate: true) { Comment = name + ": z_t += h_{t-1}·U" },
                     cell,
                 }));
-                if (stateful) CarryState(name, hBuf, h);
-                var value = RecurrentOutput(layer, h, hNext, hAll, hBuf);
+                CarryState(d);
+                if (block is null) return;
 
-                if (Training)
+                var (dzStep, dzAll, _) = DirectionSequence(d, "d_" + name + "_z", h, BufferKind.ActivationGradient);
+                ZeroFirstGradient(d, block);
+                block.Add(new LoopOp(_t, true, new Op[]
                 {
-                    var (dzStep, dzAll, _) = Sequence("d_" + name + "_z", h, BufferKind.ActivationGradient, "[T, B, " + h + "]");
-                    var (dhPrev, dhNext, dhAll, dhBuf) = StateSequence("d_" + name + "_h", h, stateful: false);
-                    if (layer.ReturnSequences) { value.GradStep = dhNext; value.GradAll = dhAll; }
-                    else value.GradAll = new View(dhBuf, Size.B * h * _t, Size.B, h, h);
-                    var block = new List<Op>();
-                    if (layer.ReturnSequences) block.Add(new ZeroOp(new View(dhBuf, 0, Size.B, h, h)) { Comment = name + ": backward through time" });
-                    block.Add(new LoopOp(_t, true, new Op[]
-                    {
-                        PointwiseBackward(name + "_cell_backward", cell, new View?[] { dzStep }, new[] { false }, new[] { dhNext }),
-                        new MatMulOp(dzStep, false, ParamView(recurrent), true, dhPrev, accumulate: layer.ReturnSequences)
-                            { Comment = name + ": dh_{t-1} " + (layer.ReturnSequences ? "+" : "") + "= dz_t·Uᵀ" },
-                    }));
-                    block.Add(new MatMulOp(new View(hBuf, 0, Size.B * _t, h, h), true, dzAll, false, GradView(recurrent), accumulate: true)
-                        { Comment = name + ": dU += Σ_t h_{t-1}ᵀ·dz_t in one product" });
-                    InputProjectionBackward(block, name, input, kernel, GradView(bias), dzStep, dzAll);
-                    _backwardBlocks.Add(block);
-                }
-                return value;
+                    PointwiseBackward(name + "_cell_backward", cell, new View?[] { dzStep }, new[] { false }, new[] { d.DhNext! }),
+                    new MatMulOp(dzStep, false, ParamView(recurrent), true, d.DhPrev!, accumulate: d.ConsumerWritesEverySlot)
+                        { Comment = name + ": dh_{t-1} " + (d.ConsumerWritesEverySlot ? "+" : "") + "= dz_t·Uᵀ" },
+                }));
+                block.Add(new MatMulOp(d.HInputsAll, true, dzAll, false, GradView(recurrent), accumulate: true)
+                    { Comment = name + ": dU += Σ_t h_{t-1}ᵀ·dz_t in one product" });
+                InputProjectionBackward(block, name, input, DirectionTokens(d, input), kernel, GradView(bias), dzStep, dzAll, d.AccumulateInputGradient);
             }
 
             /// <summary>
@@ -395,20 +502,18 @@ namespace ModelDsl.Ir
             /// multiplies it. x-projection [T, B, 3H] for all steps; per step r_t = h_{t−1}·U + b_rec (saved for backward)
             /// and one fused pointwise step. Gate blocks z, r, h.
             /// </summary>
-            private Value Gru(string name, LayerSpec layer, Value input)
+            private void GruDirection(int h, Value input, Direction d, List<Op>? block)
             {
-                int h = layer.Size;
-                var kernel = Parameter(name, "kernel", input.Width, 3 * h, InitKind.GlorotUniform);
-                var recurrent = Parameter(name, "recurrent_kernel", h, 3 * h, InitKind.Orthogonal);
-                var bias = Parameter(name, "bias", 2, 3 * h, InitKind.Zeros); // row 0: input bias, row 1: recurrent bias
+                string name = d.Prefix;
+                var kernel = DirectionParameter(d, "kernel", input.Width, 3 * h, InitKind.GlorotUniform);
+                var recurrent = DirectionParameter(d, "recurrent_kernel", h, 3 * h, InitKind.Orthogonal);
+                var bias = DirectionParameter(d, "bias", 2, 3 * h, InitKind.Zeros); // row 0: input bias, row 1: recurrent bias
                 var inputBias = new View(_params, bias.Offset, 1, 3 * h, 3 * h);
                 var recurrentBias = new View(_params, bias.Offset + 3 * h, 1, 3 * h, 3 * h);
-                bool stateful = _kind == ProgramKind.Step;
-                var (xStep, xAll, _) = Sequence(name + "_x", 3 * h, BufferKind.Activation, "[T, B, " + 3 * h + "]");
-                var (rStep, rAll, _) = Sequence(name + "_r", 3 * h, BufferKind.Activation, "[T, B, " + 3 * h + "]");
-                var (hPrev, hNext, hAll, hBuf) = StateSequence(name + "_h", h, stateful);
-                ZeroOrCarryStart(name, hBuf, h, stateful);
-                InputProjection(name, input, kernel, inputBias, xStep, xAll);
+                var (xStep, xAll, _) = DirectionSequence(d, name + "_x", 3 * h, BufferKind.Activation);
+                var (rStep, rAll, _) = DirectionSequence(d, name + "_r", 3 * h, BufferKind.Activation);
+                StartState(d);
+                InputProjection(name, input, DirectionTokens(d, input), kernel, inputBias, xStep, xAll);
 
                 var xs = GateBlocks3(xStep, h);
                 var rs = GateBlocks3(rStep, h);
@@ -417,45 +522,36 @@ namespace ModelDsl.Ir
                 var candidate = Expr.Tanh(Expr.In(2) + r * Expr.In(5));
                 var hOut = z * Expr.In(6) + (Expr.Const(1) - z) * candidate;
                 var cell = new PointwiseOp(name + "_cell", Size.B, h,
-                    new[] { xs[0], xs[1], xs[2], rs[0], rs[1], rs[2], hPrev },
-                    new[] { new PointwiseOutput(hNext, hOut, false) })
+                    new[] { xs[0], xs[1], xs[2], rs[0], rs[1], rs[2], d.HPrev },
+                    new[] { new PointwiseOutput(d.HNext, hOut, false) })
                     { Comment = name + ": gates, reset-after candidate and state update for step t, fused" };
                 _forward.Add(new LoopOp(_t, false, new Op[]
                 {
-                    new MatMulOp(hPrev, false, ParamView(recurrent), false, rStep, accumulate: false, bias: recurrentBias) { Comment = name + ": r_t = h_{t-1}·U + b_rec" },
+                    new MatMulOp(d.HPrev, false, ParamView(recurrent), false, rStep, accumulate: false, bias: recurrentBias) { Comment = name + ": r_t = h_{t-1}·U + b_rec" },
                     cell,
                 }));
-                if (stateful) CarryState(name, hBuf, h);
-                var value = RecurrentOutput(layer, h, hNext, hAll, hBuf);
+                CarryState(d);
+                if (block is null) return;
 
-                if (Training)
+                var (dxStep, dxAll, _) = DirectionSequence(d, "d_" + name + "_x", 3 * h, BufferKind.ActivationGradient);
+                var (drStep, drAll, _) = DirectionSequence(d, "d_" + name + "_r", 3 * h, BufferKind.ActivationGradient);
+                var dxs = GateBlocks3(dxStep, h);
+                var drs = GateBlocks3(drStep, h);
+                ZeroFirstGradient(d, block);
+                block.Add(new LoopOp(_t, true, new Op[]
                 {
-                    var (dxStep, dxAll, _) = Sequence("d_" + name + "_x", 3 * h, BufferKind.ActivationGradient, "[T, B, " + 3 * h + "]");
-                    var (drStep, drAll, _) = Sequence("d_" + name + "_r", 3 * h, BufferKind.ActivationGradient, "[T, B, " + 3 * h + "]");
-                    var (dhPrev, dhNext, dhAll, dhBuf) = StateSequence("d_" + name + "_h", h, stateful: false);
-                    if (layer.ReturnSequences) { value.GradStep = dhNext; value.GradAll = dhAll; }
-                    else value.GradAll = new View(dhBuf, Size.B * h * _t, Size.B, h, h);
-                    var dxs = GateBlocks3(dxStep, h);
-                    var drs = GateBlocks3(drStep, h);
-                    var block = new List<Op>();
-                    if (layer.ReturnSequences) block.Add(new ZeroOp(new View(dhBuf, 0, Size.B, h, h)) { Comment = name + ": backward through time" });
-                    block.Add(new LoopOp(_t, true, new Op[]
-                    {
-                        // dh_{t-1} gets the direct path z ⊙ dh_t here (assigned unless the consumer already wrote slot t-1) …
-                        PointwiseBackward(name + "_cell_backward", cell,
-                            new View?[] { dxs[0], dxs[1], dxs[2], drs[0], drs[1], drs[2], dhPrev },
-                            new[] { false, false, false, false, false, false, layer.ReturnSequences },
-                            new[] { dhNext }),
-                        // … and the path through the recurrent product here.
-                        new MatMulOp(drStep, false, ParamView(recurrent), true, dhPrev, accumulate: true) { Comment = name + ": dh_{t-1} += dr_t·Uᵀ" },
-                    }));
-                    block.Add(new MatMulOp(new View(hBuf, 0, Size.B * _t, h, h), true, drAll, false, GradView(recurrent), accumulate: true)
-                        { Comment = name + ": dU += Σ_t h_{t-1}ᵀ·dr_t in one product" });
-                    block.Add(new ColumnSumsOp(drAll, new View(_grads, bias.Offset + 3 * h, 1, 3 * h, 3 * h), accumulate: true) { Comment = name + ": db_rec += Σ dr" });
-                    InputProjectionBackward(block, name, input, kernel, new View(_grads, bias.Offset, 1, 3 * h, 3 * h), dxStep, dxAll);
-                    _backwardBlocks.Add(block);
-                }
-                return value;
+                    // dh_{t-1} gets the direct path z ⊙ dh_t here (assigned unless the consumer already wrote slot t-1) …
+                    PointwiseBackward(name + "_cell_backward", cell,
+                        new View?[] { dxs[0], dxs[1], dxs[2], drs[0], drs[1], drs[2], d.DhPrev },
+                        new[] { false, false, false, false, false, false, d.ConsumerWritesEverySlot },
+                        new[] { d.DhNext! }),
+                    // … and the path through the recurrent product here.
+                    new MatMulOp(drStep, false, ParamView(recurrent), true, d.DhPrev!, accumulate: true) { Comment = name + ": dh_{t-1} += dr_t·Uᵀ" },
+                }));
+                block.Add(new MatMulOp(d.HInputsAll, true, drAll, false, GradView(recurrent), accumulate: true)
+                    { Comment = name + ": dU += Σ_t h_{t-1}ᵀ·dr_t in one product" });
+                block.Add(new ColumnSumsOp(drAll, new View(_grads, bias.Offset + 3 * h, 1, 3 * h, 3 * h), accumulate: true) { Comment = name + ": db_rec += Σ dr" });
+                InputProjectionBackward(block, name, input, DirectionTokens(d, input), kernel, new View(_grads, bias.Offset, 1, 3 * h, 3 * h), dxStep, dxAll, d.AccumulateInputGradient);
             }
 
             private static View[] GateBlocks3(View z, int h) => new[] { z.Columns(0, h), z.Columns(h, h), z.Columns(2 * h, h) };

@@ -38,6 +38,7 @@ namespace ModelDsl.Ir
     /// <see cref="Size"/>: TokenInput → vocabulary, Embedding → output dimension, Lstm/Gru/SimpleRnn/Dense → units.
     /// A size equal to <see cref="SymbolicSize.Vocabulary"/> is bound when the model is created.
     /// <see cref="Frozen"/>: the layer's weights get no gradient (an Embedding loaded with pretrained vectors).
+    /// <see cref="Bidirectional"/>: a recurrent layer run forwards and backwards, outputs concatenated (width 2·units).
     /// </summary>
     public sealed record LayerSpec(
         LayerKind Kind,
@@ -46,7 +47,8 @@ namespace ModelDsl.Ir
         double Rate = 0,
         ActivationKind Activation = ActivationKind.None,
         bool ReturnSequences = false,
-        bool Frozen = false);
+        bool Frozen = false,
+        bool Bidirectional = false);
 
     /// <summary>Sizes that are known only when a model is created.</summary>
     public static class SymbolicSize

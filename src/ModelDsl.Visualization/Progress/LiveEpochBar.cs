@@ -24,8 +24,7 @@ internal sealed class LiveEpochBar : IProgressSink
     private readonly ManualResetEventSlim _ended = new();
     private readonly Thread _display;
     private readonly object _gate = new();
-    private ProgressTask? _task;
-    private Exception? _displayFailure;
+    private readonly ProgressTask _task;
     private int _step;
     private double _loss = double.NaN;
     private TimeSpan? _finishedAfter;
@@ -52,26 +51,25 @@ internal sealed class LiveEpochBar : IProgressSink
             new TextColumn(this, TextColumn.Kind.Time),
             new TextColumn(this, TextColumn.Kind.Loss));
 
-        using var started = new ManualResetEventSlim();
+        var started = new TaskCompletionSource<ProgressTask>(TaskCreationOptions.RunContinuationsAsynchronously);
         _display = new Thread(() =>
         {
             try
             {
                 progress.Start(context =>
                 {
-                    _task = context.AddTask(epoch.Label, autoStart: true, maxValue: epoch.Steps);
-                    started.Set();
+                    started.SetResult(context.AddTask(epoch.Label, autoStart: true, maxValue: epoch.Steps));
                     _ended.Wait();
                     context.Refresh();
                 });
             }
-            catch (Exception e)
+            catch (Exception e) when (started.TrySetException(e))
             {
-                _displayFailure = e;
+                // Failed before the bar was up: the constructor rethrows it.
             }
-            finally
+            catch (Exception)
             {
-                started.Set();
+                // A drawing failure mid-epoch ends the display, never the training.
             }
         })
         {
@@ -80,8 +78,14 @@ internal sealed class LiveEpochBar : IProgressSink
             Name = "ModelDsl progress",
         };
         _display.Start();
-        started.Wait();
-        if (_displayFailure is { } failure) throw new InvalidOperationException("The progress display failed to start.", failure);
+        try
+        {
+            _task = started.Task.GetAwaiter().GetResult();
+        }
+        catch (Exception e)
+        {
+            throw new InvalidOperationException("The progress display failed to start.", e);
+        }
     }
 
     public void Report(int step, double loss)
@@ -94,7 +98,7 @@ internal sealed class LiveEpochBar : IProgressSink
             _step = step;
             _loss = loss;
         }
-        _task?.Value = step;
+        _task.Value = step;
     }
 
     public void Finish(string summary)
@@ -118,7 +122,7 @@ internal sealed class LiveEpochBar : IProgressSink
             if (_joined) return;
             _closed = _joined = true;
         }
-        _task?.StopTask();
+        _task.StopTask();
         _ended.Set();
         // The display's last frame is drawn when its thread leaves Progress.Start.
         _display.Join();

@@ -73,6 +73,13 @@ public sealed class SimpleRnnAttribute(int units, bool returnSequences = false) 
     public bool ReturnSequences { get; } = returnSequences;
 }
 
+/// <summary>
+/// Wraps the recurrent layer written right after it (Keras <c>Bidirectional</c>, merge mode "concat"): a forward and a
+/// backward copy whose outputs are concatenated, e.g. <c>[Bidirectional][Gru(100)]</c> gives width 200.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class BidirectionalAttribute : LayerAttribute;
+
 /// <summary>Flattens a sequence [T, d] into a vector [T·d] (time-major per sample, as Keras's <c>Flatten</c>).</summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
 public sealed class FlattenAttribute : LayerAttribute;

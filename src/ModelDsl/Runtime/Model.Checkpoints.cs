@@ -26,7 +26,7 @@ public abstract partial class Model
                 case LayerKind.Embedding: o["dimension"] = size; break;
                 case LayerKind.Lstm:
                 case LayerKind.Gru:
-                case LayerKind.SimpleRnn: o["units"] = size; o["return_sequences"] = l.ReturnSequences; break;
+                case LayerKind.SimpleRnn: o["units"] = size; o["return_sequences"] = l.ReturnSequences; o["bidirectional"] = l.Bidirectional; break;
                 case LayerKind.Dropout: o["rate"] = l.Rate; break;
                 case LayerKind.Dense: o["units"] = size; o["activation"] = l.Activation.ToString().ToLowerInvariant(); break;
             }

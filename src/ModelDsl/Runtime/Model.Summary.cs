@@ -28,7 +28,7 @@ public abstract partial class Model
                 case LayerKind.Lstm:
                 case LayerKind.Gru:
                 case LayerKind.SimpleRnn:
-                    width = size;
+                    width = l.Bidirectional ? 2 * size : size;
                     sequence = l.ReturnSequences;
                     shape = sequence ? $"(None, {SequenceLength}, {width})" : $"(None, {width})";
                     break;
@@ -36,7 +36,7 @@ public abstract partial class Model
                 default: shape = sequence ? $"(None, {SequenceLength}, {width})" : $"(None, {width})"; break;
             }
             long count = ParameterTensors.Where(t => t.Layer == names[i]).Sum(t => t.Length.Evaluate(1, Vocabulary));
-            rows.Add(new LayerSummary(names[i], l.Kind.ToString(), shape, count));
+            rows.Add(new LayerSummary(names[i], l.Bidirectional ? "Bidirectional(" + l.Kind + ")" : l.Kind.ToString(), shape, count));
         }
         return rows;
     }

@@ -85,6 +85,18 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
+    public void MDSL0023_BidirectionalAroundADense() => Verify("""
+        [Model][TokenInput(4)][Lstm(5)][{|MDSL0023:Bidirectional|}][Dense(3)]
+        public partial class M;
+        """);
+
+    [Fact]
+    public void MDSL0023_BidirectionalLast() => Verify("""
+        [Model][TokenInput(4)][Lstm(5)][Dense(3)][{|MDSL0023:Bidirectional|}]
+        public partial class M;
+        """);
+
+    [Fact]
     public void MDSL0001_ClassNotPartial() => Verify("""
         [Model][TokenInput(60)][Lstm(128)][Dense(Dim.Vocabulary)]
         public class {|MDSL0001:CharLstm|};

@@ -41,11 +41,27 @@ internal static class ModelSources
         public partial class StackedLstm;
         """;
 
+    /// <summary>The seeds' Bidirectional(GRU(100)) (hidden state 200) over embedded words.</summary>
+    public const string BidirectionalGru = """
+        using ModelDsl;
+
+        namespace Demo.Recurrent;
+
+        [Model]
+        [TokenInput(length: 20)]
+        [Embedding(64)]
+        [Bidirectional]
+        [Gru(100)]
+        [Dense(Dim.Vocabulary, Activation.Softmax)]
+        public partial class BidirectionalGru;
+        """;
+
     /// <summary>Every baseline case: its name (the baseline file's stem) and its source.</summary>
     public static readonly IReadOnlyDictionary<string, string> BaselineCases = new Dictionary<string, string>
     {
         ["CharLstm"] = CharLstm,
         ["WordEmbeddingLstm"] = WordEmbeddingLstm,
         ["StackedLstm"] = StackedLstm,
+        ["BidirectionalGru"] = BidirectionalGru,
     };
 }

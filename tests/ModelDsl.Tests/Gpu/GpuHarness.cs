@@ -16,7 +16,7 @@ public sealed class GpuEmulatorCollection
 /// <summary>Models, ids and the interpreter for the GPU agreement tests.</summary>
 internal static class GpuHarness
 {
-    public static TheoryData<string> Models => new() { nameof(TinyCharLstm), nameof(TinyStack), nameof(OddWidths), nameof(TinyGru), nameof(TinyRecurrentStack), nameof(TinySentiment), nameof(FlattenSoftmax) };
+    public static TheoryData<string> Models => new() { nameof(TinyCharLstm), nameof(TinyStack), nameof(OddWidths), nameof(TinyGru), nameof(TinyRecurrentStack), nameof(TinySentiment), nameof(FlattenSoftmax), nameof(TinyBiGru), nameof(TinyBiStack) };
 
     public static Model Create(string name, Backend backend)
     {
@@ -30,6 +30,8 @@ internal static class GpuHarness
             nameof(TinyRecurrentStack) => new TinyRecurrentStack(options),
             nameof(TinySentiment) => new TinySentiment(options),
             nameof(FlattenSoftmax) => new FlattenSoftmax(vocabulary: 8, options),
+            nameof(TinyBiGru) => new TinyBiGru(vocabulary: 6, options),
+            nameof(TinyBiStack) => new TinyBiStack(options),
             _ => throw new ArgumentOutOfRangeException(nameof(name)),
         };
     }

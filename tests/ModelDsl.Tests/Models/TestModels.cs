@@ -88,3 +88,22 @@ public partial class FlattenSoftmax;
 [Lstm(6)]
 [Dense(9, Activation.Softmax)]
 public partial class FrozenEmbedding;
+
+/// <summary>Bidirectional(GRU) on one-hot input, final states concatenated.</summary>
+[Model]
+[TokenInput(length: 5)]
+[Bidirectional]
+[Gru(4)]
+[Dense(Dim.Vocabulary, Activation.Softmax)]
+public partial class TinyBiGru;
+
+/// <summary>Stacked bidirectional layers: a returned sequence of width 2·3 feeding a second bidirectional layer.</summary>
+[Model]
+[TokenInput(length: 4, vocabulary: 9)]
+[Embedding(5)]
+[Bidirectional]
+[Lstm(3, returnSequences: true)]
+[Bidirectional]
+[SimpleRnn(2)]
+[Dense(4)]
+public partial class TinyBiStack;

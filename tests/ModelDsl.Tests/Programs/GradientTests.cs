@@ -11,7 +11,7 @@ namespace ModelDsl.Tests.Programs;
 /// </summary>
 public class GradientTests
 {
-    public static TheoryData<string> Models => new() { nameof(TinyCharLstm), nameof(TinyStack), nameof(OddWidths), nameof(TinyGru), nameof(TinyRecurrentStack), nameof(TinySentiment), nameof(FlattenSoftmax), nameof(FrozenEmbedding) };
+    public static TheoryData<string> Models => new() { nameof(TinyCharLstm), nameof(TinyStack), nameof(OddWidths), nameof(TinyGru), nameof(TinyRecurrentStack), nameof(TinySentiment), nameof(FlattenSoftmax), nameof(FrozenEmbedding), nameof(TinyBiGru), nameof(TinyBiStack) };
 
     internal static Model Create(string name, Backend backend = Backend.Cpu, ulong seed = 7) => name switch
     {
@@ -23,6 +23,8 @@ public class GradientTests
         nameof(TinySentiment) => new TinySentiment(new ModelOptions { Backend = backend, Seed = seed }),
         nameof(FlattenSoftmax) => new FlattenSoftmax(vocabulary: 8, new ModelOptions { Backend = backend, Seed = seed }),
         nameof(FrozenEmbedding) => new FrozenEmbedding(new ModelOptions { Backend = backend, Seed = seed }),
+        nameof(TinyBiGru) => new TinyBiGru(vocabulary: 6, new ModelOptions { Backend = backend, Seed = seed }),
+        nameof(TinyBiStack) => new TinyBiStack(new ModelOptions { Backend = backend, Seed = seed }),
         _ => throw new ArgumentException(name),
     };
 
