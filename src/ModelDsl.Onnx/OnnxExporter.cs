@@ -5,8 +5,9 @@ namespace ModelDsl.Onnx;
 
 /// <summary>
 /// Writes a model's inference graph with its current weights as an ONNX file: input <see cref="InputName"/> int64 token
-/// ids [batch, T], output <see cref="OutputName"/> float [batch, units] (probabilities when the last Dense has a softmax,
-/// else logits). Standard operators only (Transpose, OneHot, Gather, LSTM, Squeeze, Gemm, Softmax), opset
+/// ids [batch, T], output <see cref="OutputName"/> float [batch, units] (probabilities when the last Dense has a softmax or a
+/// sigmoid, else logits). Standard operators only (Transpose, OneHot, Gather, LSTM, GRU, RNN, Squeeze, Reshape, Gemm,
+/// Softmax, Sigmoid), opset
 /// <see cref="OpsetVersion"/>.
 /// </summary>
 public static class OnnxExporter

@@ -41,6 +41,50 @@ public sealed class OnnxRuntimeAgreementTests
     }
 
     [Fact]
+    public void OneHotGruSoftmax_MatchesPredict()
+    {
+        using var model = new OneHotGruSoftmax(11);
+        Randomize(model, seed: 21);
+        var outputs = AssertAgreement(model, seed: 22);
+        foreach (var row in outputs)
+            Assert.Equal(1.0, row.Sum(v => (double)v), 4);
+    }
+
+    [Fact]
+    public void EmbeddingRnnGruLogits_MatchesPredict()
+    {
+        using var model = new EmbeddingRnnGruLogits();
+        Randomize(model, seed: 23);
+        AssertAgreement(model, seed: 24);
+    }
+
+    [Fact]
+    public void EmbeddingBidirectionalLstmGru_MatchesPredict()
+    {
+        using var model = new EmbeddingBidirectionalLstmGru();
+        Randomize(model, seed: 25);
+        AssertAgreement(model, seed: 26);
+    }
+
+    [Fact]
+    public void EmbeddingBidirectionalRnn_MatchesPredict()
+    {
+        using var model = new EmbeddingBidirectionalRnn();
+        Randomize(model, seed: 27);
+        AssertAgreement(model, seed: 28);
+    }
+
+    [Fact]
+    public void EmbeddingLstmFlattenSigmoid_MatchesPredict()
+    {
+        using var model = new EmbeddingLstmFlattenSigmoid();
+        Randomize(model, seed: 29);
+        var outputs = AssertAgreement(model, seed: 30);
+        foreach (var row in outputs)
+            Assert.InRange(Assert.Single(row), 0f, 1f);
+    }
+
+    [Fact]
     public void TrainedModel_MatchesPredict()
     {
         using var model = new OneHotLstmSoftmax(7, new ModelOptions { Seed = 11 });

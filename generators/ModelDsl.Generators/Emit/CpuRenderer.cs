@@ -129,8 +129,12 @@ namespace ModelDsl.Generators.Emit
                         + Ptr(x.Targets) + ", " + S(x.Targets.Stride) + ", " + (x.DLogits is null ? "null, 0" : Ptr(x.DLogits) + ", " + S(x.DLogits.RowStride)) + ", 1f / " + S(x.Logits.Rows) + ") / " + S(x.Logits.Rows) + ";");
                     break;
                 case SoftmaxCrossEntropyOp x:
+                {
+                    // Mean over rows × steps: a per-step loss op runs once per time step.
+                    var count = x.Steps == 1 ? S(x.Logits.Rows) : "(" + S(x.Logits.Rows) + " * " + x.Steps.ToString(CultureInfo.InvariantCulture) + ")";
                     w.WriteLine("loss += global::ModelDsl.Cpu.RowKernels.SoftmaxCrossEntropy(" + Ptr(x.Logits) + ", " + S(x.Logits.Rows) + ", " + S(x.Logits.Cols) + ", " + S(x.Logits.RowStride) + ", "
-                        + Ptr(x.Targets) + ", " + S(x.Targets.Stride) + ", " + (x.DLogits is null ? "null, 0" : Ptr(x.DLogits) + ", " + S(x.DLogits.RowStride)) + ", 1f / " + S(x.Logits.Rows) + ") / " + S(x.Logits.Rows) + ";");
+                        + Ptr(x.Targets) + ", " + S(x.Targets.Stride) + ", " + (x.DLogits is null ? "null, 0" : Ptr(x.DLogits) + ", " + S(x.DLogits.RowStride)) + ", 1f / " + count + ") / " + count + ";");
+                }
                     break;
                 case SoftmaxOp s:
                     w.WriteLine("global::ModelDsl.Cpu.RowKernels.Softmax(" + Ptr(s.Logits) + ", " + S(s.Logits.Rows) + ", " + S(s.Logits.Cols) + ", " + S(s.Logits.RowStride) + ", "

@@ -152,7 +152,8 @@ namespace ModelDsl.Generators.Emit
                 case SoftmaxCrossEntropyOp x:
                     w.WriteLine((x.Binary ? "SigmoidCrossEntropy(" : "SoftmaxCrossEntropy(") + CpuRenderer.Ptr(x.Logits) + ", " + S(x.Logits.Rows) + ", " + S(x.Logits.Cols) + ", " + S(x.Logits.RowStride) + ", "
                         + CpuRenderer.Ptr(x.Targets) + ", " + S(x.Targets.Stride) + ", "
-                        + (x.DLogits is null ? "-1, 0" : CpuRenderer.Ptr(x.DLogits) + ", " + S(x.DLogits.RowStride)) + ");");
+                        + (x.DLogits is null ? "-1, 0" : CpuRenderer.Ptr(x.DLogits) + ", " + S(x.DLogits.RowStride))
+                        + (x.Steps == 1 ? "" : ", steps: " + x.Steps.ToString(System.Globalization.CultureInfo.InvariantCulture)) + ");");
                     break;
                 case SoftmaxOp s:
                     w.WriteLine("Softmax(" + CpuRenderer.Ptr(s.Logits) + ", " + S(s.Logits.Rows) + ", " + S(s.Logits.Cols) + ", " + S(s.Logits.RowStride) + ", "

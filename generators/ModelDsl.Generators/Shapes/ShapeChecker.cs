@@ -241,9 +241,11 @@ namespace ModelDsl.Generators.Shapes
                             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SigmoidNeedsOneUnit, site.Location, SymbolicSize.IsSymbolic(layer.Size) ? "Dim.Vocabulary" : layer.Size.ToString(CultureInfo.InvariantCulture)));
                         }
 
-                        if (shape.Form != Form.Vector)
+                        // Over a sequence a (last) Dense applies per step: a language model trained on every position.
+                        var perStep = shape.Form == Form.Sequence && layer.Activation != ActivationKind.Sigmoid;
+                        if (shape.Form != Form.Vector && !perStep)
                         {
-                            var gets = shape.Form == Form.TokenIds ? "token ids " + shape : "a sequence " + shape;
+                            var gets = shape.Form == Form.TokenIds ? "token ids " + shape : "a sequence " + shape + " with a sigmoid";
                             var fix = producer switch
                             {
                                 LayerKind.Lstm or LayerKind.Gru or LayerKind.SimpleRnn => "set returnSequences: false on the previous recurrent layer",
@@ -253,7 +255,7 @@ namespace ModelDsl.Generators.Shapes
                             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.VectorExpected, site.Location, "Dense", gets, fix));
                         }
 
-                        shape = Shape.Vector(layer.Size);
+                        shape = perStep ? Shape.Sequence(shape.Steps, layer.Size) : Shape.Vector(layer.Size);
                         break;
 
                     default:

@@ -18,8 +18,9 @@ namespace ModelDsl.Ir
     {
         public IrProgram(ProgramKind kind, int sequenceLength, IReadOnlyList<IrBuffer> buffers, IReadOnlyList<ParameterTensor> parameters,
             Size parameterCount, IReadOnlyList<Op> forward, IReadOnlyList<Op> backward, IrBuffer tokens, IrBuffer targets, View output,
-            bool outputIsProbability)
+            bool outputIsProbability, bool targetsPerStep = false)
         {
+            TargetsPerStep = targetsPerStep;
             Kind = kind; SequenceLength = sequenceLength; Buffers = buffers; Parameters = parameters; ParameterCount = parameterCount;
             Forward = forward; Backward = backward; Tokens = tokens; Targets = targets; Output = output; OutputIsProbability = outputIsProbability;
         }
@@ -36,8 +37,10 @@ namespace ModelDsl.Ir
         public IReadOnlyList<Op> Backward { get; }
         /// <summary>Input ids, [B, T] row-major.</summary>
         public IrBuffer Tokens { get; }
-        /// <summary>Target ids, [B].</summary>
+        /// <summary>Target ids, [B] — or [B, T] row-major when <see cref="TargetsPerStep"/>.</summary>
         public IrBuffer Targets { get; }
+        /// <summary>A training program of a per-step output (a Dense over a sequence): one target per position.</summary>
+        public bool TargetsPerStep { get; }
         /// <summary>The last layer's output, [B, width]: probabilities when <see cref="OutputIsProbability"/>, else logits.</summary>
         public View Output { get; }
         public bool OutputIsProbability { get; }

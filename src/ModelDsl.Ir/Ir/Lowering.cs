@@ -26,6 +26,25 @@ namespace ModelDsl.Ir
             return true;
         }
 
+        /// <summary>Whether the last layer is a Dense over a sequence: one output (and one training target) per step.</summary>
+        public static bool OutputIsPerStep(ModelSpec spec)
+        {
+            bool sequence = true;
+            for (int i = 1; i < spec.Layers.Count; i++)
+            {
+                var layer = spec.Layers[i];
+                if (i == spec.Layers.Count - 1) return layer.Kind == LayerKind.Dense && sequence;
+                sequence = layer.Kind switch
+                {
+                    LayerKind.Embedding => true,
+                    LayerKind.Lstm or LayerKind.Gru or LayerKind.SimpleRnn => layer.ReturnSequences,
+                    LayerKind.Flatten or LayerKind.Dense => false,
+                    _ => sequence,
+                };
+            }
+            return false;
+        }
+
         /// <summary>Keras-style layer names: lstm, lstm_1, dense, …</summary>
         public static IReadOnlyList<string> LayerNames(ModelSpec spec)
         {
@@ -98,10 +117,12 @@ namespace ModelDsl.Ir
             }
 
             private bool Training => _kind == ProgramKind.Train;
+            private bool _perStepTargets;
 
             public IrProgram Run()
             {
                 var names = LayerNames(_spec);
+                _perStepTargets = Training && OutputIsPerStep(_spec);
                 Value? value = null;
                 for (int i = 0; i < _spec.Layers.Count; i++)
                 {
@@ -128,7 +149,7 @@ namespace ModelDsl.Ir
                 var last = _spec.Layers[_spec.Layers.Count - 1];
                 return new IrProgram(_kind, _t, buffers, _parameters, _parameterCount,
                     Remap(_forward, remap), Remap(backward, remap), _tokens, _targets, Remap(_output!, remap),
-                    outputIsProbability: last.Activation != ActivationKind.None);
+                    outputIsProbability: last.Activation != ActivationKind.None, targetsPerStep: _perStepTargets);
             }
 
             private View? _output;
@@ -154,7 +175,9 @@ namespace ModelDsl.Ir
             private Value Input(LayerSpec layer)
             {
                 _tokens = Buffer("tokens", Size.B * _t, BufferKind.TokenIds, "[B, " + _t + "]", ElementType.Int32);
-                _targets = Buffer("targets", Size.B, BufferKind.Targets, "[B]", ElementType.Int32);
+                _targets = _perStepTargets
+                    ? Buffer("targets", Size.B * _t, BufferKind.Targets, "[B, " + _t + "]", ElementType.Int32)
+                    : Buffer("targets", Size.B, BufferKind.Targets, "[B]", ElementType.Int32);
                 return new Value
                 {
                     // Column t of the row-major [B, T] id matrix.
@@ -635,9 +658,71 @@ namespace ModelDsl.Ir
                 };
             }
 
+            /// <summary>
+            /// A last Dense over a sequence: logits for every step in one product, the loss averaged over all B·T positions
+            /// (a language model trained on every position, as char-rnn does). Inference computes the last step only.
+            /// </summary>
+            private Value DensePerStep(string name, LayerSpec layer, Value input)
+            {
+                Size units = SymbolicSize.IsSymbolic(layer.Size) ? _vocabulary : new Size(layer.Size);
+                var kernel = Parameter(name, "kernel", input.Width, units, InitKind.GlorotUniform);
+                var bias = Parameter(name, "bias", 1, units, InitKind.Zeros, isVector: true);
+                var all = input.All!;
+                if (!Training)
+                {
+                    var lastStep = new View(all.Buffer, all.Offset + Size.B * (_t - 1) * all.RowStride, Size.B, all.Cols, all.RowStride);
+                    var lastLogits = Buffer(name + "_logits", Size.B * units, BufferKind.Activation, "[B, " + units + "]");
+                    var lastView = View.Whole(lastLogits, Size.B, units);
+                    _forward.Add(new MatMulOp(lastStep, false, ParamView(kernel), false, lastView, accumulate: false, bias: ParamView(bias))
+                        { Comment = name + ": x_T·W + b (the last step is the prediction)" });
+                    FinishInference(name, layer, units, lastView);
+                    return new Value { Width = units, IsSequence = false, All = lastView, Shape = "[" + units + "]" };
+                }
+
+                var (logitsStep, logitsAll, _) = Sequence(name + "_logits", units, BufferKind.Activation, "[T, B, " + units + "]");
+                var (dStep, dAll, _) = Sequence("d_" + name + "_logits", units, BufferKind.ActivationGradient, "[T, B, " + units + "]");
+                _forward.Add(new MatMulOp(all, false, ParamView(kernel), false, logitsAll, accumulate: false, bias: ParamView(bias))
+                    { Comment = name + ": x_t·W + b for every step in one product" });
+                var targets = new IdView(_targets, 0, Size.B, _t, timeStride: 1);
+                _forward.Add(new LoopOp(_t, false, new Op[]
+                {
+                    new SoftmaxCrossEntropyOp(logitsStep, targets, dStep, binary: false, steps: _t)
+                        { Comment = "loss at step t: softmax and cross-entropy in one pass; dLogits = (p − onehot)/(B·T)" },
+                }));
+                var block = new List<Op>
+                {
+                    new MatMulOp(all, true, dAll, false, GradView(kernel), accumulate: true) { Comment = name + ": dW += Σ_t x_tᵀ·dLogits_t in one product" },
+                    new ColumnSumsOp(dAll, GradView(bias), accumulate: true) { Comment = name + ": db += Σ dLogits" },
+                };
+                if (input.GradAll != null)
+                    block.Add(new MatMulOp(dAll, false, ParamView(kernel), true, input.GradAll, accumulate: false) { Comment = name + ": dx_t = dLogits_t·Wᵀ for every step" });
+                _backwardBlocks.Add(block);
+                _output = new View(logitsAll.Buffer, Size.B * (_t - 1) * units, Size.B, units, units);
+                return new Value { Width = units, IsSequence = true, All = logitsAll, Step = logitsStep, Shape = "[T, " + units + "]" };
+            }
+
+            private void FinishInference(string name, LayerSpec layer, Size units, View logitsView)
+            {
+                if (layer.Activation == ActivationKind.Softmax)
+                {
+                    var probs = Buffer(name + "_probs", Size.B * units, BufferKind.Activation, "[B, " + units + "]");
+                    var probsView = View.Whole(probs, Size.B, units);
+                    _forward.Add(new SoftmaxOp(logitsView, probsView) { Comment = name + ": softmax" });
+                    _output = probsView;
+                }
+                else
+                {
+                    _output = logitsView;
+                }
+            }
+
             private Value Dense(string name, LayerSpec layer, Value input, bool isLast)
             {
-                if (input.IsSequence && !input.Flattened) throw new ArgumentException(name + " needs a vector but gets a sequence " + input.Shape);
+                if (input.IsSequence && !input.Flattened)
+                {
+                    if (!isLast || layer.Activation == ActivationKind.Sigmoid) throw new ArgumentException(name + " needs a vector but gets a sequence " + input.Shape);
+                    return DensePerStep(name, layer, input);
+                }
                 Size units = SymbolicSize.IsSymbolic(layer.Size) ? _vocabulary : new Size(layer.Size);
                 Size inputWidth = input.Flattened ? input.Width * _t : input.Width;
                 var kernel = Parameter(name, "kernel", inputWidth, units, InitKind.GlorotUniform);

@@ -95,7 +95,9 @@ namespace ModelDsl.Ir
     /// </summary>
     public sealed class SoftmaxCrossEntropyOp : Op
     {
-        public SoftmaxCrossEntropyOp(View logits, IdView targets, View? dLogits, bool binary = false) { Logits = logits; Targets = targets; DLogits = dLogits; Binary = binary; }
+        public SoftmaxCrossEntropyOp(View logits, IdView targets, View? dLogits, bool binary = false, int steps = 1) { Logits = logits; Targets = targets; DLogits = dLogits; Binary = binary; Steps = steps; }
+        /// <summary>How many such ops (one per time step) share the mean: loss and dLogits are divided by rows·Steps.</summary>
+        public int Steps { get; }
         public View Logits { get; }
         public IdView Targets { get; }
         public View? DLogits { get; }

@@ -40,18 +40,19 @@ internal sealed class OnnxGraphBuilder
             value = layer.Kind switch
             {
                 LayerKind.Embedding => Embedding(names[i], value),
-                LayerKind.Lstm => Lstm(names[i], layer, value),
+                LayerKind.Lstm or LayerKind.Gru or LayerKind.SimpleRnn => Recurrent(names[i], layer, value),
+                LayerKind.Flatten => Flatten(names[i], value),
                 LayerKind.Dropout => value, // identity at inference
                 LayerKind.Dense => Dense(names[i], layer, value, isLast: i == spec.Layers.Count - 1),
                 _ => throw new NotSupportedException($"ONNX export does not support {layer.Kind} layers ({names[i]})."),
             };
         }
         if (value.Kind != ValueKind.Vector)
-            throw new NotSupportedException($"ONNX export needs the model to end in a vector [batch, units]; {spec.Name} ends in a sequence.");
+            throw new NotSupportedException($"ONNX export needs the model to end in a vector [batch, units]; {spec.Name} ends in a sequence: export a model whose last layer outputs one vector.");
         if (value.Name != OnnxExporter.OutputName)
             _nodes.Add(new NodeProto("Identity", "output", [value.Name], [OnnxExporter.OutputName]));
 
-        bool probabilities = spec.Layers[^1].Activation == ActivationKind.Softmax;
+        var activation = spec.Layers[^1].Activation;
         var graph = new GraphProto(
             spec.Name,
             [.. _nodes],
@@ -59,7 +60,12 @@ internal sealed class OnnxGraphBuilder
             [new ValueInfoProto(OnnxExporter.InputName, TensorDataType.Int64, [Dimension.Named(BatchDimension), Dimension.Fixed(length)],
                 $"Token ids in 0..{_model.Vocabulary - 1}, one window of {length} per row.")],
             [new ValueInfoProto(OnnxExporter.OutputName, TensorDataType.Float, [Dimension.Named(BatchDimension), Dimension.Fixed(_model.OutputSize)],
-                probabilities ? "Probabilities (softmax) per row." : "Logits per row.")]);
+                activation switch
+                {
+                    ActivationKind.Softmax => "Probabilities (softmax) per row.",
+                    ActivationKind.Sigmoid => "Probabilities (sigmoid) per row.",
+                    _ => "Logits per row.",
+                })]);
 
         return new ModelProto(
             OnnxExporter.IrVersion,
@@ -81,45 +87,128 @@ internal sealed class OnnxGraphBuilder
         return new Value(output, (int)table.Dims[1], ValueKind.Sequence);
     }
 
-    private Value Lstm(string name, LayerSpec layer, Value input)
+    /// <summary>
+    /// LSTM, GRU or SimpleRNN, optionally Bidirectional: the ONNX <c>LSTM</c>, <c>GRU</c> (linear_before_reset = 1, the
+    /// Keras reset_after form) or <c>RNN</c> (tanh) operator with W, R, B stacked over the directions (forward first).
+    /// </summary>
+    private Value Recurrent(string name, LayerSpec layer, Value input)
     {
         int units = Units(layer);
         var x = AsFloatSequence(name, input);
         int inputs = x.Width;
+        var (op, gates, cell) = layer.Kind switch
+        {
+            LayerKind.Lstm => ("LSTM", 4, "lstm"),
+            LayerKind.Gru => ("GRU", 3, "gru"),
+            LayerKind.SimpleRnn => ("RNN", 1, "simple_rnn"),
+            _ => throw new NotSupportedException($"{name}: {layer.Kind} is not a recurrent layer."),
+        };
+        string[] prefixes = layer.Bidirectional ? [name + ".forward_" + cell, name + ".backward_" + cell] : [name];
+        int directions = prefixes.Length;
+
+        var wValues = new List<float>();
+        var rValues = new List<float>();
+        var bValues = new List<float>();
+        foreach (var prefix in prefixes)
+        {
+            var kernel = _model.Parameter(prefix + ".kernel");
+            var recurrent = _model.Parameter(prefix + ".recurrent_kernel");
+            var bias = _model.Parameter(prefix + ".bias");
+            switch (layer.Kind)
+            {
+                case LayerKind.Lstm:
+                    wValues.AddRange(LstmWeights.ToOnnxKernel(kernel, inputs, units));
+                    rValues.AddRange(LstmWeights.ToOnnxKernel(recurrent, units, units));
+                    bValues.AddRange(LstmWeights.ToOnnxBias(bias, units));
+                    break;
+                case LayerKind.Gru:
+                    wValues.AddRange(RecurrentWeights.Transpose(kernel, inputs, 3 * units));
+                    rValues.AddRange(RecurrentWeights.Transpose(recurrent, units, 3 * units));
+                    bValues.AddRange(RecurrentWeights.ToOnnxGruBias(bias, units));
+                    break;
+                default:
+                    wValues.AddRange(RecurrentWeights.Transpose(kernel, inputs, units));
+                    rValues.AddRange(RecurrentWeights.Transpose(recurrent, units, units));
+                    bValues.AddRange(RecurrentWeights.ToOnnxSimpleRnnBias(bias, units));
+                    break;
+            }
+        }
 
         string w = name + ".W", r = name + ".R", b = name + ".B";
-        _initializers.Add(TensorProto.FromFloats(w, [1, 4 * units, inputs], LstmWeights.ToOnnxKernel(_model.Parameter(name + ".kernel"), inputs, units)));
-        _initializers.Add(TensorProto.FromFloats(r, [1, 4 * units, units], LstmWeights.ToOnnxKernel(_model.Parameter(name + ".recurrent_kernel"), units, units)));
-        _initializers.Add(TensorProto.FromFloats(b, [1, 8 * units], LstmWeights.ToOnnxBias(_model.Parameter(name + ".bias"), units)));
+        _initializers.Add(TensorProto.FromFloats(w, [directions, gates * units, inputs], [.. wValues]));
+        _initializers.Add(TensorProto.FromFloats(r, [directions, gates * units, units], [.. rValues]));
+        _initializers.Add(TensorProto.FromFloats(b, [directions, 2 * gates * units], [.. bValues]));
 
-        // Y: [T, 1, batch, H]; Y_h: [1, batch, H]. Default activations (sigmoid, tanh, tanh) are the Keras ones.
+        // Y: [T, dirs, batch, H]; Y_h: [dirs, batch, H]. Default activations (LSTM sigmoid/tanh/tanh, GRU sigmoid/tanh,
+        // RNN tanh) are the Keras ones.
+        var attributes = new List<AttributeProto>
+        {
+            AttributeProto.Of("hidden_size", (long)units),
+            AttributeProto.Of("direction", directions == 2 ? "bidirectional" : "forward"),
+        };
+        if (layer.Kind == LayerKind.Gru) attributes.Add(AttributeProto.Of("linear_before_reset", 1L));
         string y = name + "/Y", yh = name + "/Y_h";
-        _nodes.Add(new NodeProto("LSTM", name, [x.Name, w, r, b], [y, yh],
-            [AttributeProto.Of("hidden_size", (long)units), AttributeProto.Of("direction", "forward")]));
+        _nodes.Add(new NodeProto(op, name, [x.Name, w, r, b], [y, yh], [.. attributes]));
 
         string output = name + "/output";
+        if (directions == 1)
+        {
+            if (layer.ReturnSequences)
+            {
+                _nodes.Add(new NodeProto("Squeeze", name + "/squeeze", [y, Axes(1)], [output]));
+                return new Value(output, units, ValueKind.Sequence);
+            }
+            _nodes.Add(new NodeProto("Squeeze", name + "/squeeze", [yh, Axes(0)], [output]));
+            return new Value(output, units, ValueKind.Vector);
+        }
+
+        // Bidirectional (merge mode concat): [fwd, bwd] side by side per row.
         if (layer.ReturnSequences)
         {
-            _nodes.Add(new NodeProto("Squeeze", name + "/squeeze", [y, Axes(1)], [output]));
-            return new Value(output, units, ValueKind.Sequence);
+            string steps = name + "/Y_steps";
+            _nodes.Add(new NodeProto("Transpose", name + "/transpose", [y], [steps], [AttributeProto.Of("perm", 0L, 2L, 1L, 3L)])); // [T, batch, 2, H]
+            _nodes.Add(new NodeProto("Reshape", name + "/concat", [steps, Shape(0, 0, 2 * units)], [output]));
+            return new Value(output, 2 * units, ValueKind.Sequence);
         }
-        _nodes.Add(new NodeProto("Squeeze", name + "/squeeze", [yh, Axes(0)], [output]));
-        return new Value(output, units, ValueKind.Vector);
+        string finals = name + "/Y_h_rows";
+        _nodes.Add(new NodeProto("Transpose", name + "/transpose", [yh], [finals], [AttributeProto.Of("perm", 1L, 0L, 2L)])); // [batch, 2, H]
+        _nodes.Add(new NodeProto("Reshape", name + "/concat", [finals, Shape(0, 2 * units)], [output]));
+        return new Value(output, 2 * units, ValueKind.Vector);
+    }
+
+    /// <summary>Keras Flatten of a time-major sequence [T, batch, d]: per row the steps one after another, [batch, T·d].</summary>
+    private Value Flatten(string name, Value input)
+    {
+        if (input.Kind != ValueKind.Sequence)
+            throw new NotSupportedException($"{name}: Flatten needs a sequence of vectors.");
+        int length = _model.SequenceLength;
+        string batchMajor = name + "/batch_major", output = name + "/output";
+        _nodes.Add(new NodeProto("Transpose", name + "/transpose", [input.Name], [batchMajor], [AttributeProto.Of("perm", 1L, 0L, 2L)]));
+        _nodes.Add(new NodeProto("Reshape", name, [batchMajor, Shape(0, (long)length * input.Width)], [output]));
+        return new Value(output, length * input.Width, ValueKind.Vector);
     }
 
     private Value Dense(string name, LayerSpec layer, Value input, bool isLast)
     {
         if (input.Kind != ValueKind.Vector)
-            throw new NotSupportedException($"{name}: a Dense layer needs a vector [batch, units].");
+            throw new NotSupportedException(
+                $"{name}: ONNX export does not support a Dense over a sequence (one output per step); export a model whose last layer outputs one vector.");
         var kernel = Weight(name + ".kernel");
         var bias = Weight(name + ".bias", [Units(layer)]);
-        bool softmax = layer.Activation == ActivationKind.Softmax;
-        string logits = isLast && !softmax ? OnnxExporter.OutputName : name + "/logits";
+        var (activation, opName) = layer.Activation switch
+        {
+            ActivationKind.Softmax => ("Softmax", "/softmax"),
+            ActivationKind.Sigmoid => ("Sigmoid", "/sigmoid"),
+            _ => ((string?)null, ""),
+        };
+        string logits = isLast && activation is null ? OnnxExporter.OutputName : name + "/logits";
         _nodes.Add(new NodeProto("Gemm", name, [input.Name, kernel.Name, bias.Name], [logits]));
-        if (!softmax) return new Value(logits, Units(layer), ValueKind.Vector);
+        if (activation is null) return new Value(logits, Units(layer), ValueKind.Vector);
 
-        string probabilities = isLast ? OnnxExporter.OutputName : name + "/softmax";
-        _nodes.Add(new NodeProto("Softmax", name + "/softmax", [logits], [probabilities], [AttributeProto.Of("axis", -1L)]));
+        string probabilities = isLast ? OnnxExporter.OutputName : name + opName;
+        _nodes.Add(activation == "Softmax"
+            ? new NodeProto("Softmax", name + opName, [logits], [probabilities], [AttributeProto.Of("axis", -1L)])
+            : new NodeProto("Sigmoid", name + opName, [logits], [probabilities]));
         return new Value(probabilities, Units(layer), ValueKind.Vector);
     }
 
@@ -128,7 +217,7 @@ internal sealed class OnnxGraphBuilder
     {
         if (input.Kind == ValueKind.Sequence) return input;
         if (input.Kind != ValueKind.TimeMajorIds)
-            throw new NotSupportedException($"{consumer}: an LSTM needs a sequence.");
+            throw new NotSupportedException($"{consumer}: a recurrent layer needs a sequence.");
         const string depth = "input/one_hot_depth", values = "input/one_hot_values";
         if (!_initializers.Any(t => t.Name == depth))
         {
@@ -139,6 +228,14 @@ internal sealed class OnnxGraphBuilder
         if (!_nodes.Any(n => n.Outputs.Contains(output)))
             _nodes.Add(new NodeProto("OneHot", "input/one_hot", [input.Name, depth, values], [output], [AttributeProto.Of("axis", -1L)]));
         return new Value(output, input.Width, ValueKind.Sequence);
+    }
+
+    /// <summary>An int64 shape for Reshape (0 keeps that input dimension, e.g. the dynamic batch).</summary>
+    private string Shape(params long[] dims)
+    {
+        string name = "shape_" + string.Join("_", dims.Select(d => d.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        if (!_initializers.Any(t => t.Name == name)) _initializers.Add(TensorProto.FromInt64s(name, [dims.Length], dims));
+        return name;
     }
 
     private string Axes(long axis)

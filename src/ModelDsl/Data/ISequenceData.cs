@@ -21,4 +21,11 @@ public interface ISequenceData
 
     /// <summary>Copies the examples <paramref name="indices"/> into inputs [B, T] and targets [B]; allocates nothing.</summary>
     void FillBatch(ReadOnlySpan<int> indices, Span<int> inputs, Span<int> targets);
+
+    /// <summary>
+    /// For models with an output per step: inputs [B, T] and one target per position [B, T] (the next token at every
+    /// step). Only data that has a next token at every position supports it.
+    /// </summary>
+    void FillBatchPerStep(ReadOnlySpan<int> indices, Span<int> inputs, Span<int> targets) =>
+        throw new NotSupportedException(GetType().Name + " has one target per example; a model with an output per step needs next-token targets at every position (WindowDataset).");
 }

@@ -135,4 +135,21 @@ public sealed class WindowDataset : ISequenceData
     int ISequenceData.SequenceLength => WindowLength;
 
     ReadOnlySpan<int> ISequenceData.Sequence(int index) => Window(index);
+
+    /// <summary>Inputs [B, T] and next-token targets at every position [B, T]: target (b, t) is the token after input (b, t).</summary>
+    public void FillBatchPerStep(ReadOnlySpan<int> windowIndices, Span<int> inputs, Span<int> targets)
+    {
+        int batch = windowIndices.Length;
+        if (inputs.Length < batch * WindowLength || targets.Length < batch * WindowLength)
+            throw new ArgumentException($"A batch of {batch} windows of {WindowLength} needs {batch * WindowLength} inputs and targets.");
+        ReadOnlySpan<int> tokens = _tokens;
+        for (int b = 0; b < batch; b++)
+        {
+            int index = windowIndices[b];
+            CheckIndex(index);
+            int offset = _start + index * Step;
+            tokens.Slice(offset, WindowLength).CopyTo(inputs.Slice(b * WindowLength, WindowLength));
+            tokens.Slice(offset + 1, WindowLength).CopyTo(targets.Slice(b * WindowLength, WindowLength));
+        }
+    }
 }

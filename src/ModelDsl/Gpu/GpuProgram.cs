@@ -58,7 +58,7 @@ public abstract class GpuProgram : ProgramExecutor
         _floats.MemSetToZero();
         _ints.MemSetToZero();
         _tokens = new int[batchCapacity * Program.SequenceLength];
-        _targets = new int[batchCapacity];
+        _targets = new int[Program.TargetsPerStep ? batchCapacity * Program.SequenceLength : batchCapacity];
         // Host staging: gradients, loss slots and output rows share one array; every dropout mask of a call gets its own
         // stretch of another, so no upload waits for the previous one to leave.
         long output = Program.Output.Rows.Evaluate(batchCapacity, model.Vocabulary) * Program.Output.RowStride.Evaluate(batchCapacity, model.Vocabulary);
@@ -116,7 +116,10 @@ public abstract class GpuProgram : ProgramExecutor
             int tokenCount = batch * Program.SequenceLength;
             _ints.View.SubView(I(IndexOf(Program.Tokens)), tokenCount).CopyFromCPU(stream, (ReadOnlySpan<int>)_tokens.AsSpan(0, tokenCount));
             if (training)
-                _ints.View.SubView(I(IndexOf(Program.Targets)), batch).CopyFromCPU(stream, (ReadOnlySpan<int>)_targets.AsSpan(0, batch));
+            {
+                int targetCount = Program.TargetsPerStep ? batch * Program.SequenceLength : batch;
+                _ints.View.SubView(I(IndexOf(Program.Targets)), targetCount).CopyFromCPU(stream, (ReadOnlySpan<int>)_targets.AsSpan(0, targetCount));
+            }
             _floats.View.SubView(_lossBase, _lossSlots).MemSetToZero(stream);
             _maskCursor = 0;
             DrawDropoutMasks(batch);
@@ -217,13 +220,13 @@ public abstract class GpuProgram : ProgramExecutor
         Device.ColumnSums(Floats, new ColumnSumsArgs { Source = source, Rows = rows, Cols = cols, Stride = stride, Sums = sums, Accumulate = accumulate ? 1 : 0 });
 
     /// <summary>Adds the mean cross-entropy over the rows to the loss slots (summed on the host); dLogits = (p − onehot)/rows.</summary>
-    protected void SoftmaxCrossEntropy(int logits, int rows, int cols, int stride, int targets, int targetStride, int dLogits, int dStride)
+    protected void SoftmaxCrossEntropy(int logits, int rows, int cols, int stride, int targets, int targetStride, int dLogits, int dStride, int steps = 1)
     {
         if (rows > _lossSlots) throw new InvalidOperationException($"Cross-entropy over {rows} rows, but only {_lossSlots} loss slots.");
         Device.SoftmaxCrossEntropy(Floats, Ints, new SoftmaxArgs
         {
             Logits = logits, Rows = rows, Cols = cols, Stride = stride, Output = dLogits, OutputStride = dStride,
-            Targets = targets, TargetStride = targetStride, Losses = _lossBase, Scale = 1f / rows,
+            Targets = targets, TargetStride = targetStride, Losses = _lossBase, Scale = 1f / (rows * steps),
         });
     }
 

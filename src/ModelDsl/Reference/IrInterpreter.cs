@@ -241,10 +241,10 @@ public sealed class IrInterpreter
                 for (long c = 0; c < cols; c++)
                 {
                     double p = Math.Exp(logits[Index(x.Logits, t, r, c)] - logSum);
-                    d[Index(x.DLogits, t, r, c)] = (p - (c == target ? 1 : 0)) / rows;
+                    d[Index(x.DLogits, t, r, c)] = (p - (c == target ? 1 : 0)) / (rows * x.Steps);
                 }
             }
         }
-        Loss += total / rows;
+        Loss += total / (rows * x.Steps);
     }
 }

@@ -130,7 +130,8 @@ public abstract partial class Model
             for (int s = resumed ? resume!.Batch : 0; s < steps; s++)
             {
                 var indices = order.Batch(s);
-                train.FillBatch(indices, program.Tokens, program.Targets);
+                if (program.Program.TargetsPerStep) train.FillBatchPerStep(indices, program.Tokens, program.Targets);
+                else train.FillBatch(indices, program.Tokens, program.Targets);
                 var (loss, fault) = TryTrainBatch(indices.Length, options.ClipNorm);
                 if (fault != null)
                 {

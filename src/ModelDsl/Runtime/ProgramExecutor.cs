@@ -77,9 +77,9 @@ public abstract class ProgramExecutor : IDisposable
                 throw new ArgumentOutOfRangeException(nameof(Tokens), $"Token id {tokens[i]} at row {i / Program.SequenceLength}, step {i % Program.SequenceLength} is outside the vocabulary 0..{vocabulary - 1}.");
         if (!targets) return;
         int outputs = Model.TargetClasses;
-        var t = Targets[..batch];
+        var t = Targets[..(Program.TargetsPerStep ? batch * Program.SequenceLength : batch)];
         for (int i = 0; i < t.Length; i++)
             if ((uint)t[i] >= (uint)outputs)
-                throw new ArgumentOutOfRangeException(nameof(Targets), $"Target id {t[i]} at row {i} is outside 0..{outputs - 1}.");
+                throw new ArgumentOutOfRangeException(nameof(Targets), $"Target id {t[i]} at position {i} is outside 0..{outputs - 1}.");
     }
 }

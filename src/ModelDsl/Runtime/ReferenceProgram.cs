@@ -16,7 +16,7 @@ public sealed class ReferenceProgram : ProgramExecutor
         _interpreter = new IrInterpreter(Program, batchCapacity, model.Vocabulary);
         _byBatch[batchCapacity] = _interpreter;
         _tokens = new int[batchCapacity * Program.SequenceLength];
-        _targets = new int[batchCapacity];
+        _targets = new int[Program.TargetsPerStep ? batchCapacity * Program.SequenceLength : batchCapacity];
     }
 
     public override Span<int> Tokens => _tokens;
@@ -35,7 +35,7 @@ public sealed class ReferenceProgram : ProgramExecutor
         var source = Model.ParameterArray;
         for (int i = 0; i < p.Length; i++) p[i] = source[i];
         _tokens.AsSpan(0, _interpreter.Tokens.Length).CopyTo(_interpreter.Tokens);
-        _targets.AsSpan(0, batch).CopyTo(_interpreter.Targets);
+        _targets.AsSpan(0, _interpreter.Targets.Length).CopyTo(_interpreter.Targets);
         _interpreter.Forward(Model.DropoutRandom);
         return _interpreter.Loss;
     }

@@ -194,12 +194,19 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
-    public void MDSL0010_DenseOverSequence()
+    public void MDSL0010_SigmoidDenseOverSequence()
     {
-        var diagnostic = Verify("[Model][TokenInput(60)][Lstm(128, returnSequences: true)][{|MDSL0010:Dense(4)|}] public partial class M;");
+        var diagnostic = Verify("[Model][TokenInput(60)][Lstm(128, returnSequences: true)][{|MDSL0010:Dense(1, Activation.Sigmoid)|}] public partial class M;");
         Assert.Equal(
-            "Dense needs a vector but gets a sequence [60, 128]; set returnSequences: false on the previous recurrent layer",
+            "Dense needs a vector but gets a sequence [60, 128] with a sigmoid; set returnSequences: false on the previous recurrent layer",
             diagnostic.GetMessage());
+    }
+
+    [Fact]
+    public void A_last_Dense_over_a_sequence_is_per_step_and_valid()
+    {
+        var run = GeneratorHarness.Run(Header + "[Model][TokenInput(60)][Lstm(128, returnSequences: true)][Dense(Dim.Vocabulary, Activation.Softmax)] public partial class M;");
+        Assert.Empty(run.ModelDiagnostics);
     }
 
     [Fact]

@@ -16,7 +16,7 @@ public sealed class GpuEmulatorCollection
 /// <summary>Models, ids and the interpreter for the GPU agreement tests.</summary>
 internal static class GpuHarness
 {
-    public static TheoryData<string> Models => new() { nameof(TinyCharLstm), nameof(TinyStack), nameof(OddWidths), nameof(TinyGru), nameof(TinyRecurrentStack), nameof(TinySentiment), nameof(FlattenSoftmax), nameof(TinyBiGru), nameof(TinyBiStack) };
+    public static TheoryData<string> Models => new() { nameof(TinyCharLstm), nameof(TinyStack), nameof(OddWidths), nameof(TinyGru), nameof(TinyRecurrentStack), nameof(TinySentiment), nameof(FlattenSoftmax), nameof(TinyBiGru), nameof(TinyBiStack), nameof(TinyCharRnn), nameof(TinyPerStepBi) };
 
     public static Model Create(string name, Backend backend)
     {
@@ -32,6 +32,8 @@ internal static class GpuHarness
             nameof(FlattenSoftmax) => new FlattenSoftmax(vocabulary: 8, options),
             nameof(TinyBiGru) => new TinyBiGru(vocabulary: 6, options),
             nameof(TinyBiStack) => new TinyBiStack(options),
+            nameof(TinyCharRnn) => new TinyCharRnn(vocabulary: 6, options),
+            nameof(TinyPerStepBi) => new TinyPerStepBi(options),
             _ => throw new ArgumentOutOfRangeException(nameof(name)),
         };
     }
@@ -42,7 +44,7 @@ internal static class GpuHarness
         var rng = new Rng(seed);
         int tokenCount = batch * programs[0].Program.SequenceLength;
         var tokens = new int[tokenCount];
-        var targets = new int[batch];
+        var targets = new int[programs[0].Kind == ProgramKind.Train && programs[0].Program.TargetsPerStep ? tokenCount : batch];
         for (int i = 0; i < tokens.Length; i++) tokens[i] = rng.NextInt(model.Vocabulary);
         for (int i = 0; i < targets.Length; i++) targets[i] = rng.NextInt(model.TargetClasses);
         foreach (var p in programs)
@@ -64,7 +66,7 @@ internal static class GpuHarness
     public static void LoadIds(IrInterpreter interpreter, ProgramExecutor program, int batch)
     {
         program.Tokens[..interpreter.Tokens.Length].CopyTo(interpreter.Tokens);
-        if (program.Kind == ProgramKind.Train) program.Targets[..batch].CopyTo(interpreter.Targets);
+        if (program.Kind == ProgramKind.Train) program.Targets[..interpreter.Targets.Length].CopyTo(interpreter.Targets);
     }
 
     /// <summary>A copy of the model's dropout stream as it stands: the interpreter then draws the masks the program draws.</summary>

@@ -107,3 +107,20 @@ public partial class TinyBiGru;
 [SimpleRnn(2)]
 [Dense(4)]
 public partial class TinyBiStack;
+
+/// <summary>A char-rnn-style language model: a softmax at every step, trained on every position.</summary>
+[Model]
+[TokenInput(length: 5)]
+[Lstm(6, returnSequences: true)]
+[Dense(Dim.Vocabulary, Activation.Softmax)]
+public partial class TinyCharRnn;
+
+/// <summary>Per-step logits after a bidirectional GRU and dropout.</summary>
+[Model]
+[TokenInput(length: 4, vocabulary: 7)]
+[Embedding(3)]
+[Bidirectional]
+[Gru(3, returnSequences: true)]
+[Dropout(0.25)]
+[Dense(7)]
+public partial class TinyPerStepBi;

@@ -11,7 +11,7 @@ namespace ModelDsl.Tests.Programs;
 /// </summary>
 public class GradientTests
 {
-    public static TheoryData<string> Models => new() { nameof(TinyCharLstm), nameof(TinyStack), nameof(OddWidths), nameof(TinyGru), nameof(TinyRecurrentStack), nameof(TinySentiment), nameof(FlattenSoftmax), nameof(FrozenEmbedding), nameof(TinyBiGru), nameof(TinyBiStack) };
+    public static TheoryData<string> Models => new() { nameof(TinyCharLstm), nameof(TinyStack), nameof(OddWidths), nameof(TinyGru), nameof(TinyRecurrentStack), nameof(TinySentiment), nameof(FlattenSoftmax), nameof(FrozenEmbedding), nameof(TinyBiGru), nameof(TinyBiStack), nameof(TinyCharRnn), nameof(TinyPerStepBi) };
 
     internal static Model Create(string name, Backend backend = Backend.Cpu, ulong seed = 7) => name switch
     {
@@ -25,6 +25,8 @@ public class GradientTests
         nameof(FrozenEmbedding) => new FrozenEmbedding(new ModelOptions { Backend = backend, Seed = seed }),
         nameof(TinyBiGru) => new TinyBiGru(vocabulary: 6, new ModelOptions { Backend = backend, Seed = seed }),
         nameof(TinyBiStack) => new TinyBiStack(new ModelOptions { Backend = backend, Seed = seed }),
+        nameof(TinyCharRnn) => new TinyCharRnn(vocabulary: 6, new ModelOptions { Backend = backend, Seed = seed }),
+        nameof(TinyPerStepBi) => new TinyPerStepBi(new ModelOptions { Backend = backend, Seed = seed }),
         _ => throw new ArgumentException(name),
     };
 
@@ -39,7 +41,7 @@ public class GradientTests
         for (int i = 0; i < interpreter.Parameters.Length; i++) interpreter.Parameters[i] = model.Parameters[i];
         var rng = new Rng(99);
         for (int i = 0; i < interpreter.Tokens.Length; i++) interpreter.Tokens[i] = rng.NextInt(model.Vocabulary);
-        for (int i = 0; i < batch; i++) interpreter.Targets[i] = rng.NextInt(model.TargetClasses);
+        for (int i = 0; i < interpreter.Targets.Length; i++) interpreter.Targets[i] = rng.NextInt(model.TargetClasses);
 
         // Dropout masks must be the same in every evaluation: replay one random stream.
         var state = new Rng(5).GetState();

@@ -14,7 +14,10 @@ internal static class ProgramHarness
         var tokens = program.Tokens[..(batch * program.Program.SequenceLength)];
         for (int i = 0; i < tokens.Length; i++) tokens[i] = rng.NextInt(vocabulary);
         if (program.Kind == ProgramKind.Train)
-            for (int i = 0; i < batch; i++) program.Targets[i] = rng.NextInt(outputs);
+        {
+            int count = program.Program.TargetsPerStep ? batch * program.Program.SequenceLength : batch;
+            for (int i = 0; i < count; i++) program.Targets[i] = rng.NextInt(outputs);
+        }
     }
 
     public static IrInterpreter InterpreterFor(Model model, ProgramExecutor program, int batch)
@@ -23,7 +26,7 @@ internal static class ProgramHarness
         var p = interpreter.Parameters;
         for (int i = 0; i < p.Length; i++) p[i] = model.Parameters[i];
         program.Tokens[..interpreter.Tokens.Length].CopyTo(interpreter.Tokens);
-        program.Targets[..batch].CopyTo(interpreter.Targets);
+        program.Targets[..interpreter.Targets.Length].CopyTo(interpreter.Targets);
         return interpreter;
     }
 

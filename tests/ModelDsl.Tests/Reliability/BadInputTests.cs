@@ -42,7 +42,7 @@ public sealed class BadInputTests
         Assert.Contains("Token id 11 at row 1, step 3", Assert.Throws<ArgumentOutOfRangeException>(() => model.TrainBatch(2)).Message);
         new[] { 1, 2, 3, 4, 5, 6, 7, 8 }.CopyTo(program.Tokens);
         program.Targets[0] = 9;
-        Assert.Contains("Target id 9 at row 0 is outside 0..8", Assert.Throws<ArgumentOutOfRangeException>(() => model.TrainBatch(2)).Message);
+        Assert.Contains("Target id 9 at position 0 is outside 0..8", Assert.Throws<ArgumentOutOfRangeException>(() => model.TrainBatch(2)).Message);
         // Fit checks the whole data set before the first step, so a bad id late in the data cannot stop a run halfway.
         int[] badLate = [1, 2, 3, 4, 5, 6, 7, 8, 0, 1, 2, 3, 4, 5, 6, 7, 8, 0, 1, 2, 3, 4, 11];
         var e = Assert.Throws<ArgumentException>(() => model.Fit(new WindowDataset(badLate, 4, 1), new FitOptions { BatchSize = 2 }));

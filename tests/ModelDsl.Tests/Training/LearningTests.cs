@@ -255,3 +255,30 @@ public class BidirectionalTests
         Assert.True(model.Measure(data).Accuracy > 0.9);
     }
 }
+
+public class PerStepOutputTests
+{
+    [Fact]
+    public void A_per_step_language_model_trains_on_every_position_with_fit()
+    {
+        var text = TestData.CorpusSlice(6_000);
+        var tokenizer = CharTokenizer.FromText(text);
+        var data = new WindowDataset(tokenizer.Encode(text), 5, 1);
+        using var model = new TinyCharRnn(tokenizer.Size, new ModelOptions { Seed = 2 });
+        Assert.True(Ir.Lowering.OutputIsPerStep(model.Declaration));
+        var program = model.GetProgram(ProgramKind.Train, 8);
+        Assert.Equal(8 * 5, program.Targets.Length);
+        double before = model.Evaluate(data);
+        var history = model.Fit(data, new FitOptions { Epochs = 1, BatchSize = 32, StepsPerEpoch = 60, Optimizer = new Adam(0.02f) });
+        Assert.True(model.Evaluate(data) < before - 0.5, $"last-step loss {before} → {model.Evaluate(data)} (training {history.Last!.TrainingLoss})");
+    }
+
+    [Fact]
+    public void Per_step_targets_need_next_token_data()
+    {
+        using var model = new TinyCharRnn(6);
+        var data = new LabelledSequences(new[] { new[] { 1, 2, 3, 4, 5 } }, new[] { 1 });
+        var e = Assert.Throws<NotSupportedException>(() => model.Fit(data));
+        Assert.Contains("WindowDataset", e.Message);
+    }
+}
