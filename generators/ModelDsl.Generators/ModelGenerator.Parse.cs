@@ -261,7 +261,7 @@ namespace ModelDsl.Generators
 
                 case "ModelDsl.EmbeddingAttribute":
                     return new ShapeChecker.LayerSite(
-                        new LayerSpec(LayerKind.Embedding, arguments.Int("dimension"), Frozen: !arguments.Bool("trainable")),
+                        new LayerSpec(LayerKind.Embedding, arguments.Int("dimension"), Frozen: !arguments.Bool("trainable"), MaskZero: arguments.Bool("maskZero")),
                         location,
                         SizeIsVocabularySymbol: arguments.IsVocabularySymbol("dimension", whenOmitted: false));
 

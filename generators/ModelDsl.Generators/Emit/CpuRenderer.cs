@@ -94,6 +94,9 @@ namespace ModelDsl.Generators.Emit
                         foreach (var inner in loop.Body) RenderOp(w, inner, kernels);
                     break;
                 }
+                case TokenMaskOp m:
+                    w.WriteLine("global::ModelDsl.Cpu.CpuOps.TokenMask(" + Ptr(m.Tokens) + ", " + S(m.Tokens.Stride) + ", " + S(m.Mask.Rows) + ", " + S(m.Mask.Cols) + ", " + Ptr(m.Mask) + ", " + S(m.Mask.RowStride) + ");");
+                    break;
                 case ZeroOp z:
                     w.WriteLine("global::ModelDsl.Cpu.CpuOps.Zero(" + Ptr(z.Target) + ", " + S(z.Target.Rows) + ", " + S(z.Target.Cols) + ", " + S(z.Target.RowStride) + ");");
                     break;

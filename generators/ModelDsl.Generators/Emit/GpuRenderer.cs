@@ -123,6 +123,9 @@ namespace ModelDsl.Generators.Emit
                         foreach (var inner in loop.Body) RenderOp(w, inner, kernels);
                     break;
                 }
+                case TokenMaskOp m:
+                    w.WriteLine("TokenMask(" + CpuRenderer.Ptr(m.Tokens) + ", " + S(m.Tokens.Stride) + ", " + S(m.Mask.Rows) + ", " + S(m.Mask.Cols) + ", " + CpuRenderer.Ptr(m.Mask) + ", " + S(m.Mask.RowStride) + ");");
+                    break;
                 case ZeroOp z:
                     w.WriteLine("Zero(" + CpuRenderer.Ptr(z.Target) + ", " + S(z.Target.Rows) + ", " + S(z.Target.Cols) + ", " + S(z.Target.RowStride) + ");");
                     break;

@@ -75,7 +75,8 @@ namespace ModelDsl.Generators.Emit
                         + ", global::ModelDsl.Ir.ActivationKind." + l.Activation
                         + ", " + (l.ReturnSequences ? "true" : "false")
                         + ", " + (l.Frozen ? "true" : "false")
-                        + ", " + (l.Bidirectional ? "true" : "false") + "),");
+                        + ", " + (l.Bidirectional ? "true" : "false")
+                        + ", " + (l.MaskZero ? "true" : "false") + "),");
                 }
             }
             w.WriteLine();

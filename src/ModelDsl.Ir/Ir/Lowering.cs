@@ -79,6 +79,7 @@ namespace ModelDsl.Ir
             public Size Width;              // features per row (V for tokens: one-hot width)
             public bool IsSequence;
             public bool Flattened;          // a sequence seen as one vector [T·W] per row (Flatten): Step/GradStep stay per step
+            public IdView? Mask;            // mask_zero: the token ids whose 0s mark padded steps (time-indexed)
             public View? Step;              // [B, W] at time t (time-indexed), sequences only
             public View? All;               // [T·B, W] or [B, W], contiguous rows
             public View? GradStep;          // gradient views with the same layout (training)
@@ -205,7 +206,7 @@ namespace ModelDsl.Ir
                 {
                     new GatherRowsOp(ParamView(table), input.Tokens!, xStep, accumulate: false) { Comment = name + ": look up the ids of step t" },
                 }));
-                var value = new Value { Width = e, IsSequence = true, Step = xStep, All = xAll, Shape = "[T, " + e + "]" };
+                var value = new Value { Width = e, IsSequence = true, Step = xStep, All = xAll, Shape = "[T, " + e + "]", Mask = layer.MaskZero ? input.Tokens : null };
                 // A frozen table gets no gradient, and nothing flows back past it: no backward at all.
                 if (Training && !layer.Frozen)
                 {
@@ -294,7 +295,7 @@ namespace ModelDsl.Ir
                     ConsumerWritesEverySlot = layer.ReturnSequences,
                 };
                 var value = layer.ReturnSequences
-                    ? new Value { Width = h, IsSequence = true, Step = hNext, All = hAll, Shape = "[T, " + h + "]" }
+                    ? new Value { Width = h, IsSequence = true, Step = hNext, All = hAll, Shape = "[T, " + h + "]", Mask = input.Mask }
                     : new Value { Width = h, IsSequence = false, All = new View(hBuf, Size.B * h * _t, Size.B, h, h), Shape = "[" + h + "]" };
                 var block = Training ? new List<Op>() : null;
                 if (Training)
@@ -351,7 +352,7 @@ namespace ModelDsl.Ir
                 {
                     value = new Value
                     {
-                        Width = w, IsSequence = true, Shape = "[T, " + w + "]",
+                        Width = w, IsSequence = true, Shape = "[T, " + w + "]", Mask = input.Mask,
                         Step = new View(hBuf, slot, Size.B, w, w, timeStride: slot), All = new View(hBuf, slot, Size.B * _t, w, w),
                     };
                     if (dhBuf != null)
@@ -417,10 +418,27 @@ namespace ModelDsl.Ir
                 return (step, new View(b, 0, Size.B * _t, width, width), b);
             }
 
-            private IdView? DirectionTokens(Direction d, Value input) =>
-                input.Tokens is null ? null
-                : d.Reverse ? new IdView(input.Tokens.Buffer, _t - 1, Size.B, _t, timeStride: -1)
-                : input.Tokens;
+            private IdView? DirectionTokens(Direction d, Value input) => DirectionIds(d, input.Tokens);
+
+            private IdView? DirectionIds(Direction d, IdView? ids) =>
+                ids is null ? null
+                : d.Reverse ? new IdView(ids.Buffer, ids.Offset + (_t - 1), Size.B, _t, timeStride: -1)
+                : ids;
+
+            /// <summary>mask_zero: a [T, B, h] 0/1 buffer for this direction's steps (1 where the token is not padding), or null.</summary>
+            private View? DirectionMask(Direction d, Value input, int h)
+            {
+                if (input.Mask is null) return null;
+                var (step, _, _) = DirectionSequence(d, d.Prefix + "_mask", h, BufferKind.Activation);
+                _forward.Add(new LoopOp(_t, false, new Op[]
+                {
+                    new TokenMaskOp(DirectionIds(d, input.Mask)!, step) { Comment = d.Prefix + ": 1 where the step is a real token, 0 where it is padding" },
+                }));
+                return step;
+            }
+
+            /// <summary>Masked steps keep the previous state: m·new + (1 − m)·previous.</summary>
+            private static Expr Masked(Expr updated, Expr previous, Expr mask) => mask * updated + (Expr.Const(1) - mask) * previous;
 
             private void StartState(Direction d)
             {
@@ -454,7 +472,8 @@ namespace ModelDsl.Ir
                 StartState(d);
                 if (!stateful) _forward.Add(new ZeroOp(cFirst));
                 InputProjection(name, input, DirectionTokens(d, input), kernel, ParamView(bias), zStep, zAll);
-                var cell = LstmCell(name, h, zStep, cPrev, cNext, d.HNext);
+                var mask = DirectionMask(d, input, h);
+                var cell = LstmCell(name, h, zStep, cPrev, cNext, d.HNext, mask is null ? null : d.HPrev, mask);
                 _forward.Add(new LoopOp(_t, false, new Op[]
                 {
                     new MatMulOp(d.HPrev, false, ParamView(recurrent), false, zStep, accumulate: true) { Comment = name + ": z_t += h_{t-1}·U" },
@@ -473,12 +492,17 @@ namespace ModelDsl.Ir
                 var dzBlocks = GateBlocks(dzStep, h);
                 block.Add(new LoopOp(_t, true, new Op[]
                 {
+                    // Masked: h_{t-1} also reaches h_t directly (padding carries it), so the cell writes dh_{t-1} first.
                     PointwiseBackward(name + "_cell_backward", cell,
-                        inputGradients: new View?[] { dzBlocks[0], dzBlocks[1], dzBlocks[2], dzBlocks[3], dcPrev },
-                        accumulate: new[] { false, false, false, false, false },
+                        inputGradients: mask is null
+                            ? new View?[] { dzBlocks[0], dzBlocks[1], dzBlocks[2], dzBlocks[3], dcPrev }
+                            : new View?[] { dzBlocks[0], dzBlocks[1], dzBlocks[2], dzBlocks[3], dcPrev, d.DhPrev, null },
+                        accumulate: mask is null
+                            ? new[] { false, false, false, false, false }
+                            : new[] { false, false, false, false, false, d.ConsumerWritesEverySlot, false },
                         outputGradients: new[] { dcNext, d.DhNext! }),
-                    new MatMulOp(dzStep, false, ParamView(recurrent), true, d.DhPrev!, accumulate: d.ConsumerWritesEverySlot)
-                        { Comment = name + ": dh_{t-1} " + (d.ConsumerWritesEverySlot ? "+" : "") + "= dz_t·Uᵀ" },
+                    new MatMulOp(dzStep, false, ParamView(recurrent), true, d.DhPrev!, accumulate: d.ConsumerWritesEverySlot || mask != null)
+                        { Comment = name + ": dh_{t-1} " + (d.ConsumerWritesEverySlot || mask != null ? "+" : "") + "= dz_t·Uᵀ" },
                 }));
                 block.Add(new MatMulOp(d.HInputsAll, true, dzAll, false, GradView(recurrent), accumulate: true) { Comment = name + ": dU += Σ_t h_{t-1}ᵀ·dz_t in one product" });
                 InputProjectionBackward(block, name, input, DirectionTokens(d, input), kernel, GradView(bias), dzStep, dzAll, d.AccumulateInputGradient);
@@ -497,8 +521,12 @@ namespace ModelDsl.Ir
                 var (zStep, zAll, _) = DirectionSequence(d, name + "_z", h, BufferKind.Activation);
                 StartState(d);
                 InputProjection(name, input, DirectionTokens(d, input), kernel, ParamView(bias), zStep, zAll);
-                var cell = new PointwiseOp(name + "_cell", Size.B, h, new[] { zStep }, new[] { new PointwiseOutput(d.HNext, Expr.Tanh(Expr.In(0)), false) })
-                    { Comment = name + ": h_t = tanh(z_t)" };
+                var mask = DirectionMask(d, input, h);
+                var cell = mask is null
+                    ? new PointwiseOp(name + "_cell", Size.B, h, new[] { zStep }, new[] { new PointwiseOutput(d.HNext, Expr.Tanh(Expr.In(0)), false) })
+                        { Comment = name + ": h_t = tanh(z_t)" }
+                    : new PointwiseOp(name + "_cell", Size.B, h, new[] { zStep, d.HPrev, mask }, new[] { new PointwiseOutput(d.HNext, Masked(Expr.Tanh(Expr.In(0)), Expr.In(1), Expr.In(2)), false) })
+                        { Comment = name + ": h_t = tanh(z_t), or h_{t-1} on a padded step" };
                 _forward.Add(new LoopOp(_t, false, new Op[]
                 {
                     new MatMulOp(d.HPrev, false, ParamView(recurrent), false, zStep, accumulate: true) { Comment = name + ": z_t += h_{t-1}·U" },
@@ -511,9 +539,12 @@ namespace ModelDsl.Ir
                 ZeroFirstGradient(d, block);
                 block.Add(new LoopOp(_t, true, new Op[]
                 {
-                    PointwiseBackward(name + "_cell_backward", cell, new View?[] { dzStep }, new[] { false }, new[] { d.DhNext! }),
-                    new MatMulOp(dzStep, false, ParamView(recurrent), true, d.DhPrev!, accumulate: d.ConsumerWritesEverySlot)
-                        { Comment = name + ": dh_{t-1} " + (d.ConsumerWritesEverySlot ? "+" : "") + "= dz_t·Uᵀ" },
+                    PointwiseBackward(name + "_cell_backward", cell,
+                        mask is null ? new View?[] { dzStep } : new View?[] { dzStep, d.DhPrev, null },
+                        mask is null ? new[] { false } : new[] { false, d.ConsumerWritesEverySlot, false },
+                        new[] { d.DhNext! }),
+                    new MatMulOp(dzStep, false, ParamView(recurrent), true, d.DhPrev!, accumulate: d.ConsumerWritesEverySlot || mask != null)
+                        { Comment = name + ": dh_{t-1} " + (d.ConsumerWritesEverySlot || mask != null ? "+" : "") + "= dz_t·Uᵀ" },
                 }));
                 block.Add(new MatMulOp(d.HInputsAll, true, dzAll, false, GradView(recurrent), accumulate: true)
                     { Comment = name + ": dU += Σ_t h_{t-1}ᵀ·dz_t in one product" });
@@ -544,8 +575,10 @@ namespace ModelDsl.Ir
                 var r = Expr.Sigmoid(Expr.In(1) + Expr.In(4));
                 var candidate = Expr.Tanh(Expr.In(2) + r * Expr.In(5));
                 var hOut = z * Expr.In(6) + (Expr.Const(1) - z) * candidate;
+                var mask = DirectionMask(d, input, h);
+                if (mask != null) hOut = Masked(hOut, Expr.In(6), Expr.In(7));
                 var cell = new PointwiseOp(name + "_cell", Size.B, h,
-                    new[] { xs[0], xs[1], xs[2], rs[0], rs[1], rs[2], d.HPrev },
+                    mask is null ? new[] { xs[0], xs[1], xs[2], rs[0], rs[1], rs[2], d.HPrev } : new[] { xs[0], xs[1], xs[2], rs[0], rs[1], rs[2], d.HPrev, mask },
                     new[] { new PointwiseOutput(d.HNext, hOut, false) })
                     { Comment = name + ": gates, reset-after candidate and state update for step t, fused" };
                 _forward.Add(new LoopOp(_t, false, new Op[]
@@ -565,8 +598,8 @@ namespace ModelDsl.Ir
                 {
                     // dh_{t-1} gets the direct path z ⊙ dh_t here (assigned unless the consumer already wrote slot t-1) …
                     PointwiseBackward(name + "_cell_backward", cell,
-                        new View?[] { dxs[0], dxs[1], dxs[2], drs[0], drs[1], drs[2], d.DhPrev },
-                        new[] { false, false, false, false, false, false, d.ConsumerWritesEverySlot },
+                        mask is null ? new View?[] { dxs[0], dxs[1], dxs[2], drs[0], drs[1], drs[2], d.DhPrev } : new View?[] { dxs[0], dxs[1], dxs[2], drs[0], drs[1], drs[2], d.DhPrev, null },
+                        mask is null ? new[] { false, false, false, false, false, false, d.ConsumerWritesEverySlot } : new[] { false, false, false, false, false, false, d.ConsumerWritesEverySlot, false },
                         new[] { d.DhNext! }),
                     // … and the path through the recurrent product here.
                     new MatMulOp(drStep, false, ParamView(recurrent), true, d.DhPrev!, accumulate: true) { Comment = name + ": dh_{t-1} += dr_t·Uᵀ" },
@@ -582,7 +615,7 @@ namespace ModelDsl.Ir
             private static View[] GateBlocks(View z, int h) => new[] { z.Columns(0, h), z.Columns(h, h), z.Columns(2 * h, h), z.Columns(3 * h, h) };
 
             /// <summary>All LSTM gate math in one pass: c' = σ(f)·c + σ(i)·tanh(g); h' = σ(o)·tanh(c').</summary>
-            private static PointwiseOp LstmCell(string name, int h, View z, View cPrev, View cNext, View hNext)
+            private static PointwiseOp LstmCell(string name, int h, View z, View cPrev, View cNext, View hNext, View? hPrev = null, View? mask = null)
             {
                 var gates = GateBlocks(z, h);
                 var i = Expr.Sigmoid(Expr.In(0));
@@ -591,10 +624,18 @@ namespace ModelDsl.Ir
                 var o = Expr.Sigmoid(Expr.In(3));
                 var c = f * Expr.In(4) + i * g;
                 var hOut = o * Expr.Tanh(c);
+                if (mask is null)
+                {
+                    return new PointwiseOp(name + "_cell", Size.B, h,
+                        new[] { gates[0], gates[1], gates[2], gates[3], cPrev },
+                        new[] { new PointwiseOutput(cNext, c, false), new PointwiseOutput(hNext, hOut, false) })
+                    { Comment = name + ": gates and state update for step t, fused" };
+                }
+                // mask_zero: a padded step carries c and h over unchanged.
                 return new PointwiseOp(name + "_cell", Size.B, h,
-                    new[] { gates[0], gates[1], gates[2], gates[3], cPrev },
-                    new[] { new PointwiseOutput(cNext, c, false), new PointwiseOutput(hNext, hOut, false) })
-                { Comment = name + ": gates and state update for step t, fused" };
+                    new[] { gates[0], gates[1], gates[2], gates[3], cPrev, hPrev!, mask },
+                    new[] { new PointwiseOutput(cNext, Masked(c, Expr.In(4), Expr.In(6)), false), new PointwiseOutput(hNext, Masked(hOut, Expr.In(5), Expr.In(6)), false) })
+                { Comment = name + ": gates and state update for step t, fused; padded steps keep the state" };
             }
 
             /// <summary>The backward of a pointwise op: inputs are the forward inputs then the output gradients.</summary>
@@ -638,7 +679,7 @@ namespace ModelDsl.Ir
                         PointwiseBackward(name + "_backward", apply, new View?[] { input.GradAll, null }, new[] { false, false }, new[] { gradView }),
                     });
                 }
-                var value = new Value { Width = w, IsSequence = input.IsSequence, Flattened = input.Flattened, All = outView, GradAll = input.GradAll != null ? gradView : null, Shape = input.Shape };
+                var value = new Value { Width = w, IsSequence = input.IsSequence, Flattened = input.Flattened, All = outView, GradAll = input.GradAll != null ? gradView : null, Shape = input.Shape, Mask = input.Mask };
                 if (input.IsSequence)
                 {
                     value.Step = new View(output, 0, Size.B, w, w, timeStride: Size.B * w);

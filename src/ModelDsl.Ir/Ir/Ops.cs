@@ -124,6 +124,14 @@ namespace ModelDsl.Ir
         public double Rate { get; }
     }
 
+    /// <summary>Mask[r, :] = 1 where Tokens[r] ≠ 0, else 0 (Keras mask_zero: id 0 is padding).</summary>
+    public sealed class TokenMaskOp : Op
+    {
+        public TokenMaskOp(IdView tokens, View mask) { Tokens = tokens; Mask = mask; }
+        public IdView Tokens { get; }
+        public View Mask { get; }
+    }
+
     public sealed class ZeroOp : Op
     {
         public ZeroOp(View target) { Target = target; }

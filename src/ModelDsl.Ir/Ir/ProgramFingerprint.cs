@@ -34,6 +34,7 @@ public static class ProgramFingerprint
                     case SoftmaxOp s: Mix(s.Logits + "|" + s.Output); break;
                     case DropoutMaskOp d: Mix(d.Mask + "|" + d.Rate.ToString("R", System.Globalization.CultureInfo.InvariantCulture)); break;
                     case ZeroOp z: Mix(z.Target.ToString()); break;
+                    case TokenMaskOp m: Mix(m.Tokens + "|" + m.Mask); break;
                     case CopyOp c: Mix(c.Source + "|" + c.Target); break;
                 }
             }

@@ -39,6 +39,7 @@ namespace ModelDsl.Ir
     /// A size equal to <see cref="SymbolicSize.Vocabulary"/> is bound when the model is created.
     /// <see cref="Frozen"/>: the layer's weights get no gradient (an Embedding loaded with pretrained vectors).
     /// <see cref="Bidirectional"/>: a recurrent layer run forwards and backwards, outputs concatenated (width 2·units).
+    /// <see cref="MaskZero"/>: an Embedding whose id 0 is padding; recurrent layers downstream skip padded steps.
     /// </summary>
     public sealed record LayerSpec(
         LayerKind Kind,
@@ -48,7 +49,8 @@ namespace ModelDsl.Ir
         ActivationKind Activation = ActivationKind.None,
         bool ReturnSequences = false,
         bool Frozen = false,
-        bool Bidirectional = false);
+        bool Bidirectional = false,
+        bool MaskZero = false);
 
     /// <summary>Sizes that are known only when a model is created.</summary>
     public static class SymbolicSize

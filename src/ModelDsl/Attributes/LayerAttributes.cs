@@ -38,9 +38,14 @@ public sealed class TokenInputAttribute(int length, int vocabulary = Dim.Vocabul
 
 /// <summary>A lookup table from token ids to vectors of <paramref name="dimension"/>, trainable unless <paramref name="trainable"/> is false.</summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
-public sealed class EmbeddingAttribute(int dimension, bool trainable = true) : LayerAttribute
+public sealed class EmbeddingAttribute(int dimension, bool trainable = true, bool maskZero = false) : LayerAttribute
 {
     public int Dimension { get; } = dimension;
+    /// <summary>
+    /// Keras <c>mask_zero</c>: id 0 is padding. Recurrent layers downstream skip padded steps (their state and output
+    /// carry over unchanged), so padding changes no output and no gradient.
+    /// </summary>
+    public bool MaskZero { get; } = maskZero;
     /// <summary>False freezes the table (e.g. pretrained word2vec vectors copied into <c>embedding.embeddings</c>): it gets no gradient.</summary>
     public bool Trainable { get; } = trainable;
 }

@@ -90,4 +90,11 @@ public static unsafe class CpuOps
         }
         return total;
     }
+
+    /// <summary>mask[r, :] = 1 where ids[r] ≠ 0 (id 0 is padding), else 0.</summary>
+    public static void TokenMask(int* ids, int idStride, int rows, int cols, float* mask, int stride)
+    {
+        for (int r = 0; r < rows; r++)
+            new Span<float>(mask + (long)r * stride, cols).Fill(ids[(long)r * idStride] != 0 ? 1f : 0f);
+    }
 }

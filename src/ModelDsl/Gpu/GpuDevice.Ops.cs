@@ -14,6 +14,7 @@ public sealed partial class GpuDevice
     private Action<Index1D, ArrayView<float>, ArrayView<int>, SoftmaxArgs> _softmax = null!;
     private Action<Index1D, ArrayView<float>, ArrayView<int>, SoftmaxArgs> _softmaxCrossEntropy = null!;
     private Action<Index1D, ArrayView<float>, ArrayView<int>, SoftmaxArgs> _sigmoidCrossEntropy = null!;
+    private Action<Index1D, ArrayView<float>, ArrayView<int>, RowsArgs> _tokenMask = null!;
     private Action<Index1D, ArrayView<float>, ArrayView<int>, RowsArgs> _zero = null!;
     private Action<Index1D, ArrayView<float>, ArrayView<int>, RowsArgs> _copy = null!;
 
@@ -34,6 +35,7 @@ public sealed partial class GpuDevice
         _softmax = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, SoftmaxArgs>(GpuKernels.Softmax);
         _softmaxCrossEntropy = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, SoftmaxArgs>(GpuKernels.SoftmaxCrossEntropy);
         _sigmoidCrossEntropy = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, SoftmaxArgs>(GpuKernels.SigmoidCrossEntropy);
+        _tokenMask = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, RowsArgs>(GpuKernels.TokenMask);
         _zero = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, RowsArgs>(GpuKernels.Zero);
         _copy = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, RowsArgs>(GpuKernels.Copy);
     }
@@ -111,6 +113,11 @@ public sealed partial class GpuDevice
     public void SigmoidCrossEntropy(ArrayView<float> f, ArrayView<int> ids, in SoftmaxArgs s)
     {
         if (s.Rows > 0) _sigmoidCrossEntropy(s.Rows, f, ids, s);
+    }
+
+    public void TokenMask(ArrayView<float> f, ArrayView<int> ids, int source, int sourceStride, int rows, int cols, int target, int stride)
+    {
+        if (rows > 0 && cols > 0) _tokenMask(rows * cols, f, ids, new RowsArgs { Source = source, SourceStride = sourceStride, Target = target, TargetStride = stride, Rows = rows, Cols = cols });
     }
 
     public void Zero(ArrayView<float> f, int target, int rows, int cols, int stride)

@@ -147,6 +147,14 @@ public static class GpuKernels
         f[s.Output + r * s.OutputStride] = s.Scale * (1f / (1f + MathF.Exp(-z)) - y);
     }
 
+    /// <summary>Target[r, c] = ids[Source + r·SourceStride] ≠ 0 ? 1 : 0 (the padding mask of mask_zero).</summary>
+    public static void TokenMask(Index1D index, ArrayView<float> f, ArrayView<int> ids, RowsArgs a)
+    {
+        int i = index;
+        int r = i / a.Cols, c = i - r * a.Cols;
+        f[a.Target + r * a.TargetStride + c] = ids[a.Source + r * a.SourceStride] != 0 ? 1f : 0f;
+    }
+
     /// <summary>Target[r, c] = 0.</summary>
     public static void Zero(Index1D index, ArrayView<float> f, ArrayView<int> ids, RowsArgs a)
     {

@@ -246,6 +246,8 @@ public abstract class GpuProgram : ProgramExecutor
 
     protected void Zero(int target, int rows, int cols, int stride) => Device.Zero(Floats, target, rows, cols, stride);
 
+    protected void TokenMask(int ids, int idStride, int rows, int cols, int mask, int stride) => Device.TokenMask(Floats, Ints, ids, idStride, rows, cols, mask, stride);
+
     protected void Copy(int source, int sourceStride, int target, int targetStride, int rows, int cols) =>
         Device.Copy(Floats, source, sourceStride, target, targetStride, rows, cols);
 

@@ -87,6 +87,9 @@ public sealed class IrInterpreter
             case LoopOp loop:
                 for (int i = 0; i < loop.Count; i++) Run(loop.Body, loop.Reverse ? loop.Count - 1 - i : i, rng);
                 break;
+            case TokenMaskOp m:
+                ForEach(m.Mask, t, (r, c) => _floats[m.Mask.Buffer][Index(m.Mask, t, r, c)] = Id(m.Tokens, t, r) != 0 ? 1.0 : 0.0);
+                break;
             case ZeroOp z:
                 ForEach(z.Target, t, (r, c) => _floats[z.Target.Buffer][Index(z.Target, t, r, c)] = 0);
                 break;

@@ -16,7 +16,7 @@ public sealed class GpuEmulatorCollection
 /// <summary>Models, ids and the interpreter for the GPU agreement tests.</summary>
 internal static class GpuHarness
 {
-    public static TheoryData<string> Models => new() { nameof(TinyCharLstm), nameof(TinyStack), nameof(OddWidths), nameof(TinyGru), nameof(TinyRecurrentStack), nameof(TinySentiment), nameof(FlattenSoftmax), nameof(TinyBiGru), nameof(TinyBiStack), nameof(TinyCharRnn), nameof(TinyPerStepBi) };
+    public static TheoryData<string> Models => new() { nameof(TinyCharLstm), nameof(TinyStack), nameof(OddWidths), nameof(TinyGru), nameof(TinyRecurrentStack), nameof(TinySentiment), nameof(FlattenSoftmax), nameof(TinyBiGru), nameof(TinyBiStack), nameof(TinyCharRnn), nameof(TinyPerStepBi), nameof(MaskedStack), nameof(MaskedBidirectional) };
 
     public static Model Create(string name, Backend backend)
     {
@@ -34,6 +34,8 @@ internal static class GpuHarness
             nameof(TinyBiStack) => new TinyBiStack(options),
             nameof(TinyCharRnn) => new TinyCharRnn(vocabulary: 6, options),
             nameof(TinyPerStepBi) => new TinyPerStepBi(options),
+            nameof(MaskedStack) => new MaskedStack(options),
+            nameof(MaskedBidirectional) => new MaskedBidirectional(options),
             _ => throw new ArgumentOutOfRangeException(nameof(name)),
         };
     }

@@ -124,3 +124,21 @@ public partial class TinyCharRnn;
 [Dropout(0.25)]
 [Dense(7)]
 public partial class TinyPerStepBi;
+
+/// <summary>mask_zero: padded steps (id 0) skipped by an LSTM returning sequences and a GRU after it.</summary>
+[Model]
+[TokenInput(length: 6, vocabulary: 8)]
+[Embedding(4, maskZero: true)]
+[Lstm(5, returnSequences: true)]
+[Gru(3)]
+[Dense(8)]
+public partial class MaskedStack;
+
+/// <summary>mask_zero through a bidirectional SimpleRNN (the backward direction meets the padding last).</summary>
+[Model]
+[TokenInput(length: 5, vocabulary: 6)]
+[Embedding(3, maskZero: true)]
+[Bidirectional]
+[SimpleRnn(2)]
+[Dense(Dim.Vocabulary, Activation.Softmax)]
+public partial class MaskedBidirectional;

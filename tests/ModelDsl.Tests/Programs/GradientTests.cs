@@ -11,7 +11,7 @@ namespace ModelDsl.Tests.Programs;
 /// </summary>
 public class GradientTests
 {
-    public static TheoryData<string> Models => new() { nameof(TinyCharLstm), nameof(TinyStack), nameof(OddWidths), nameof(TinyGru), nameof(TinyRecurrentStack), nameof(TinySentiment), nameof(FlattenSoftmax), nameof(FrozenEmbedding), nameof(TinyBiGru), nameof(TinyBiStack), nameof(TinyCharRnn), nameof(TinyPerStepBi) };
+    public static TheoryData<string> Models => new() { nameof(TinyCharLstm), nameof(TinyStack), nameof(OddWidths), nameof(TinyGru), nameof(TinyRecurrentStack), nameof(TinySentiment), nameof(FlattenSoftmax), nameof(FrozenEmbedding), nameof(TinyBiGru), nameof(TinyBiStack), nameof(TinyCharRnn), nameof(TinyPerStepBi), nameof(MaskedStack), nameof(MaskedBidirectional) };
 
     internal static Model Create(string name, Backend backend = Backend.Cpu, ulong seed = 7) => name switch
     {
@@ -27,6 +27,8 @@ public class GradientTests
         nameof(TinyBiStack) => new TinyBiStack(new ModelOptions { Backend = backend, Seed = seed }),
         nameof(TinyCharRnn) => new TinyCharRnn(vocabulary: 6, new ModelOptions { Backend = backend, Seed = seed }),
         nameof(TinyPerStepBi) => new TinyPerStepBi(new ModelOptions { Backend = backend, Seed = seed }),
+        nameof(MaskedStack) => new MaskedStack(new ModelOptions { Backend = backend, Seed = seed }),
+        nameof(MaskedBidirectional) => new MaskedBidirectional(new ModelOptions { Backend = backend, Seed = seed }),
         _ => throw new ArgumentException(name),
     };
 

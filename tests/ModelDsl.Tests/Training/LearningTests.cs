@@ -282,3 +282,34 @@ public class PerStepOutputTests
         Assert.Contains("WindowDataset", e.Message);
     }
 }
+
+public class MaskTests
+{
+    [Fact]
+    public void Padding_changes_no_output_and_gets_no_gradient()
+    {
+        using var model = new MaskedStack(new ModelOptions { Seed = 6 });
+        var windows = new[] { new[] { 0, 0, 3, 5, 1, 7 }, new[] { 0, 0, 0, 0, 2, 4 }, new[] { 0, 6, 0, 2, 0, 3 } };
+        float[] Outputs()
+        {
+            var all = new List<float>();
+            var o = new float[8];
+            foreach (var w in windows) { model.Predict(w, o); all.AddRange(o); }
+            return all.ToArray();
+        }
+        var before = Outputs();
+        var table = model.Parameter("embedding.embeddings");
+        for (int c = 0; c < 4; c++) table[c] += 10f; // the padding row
+        Assert.Equal(before, Outputs());
+
+        var program = model.GetProgram(ProgramKind.Train, 3);
+        for (int b = 0; b < 3; b++) { windows[b].CopyTo(program.Tokens.Slice(b * 6, 6)); program.Targets[b] = b + 1; }
+        model.Gradients.Clear();
+        program.Forward(3);
+        program.Backward(3);
+        var tensor = model.ParameterTensors.Single(t => t.Name == "embedding.embeddings");
+        var gradients = model.Gradients.Slice((int)tensor.Offset.Evaluate(1, 8), 4 * 8);
+        Assert.All(gradients[..4].ToArray(), g => Assert.Equal(0f, g));   // row 0: padding
+        Assert.Contains(gradients[4..].ToArray(), g => g != 0f);           // real tokens learn
+    }
+}
