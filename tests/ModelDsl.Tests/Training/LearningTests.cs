@@ -313,3 +313,33 @@ public class MaskTests
         Assert.Contains(gradients[4..].ToArray(), g => g != 0f);           // real tokens learn
     }
 }
+
+public class PretrainedEmbeddingTests
+{
+    [Fact]
+    public void Word2vec_vectors_load_into_a_frozen_embedding_and_a_wrong_shape_is_named()
+    {
+        string path = Path.Combine(Path.GetTempPath(), "modeldsl-w2v-" + Guid.NewGuid().ToString("N") + ".txt");
+        try
+        {
+            // FrozenEmbedding: vocabulary 9, dimension 5. Words "a".."e" get ids 1..5; ids 6..8 stay missing.
+            var lines = new List<string> { "5 5" };
+            for (int w = 0; w < 5; w++) lines.Add(((char)('a' + w)) + " " + string.Join(" ", Enumerable.Range(0, 5).Select(k => ((w + 1) * 0.1 + k * 0.01).ToString(System.Globalization.CultureInfo.InvariantCulture))));
+            File.WriteAllLines(path, lines);
+            var index = Enumerable.Range(0, 5).ToDictionary(w => ((char)('a' + w)).ToString(), w => w + 1);
+            var vectors = Word2Vec.LoadAligned(path, index, 9, MissingWordPolicy.Zeros);
+            using var model = new FrozenEmbedding();
+            model.LoadEmbeddings(vectors);
+            Assert.Equal(0.2f, model.Parameter("embedding.embeddings")[2 * 5], 5);
+            Assert.Equal(5, vectors.Found);
+
+            var wrong = Word2Vec.LoadAligned(path, index, 7, MissingWordPolicy.Zeros);
+            var e = Assert.Throws<ArgumentException>(() => model.LoadEmbeddings(wrong));
+            Assert.Contains("[7, 5]", e.Message);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+}
