@@ -74,4 +74,36 @@ public sealed class ModelCheckpointTests : IDisposable
         File.WriteAllBytes(path, bytes[..(bytes.Length - 10)]);
         Assert.Throws<CheckpointFormatException>(() => model.Load(path));
     }
+
+    [Fact]
+    public void A_model_checkpoint_reads_back_with_an_independent_parser_written_from_the_format_spec()
+    {
+        // The spec: u64 little-endian header size N, N bytes of JSON {name: {dtype, shape, data_offsets [begin, end)}},
+        // then the byte buffer; offsets are relative to the buffer. Nothing from ModelDsl.Checkpoints is used here.
+        string path = Path.Combine(_dir, "spec.safetensors");
+        using var model = new TinyStack();
+        model.Save(path);
+        byte[] bytes = File.ReadAllBytes(path);
+        ulong n = System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(bytes);
+        Assert.True(n % 8 == 0 && 8 + (long)n <= bytes.Length);
+        using var header = System.Text.Json.JsonDocument.Parse(bytes.AsMemory(8, (int)n));
+        long bufferStart = 8 + (long)n, expectedBegin = 0;
+        foreach (var tensor in model.ParameterTensors)
+        {
+            var entry = header.RootElement.GetProperty(tensor.Name);
+            Assert.Equal("F32", entry.GetProperty("dtype").GetString());
+            var shape = entry.GetProperty("shape").EnumerateArray().Select(e => e.GetInt64()).ToArray();
+            long rows = tensor.Rows.Evaluate(1, model.Vocabulary), cols = tensor.Cols.Evaluate(1, model.Vocabulary);
+            Assert.Equal(tensor.IsVector ? new[] { cols } : new[] { rows, cols }, shape);
+            var offsets = entry.GetProperty("data_offsets").EnumerateArray().Select(e => e.GetInt64()).ToArray();
+            Assert.Equal(expectedBegin, offsets[0]);
+            Assert.Equal(offsets[0] + 4 * rows * cols, offsets[1]);
+            var values = new float[rows * cols];
+            Buffer.BlockCopy(bytes, (int)(bufferStart + offsets[0]), values, 0, values.Length * 4);
+            Assert.Equal(model.Parameter(tensor.Name).ToArray(), values);
+            expectedBegin = offsets[1];
+        }
+        Assert.Equal(bytes.Length, bufferStart + expectedBegin);
+        Assert.Contains("schema_version", header.RootElement.GetProperty("__metadata__").GetProperty(Model.ConfigMetadataKey).GetString());
+    }
 }
