@@ -3,6 +3,8 @@ using ModelDsl;
 using ModelDsl.Data;
 using ModelDsl.Text;
 using ModelDsl.Training;
+using ModelDsl.Visualization;
+using Spectre.Console;
 
 namespace Sentiment;
 
@@ -19,6 +21,7 @@ public static class Program
           --epochs N             epochs (default 10)
           --steps-per-epoch N    batches per epoch (default: all)
           --seed N               seed for the split, weights and shuffling (default 1337)
+          --plot PATH            write the loss and accuracy curves as a PNG after each epoch
           --help                 this text
         """;
 
@@ -28,6 +31,7 @@ public static class Program
         int epochs = 10;
         int? stepsPerEpoch = null;
         ulong seed = 1337;
+        string? plot = null;
         var sentences = new List<string>();
         try
         {
@@ -42,6 +46,7 @@ public static class Program
                 switch (args[i])
                 {
                     case "--data": data = Value(); break;
+                    case "--plot": plot = Value(); break;
                     case "--epochs": epochs = Positive("--epochs"); break;
                     case "--steps-per-epoch": stepsPerEpoch = Positive("--steps-per-epoch"); break;
                     case "--seed":
@@ -64,7 +69,7 @@ public static class Program
 
         try
         {
-            return Run(data, epochs, stepsPerEpoch, seed, sentences);
+            return Run(data, epochs, stepsPerEpoch, seed, plot, sentences);
         }
         catch (Exception e) when (e is CorpusUnavailableException or InvalidDataException or FileNotFoundException or IOException or ArgumentException)
         {
@@ -73,7 +78,7 @@ public static class Program
         }
     }
 
-    private static int Run(string? data, int epochs, int? stepsPerEpoch, ulong seed, List<string> sentences)
+    private static int Run(string? data, int epochs, int? stepsPerEpoch, ulong seed, string? plot, List<string> sentences)
     {
         string path = data ?? Path.Combine(Environment.GetEnvironmentVariable(Corpus.DataDirectoryEnvironmentVariable) ?? ".", "imdb_labelled.txt");
         if (!File.Exists(path))
@@ -95,18 +100,27 @@ public static class Program
         var testSet = Encode(test, tokenizer.TextsToSequences(test.Select(s => s.Sentence)));
 
         using var model = new SentimentModel(tokenizer.SequenceVocabularySize, new ModelOptions { Seed = seed });
-        Console.WriteLine(model.Summary());
+        AnsiConsole.Write(SummaryTable.Render(model));
+        var history = new TrainingHistory();
+        var trainAccuracies = new List<double>();
+        var testAccuracies = new List<double>();
         model.Fit(trainSet, new FitOptions
         {
             Epochs = epochs,
             BatchSize = 32,
             StepsPerEpoch = stepsPerEpoch,
             Optimizer = new Adam(0.001f),
-            Progress = Console.Out,
+            // A live bar on a terminal; plain lines when output is redirected.
+            ProgressFactory = new SpectreProgress().BeginEpoch,
         }, testSet, epoch =>
         {
             var (_, trainAccuracy) = model.Measure(trainSet);
             var (_, testAccuracy) = model.Measure(testSet);
+            history.Add(epoch);
+            trainAccuracies.Add(trainAccuracy);
+            testAccuracies.Add(testAccuracy);
+            if (plot != null)
+                TrainingPlot.Save(TrainingCurves.From(history) with { TrainingAccuracy = trainAccuracies.ToArray(), ValidationAccuracy = testAccuracies.ToArray() }, plot);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"epoch {epoch.Epoch}: loss {epoch.TrainingLoss:F4} - accuracy {trainAccuracy:F4} - val_loss {epoch.ValidationLoss:F4} - val_accuracy {testAccuracy:F4}"));
         });

@@ -4,6 +4,8 @@ using ModelDsl.Data;
 using ModelDsl.Numerics;
 using ModelDsl.Text;
 using ModelDsl.Training;
+using ModelDsl.Visualization;
+using Spectre.Console;
 using WordLm;
 
 // The seeds' word-level LSTM language model on Nietzsche: sequences of 20 words, step 1, next-word targets.
@@ -13,6 +15,7 @@ int epochs = 5;
 int? stepsPerEpoch = null;
 ulong seed = 1337;
 string prompt = "the philosopher";
+string? plot = null;
 try
 {
     for (int i = 0; i < args.Length; i++)
@@ -33,10 +36,11 @@ try
                 seed = ulong.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : throw new FormatException($"--seed needs a non-negative whole number, not '{s}'.");
                 break;
             case "--prompt": prompt = Value(); break;
+            case "--plot": plot = Value(); break;
             case "--help" or "-h":
                 Console.WriteLine("""
                     Trains the seeds' word-level LSTM language model (20 words, Embedding 100, LSTM 256, Dropout 0.2).
-                    Usage: WordLm [--corpus PATH|URL] [--epochs N] [--steps-per-epoch N] [--seed N] [--prompt TEXT]
+                    Usage: WordLm [--corpus PATH|URL] [--epochs N] [--steps-per-epoch N] [--seed N] [--prompt TEXT] [--plot PATH]
                     """);
                 return 0;
             default: throw new FormatException($"Unknown option '{args[i]}'. Try --help.");
@@ -65,7 +69,8 @@ try
     }
     var (train, validation) = new WindowDataset(ids, Length, 1).SplitByPosition(0.1);
     using var model = new WordLmModel(tokenizer.SequenceVocabularySize, new ModelOptions { Seed = seed });
-    Console.WriteLine(model.Summary());
+    AnsiConsole.Write(SummaryTable.Render(model));
+    var history = new TrainingHistory();
     var promptIds = tokenizer.TextToSequence(prompt);
     if (promptIds.Length == 0)
     {
@@ -73,9 +78,11 @@ try
         return 1;
     }
     var sampling = new Rng(seed).Fork(7);
-    model.Fit(train, new FitOptions { Epochs = epochs, BatchSize = 128, StepsPerEpoch = stepsPerEpoch, Optimizer = new RmsProp(0.001f), Progress = Console.Out },
+    model.Fit(train, new FitOptions { Epochs = epochs, BatchSize = 128, StepsPerEpoch = stepsPerEpoch, Optimizer = new RmsProp(0.001f), ProgressFactory = new SpectreProgress().BeginEpoch },
         validation.Count > 0 ? validation : null, epoch =>
         {
+            history.Add(epoch);
+            if (plot != null) TrainingPlot.Save(history, plot);
             foreach (float temperature in new[] { 0.2f, 0.5f, 1.0f })
             {
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"--- temperature {temperature:0.0#}"));
