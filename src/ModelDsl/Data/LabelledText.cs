@@ -45,20 +45,7 @@ public sealed class LabelledText
     {
         ArgumentNullException.ThrowIfNull(path);
         if (!File.Exists(path)) throw new FileNotFoundException($"Labelled text file not found: '{path}'.", path);
-        byte[] bytes = File.ReadAllBytes(path);
-        ReadOnlySpan<byte> utf8 = bytes;
-        int bomLength = utf8.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]) ? 3 : 0;
-        utf8 = utf8[bomLength..];
-        // UTF-8 never takes fewer bytes than UTF-16 code units, so this buffer is always large enough.
-        char[] chars = new char[utf8.Length];
-        OperationStatus status = Utf8.ToUtf16(utf8, chars, out int bytesRead, out int charsWritten,
-            replaceInvalidSequences: false, isFinalBlock: true);
-        if (status != OperationStatus.Done)
-        {
-            long offset = bomLength + bytesRead;
-            throw new InvalidDataException(
-                $"'{path}' is not valid UTF-8: invalid byte sequence at byte offset {offset} (byte 0x{bytes[offset]:X2}).");
-        }
+        var (chars, charsWritten, _) = ModelDsl.Text.TextNormalization.DecodeStrictUtf8(File.ReadAllBytes(path), $"'{path}'");
         return Parse(new string(chars, 0, charsWritten), options, $"'{path}'");
     }
 

@@ -31,13 +31,24 @@ public static class TextNormalization
         ArgumentNullException.ThrowIfNull(path);
         // One exception type for a missing file, whether or not its folder exists.
         if (!File.Exists(path)) throw new FileNotFoundException($"Corpus file not found: '{path}'.", path);
-        byte[] bytes = File.ReadAllBytes(path);
+        var (chars, charsWritten, hadBom) = DecodeStrictUtf8(File.ReadAllBytes(path), $"The corpus '{path}'");
+        if (charsWritten == 0)
+            throw new InvalidDataException($"The corpus '{path}' is empty{(hadBom ? " (it holds only a byte-order mark)" : "")}.");
+
+        int length = NormalizeLineEnds(chars.AsSpan(0, charsWritten));
+        string text = new(chars, 0, length);
+        return lowerCase ? text.ToLowerInvariant() : text;
+    }
+
+    /// <summary>
+    /// Decodes UTF-8 without replacing anything: a leading BOM is dropped, an invalid sequence is an
+    /// <see cref="InvalidDataException"/> naming <paramref name="what"/> and the byte offset.
+    /// </summary>
+    internal static (char[] Chars, int Length, bool HadBom) DecodeStrictUtf8(byte[] bytes, string what)
+    {
         ReadOnlySpan<byte> utf8 = bytes;
         int bomLength = utf8.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]) ? 3 : 0;
         utf8 = utf8[bomLength..];
-        if (utf8.IsEmpty)
-            throw new InvalidDataException($"The corpus '{path}' is empty{(bomLength > 0 ? " (it holds only a byte-order mark)" : "")}.");
-
         // UTF-8 never takes fewer bytes than UTF-16 code units, so this buffer is always large enough.
         char[] chars = new char[utf8.Length];
         OperationStatus status = Utf8.ToUtf16(utf8, chars, out int bytesRead, out int charsWritten,
@@ -45,13 +56,9 @@ public static class TextNormalization
         if (status != OperationStatus.Done)
         {
             long offset = bomLength + bytesRead;
-            throw new InvalidDataException(
-                $"The corpus '{path}' is not valid UTF-8: invalid byte sequence at byte offset {offset} (byte 0x{bytes[offset]:X2}).");
+            throw new InvalidDataException($"{what} is not valid UTF-8: invalid byte sequence at byte offset {offset} (byte 0x{bytes[offset]:X2}).");
         }
-
-        int length = NormalizeLineEnds(chars.AsSpan(0, charsWritten));
-        string text = new(chars, 0, length);
-        return lowerCase ? text.ToLowerInvariant() : text;
+        return (chars, charsWritten, bomLength > 0);
     }
 
     /// <summary>Rewrites every line end as '\n' in place and returns the new length.</summary>
