@@ -58,8 +58,28 @@ public static class DataFiles
         }
 
         string target = Path.Combine(directory, fileName);
-        if (File.Exists(target) && (expected is null || HashFile(target) == expected))
-            return target;
+        // Without a known hash, the first download's hash is recorded and the cache is checked against it later.
+        string recorded = target + ".sha256";
+        if (File.Exists(target))
+        {
+            if (expected is not null)
+            {
+                if (HashFile(target) == expected) return target;
+            }
+            else if (!File.Exists(recorded))
+            {
+                return target;
+            }
+            else
+            {
+                string actualCached = HashFile(target);
+                string want = File.ReadAllText(recorded).Trim();
+                if (actualCached == want) return target;
+                throw new CorpusUnavailableException(
+                    $"The cached '{target}' has SHA-256 {actualCached}, but {want} was recorded when it was downloaded: it changed since. " +
+                    $"Delete it (and '{recorded}') to download it again, or pass a file with --corpus PATH.");
+            }
+        }
 
         string temporary = Path.Combine(directory, $"{fileName}.part-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6))}");
         try
@@ -74,6 +94,7 @@ public static class DataFiles
                     "(line endings, a byte-order mark); if you trust it, download it yourself and pass it with --corpus PATH.");
             }
             File.Move(temporary, target, overwrite: true);
+            if (expected is null) File.WriteAllText(recorded, actual + "\n");
             return target;
         }
         finally

@@ -46,6 +46,25 @@ public sealed class DataFilesTests
     }
 
     [Fact]
+    public void WithoutHashTheFirstDownloadsHashIsRecordedAndCheckedLater()
+    {
+        using var directory = new TemporaryDirectory();
+        using var server = LocalHttpServer.Serving(Content);
+        string path = DataFiles.GetFile("corpus.txt", server.Url("corpus.txt"), sha256: null, directory.Path, timeout: Timeout);
+        Assert.Equal(DataFiles.HashFile(path), File.ReadAllText(path + ".sha256").Trim());
+
+        // A second use reads the cache (no request) after checking it against the recorded hash.
+        Assert.Equal(path, DataFiles.GetFile("corpus.txt", server.Url("corpus.txt"), sha256: null, directory.Path, timeout: Timeout));
+        Assert.Equal(1, server.RequestCount);
+
+        // A cache that changed since the download is refused, and left alone.
+        File.AppendAllText(path, "tampered");
+        var e = Assert.Throws<CorpusUnavailableException>(() => DataFiles.GetFile("corpus.txt", server.Url("corpus.txt"), null, directory.Path, timeout: Timeout));
+        Assert.Contains("changed since", e.Message);
+        Assert.EndsWith("tampered", File.ReadAllText(path));
+    }
+
+    [Fact]
     public void StaleCachedCopyIsReplacedByAVerifiedDownload()
     {
         using var directory = new TemporaryDirectory();
