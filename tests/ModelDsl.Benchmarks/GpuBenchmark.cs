@@ -34,6 +34,20 @@ internal static class GpuBenchmark
             clock.Stop();
             rows.Add(($"gpu.charlstm.b{batch}.ms_per_step", clock.Elapsed.TotalMilliseconds / steps));
         }
+        foreach (int batch in new[] { 64, 512 })
+        {
+            using var model = new StackedLstm512(65, new ModelOptions { Seed = 1, Backend = Backend.Gpu });
+            model.Compile(new RmsProp(0.001f));
+            var program = model.GetProgram(ProgramKind.Train, batch);
+            var rng = new Rng(3);
+            for (int i = 0; i < batch * 100; i++) { program.Tokens[i] = rng.NextInt(65); program.Targets[i] = rng.NextInt(65); }
+            for (int i = 0; i < 3; i++) model.TrainBatch(batch);
+            var clock = Stopwatch.StartNew();
+            int n = Math.Max(3, steps / 5);
+            for (int i = 0; i < n; i++) model.TrainBatch(batch);
+            clock.Stop();
+            rows.Add(($"gpu.lstm512x2.b{batch}.ms_per_step", clock.Elapsed.TotalMilliseconds / n));
+        }
         Console.WriteLine($"{"figure",-40}{"value",12}");
         foreach (var r in rows) Console.WriteLine($"{r.Name,-40}{r.Value,12:N3}");
         Console.WriteLine();
