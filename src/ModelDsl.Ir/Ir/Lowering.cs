@@ -162,9 +162,13 @@ namespace ModelDsl.Ir
                 return b;
             }
 
-            private ParameterTensor Parameter(string layer, string name, Size rows, Size cols, InitKind init, int units = 0, bool isVector = false)
+            private ParameterTensor Parameter(string layer, string name, Size rows, Size cols, InitKind init, int units = 0, bool isVector = false) =>
+                AddParameter(layer, layer + "." + name, rows, cols, init, units, isVector);
+
+            /// <summary>Lays the next tensor out in the flat buffer; <paramref name="name"/> is the checkpoint name, <paramref name="layer"/> the owning layer.</summary>
+            private ParameterTensor AddParameter(string layer, string name, Size rows, Size cols, InitKind init, int units, bool isVector)
             {
-                var p = new ParameterTensor(layer + "." + name, layer, rows, cols, _parameterCount, init, units) { IsVector = isVector };
+                var p = new ParameterTensor(name, layer, rows, cols, _parameterCount, init, units) { IsVector = isVector };
                 _parameterCount += p.Length;
                 _parameters.Add(p);
                 return p;
@@ -400,13 +404,8 @@ namespace ModelDsl.Ir
                 }
             }
 
-            private ParameterTensor DirectionParameter(Direction d, string tensor, Size rows, Size cols, InitKind init, int units = 0, bool isVector = false)
-            {
-                var p = new ParameterTensor(d.ParameterPrefix + "." + tensor, d.ParameterLayer, rows, cols, _parameterCount, init, units) { IsVector = isVector };
-                _parameterCount += p.Length;
-                _parameters.Add(p);
-                return p;
-            }
+            private ParameterTensor DirectionParameter(Direction d, string tensor, Size rows, Size cols, InitKind init, int units = 0, bool isVector = false) =>
+                AddParameter(d.ParameterLayer, d.ParameterPrefix + "." + tensor, rows, cols, init, units, isVector);
 
             /// <summary>A per-step buffer [T, B, width] in original time order, stepped backwards for a reverse direction.</summary>
             private (View step, View all, IrBuffer buffer) DirectionSequence(Direction d, string name, Size width, BufferKind kind)
@@ -826,16 +825,9 @@ namespace ModelDsl.Ir
                         { Comment = name + ": sigmoid" });
                     _output = probsView;
                 }
-                else if (layer.Activation == ActivationKind.Softmax)
-                {
-                    var probs = Buffer(name + "_probs", Size.B * units, BufferKind.Activation, "[B, " + units + "]");
-                    var probsView = View.Whole(probs, Size.B, units);
-                    _forward.Add(new SoftmaxOp(logitsView, probsView) { Comment = name + ": softmax" });
-                    _output = probsView;
-                }
                 else
                 {
-                    _output = logitsView;
+                    FinishInference(name, layer, units, logitsView);
                 }
                 return value;
             }
