@@ -3,16 +3,21 @@ namespace ModelDsl.Tests;
 /// <summary>Finds ../shared/data (or $MODELDSL_DATA_DIR) when it exists; tests fall back to text they write themselves.</summary>
 internal static class TestData
 {
+    /// <summary>
+    /// The shared folder found beside the checkout comes first: some tests point MODELDSL_DATA_DIR at a temporary folder
+    /// for a moment, and a corpus slice must not depend on when that happens. MODELDSL_TEST_WITHOUT_DATA=1 runs the
+    /// tests as a machine without the corpora would.
+    /// </summary>
     public static string? Directory()
     {
-        var env = Environment.GetEnvironmentVariable("MODELDSL_DATA_DIR");
-        if (!string.IsNullOrEmpty(env) && System.IO.Directory.Exists(env)) return env;
+        if (Environment.GetEnvironmentVariable("MODELDSL_TEST_WITHOUT_DATA") == "1") return null;
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
         {
             var candidate = Path.Combine(dir.FullName, "shared", "data");
             if (File.Exists(Path.Combine(candidate, "nietzsche.txt"))) return candidate;
         }
-        return null;
+        var env = Environment.GetEnvironmentVariable("MODELDSL_DATA_DIR");
+        return !string.IsNullOrEmpty(env) && File.Exists(Path.Combine(env, "nietzsche.txt")) ? env : null;
     }
 
     /// <summary>

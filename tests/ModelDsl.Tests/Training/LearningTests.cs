@@ -12,7 +12,9 @@ public class LearningTests
     public void Loss_falls_below_the_bound_on_a_corpus_slice_in_a_fixed_number_of_steps()
     {
         // 30,000 characters, windows of 20 step 3, 120 steps of batch 64 with RMSprop(0.01): from ln(V) ≈ 3.4–4.1
-        // to below 2.6 nats/char (a unigram model of English text is about 3.0; the LSTM must learn bigrams and more).
+        // to below 2.7 nats/char (a unigram model of English text is about 3.0; the LSTM must learn bigrams and more).
+        // Measured here: Nietzsche 3.92 → 2.58; the synthetic fallback text 3.14 → 1.16. The margin leaves room for
+        // another summation order (AVX-512, another thread count) without losing the test's point.
         var text = TestData.CorpusSlice(30_000);
         var tokenizer = CharTokenizer.FromText(text);
         var data = new WindowDataset(tokenizer.Encode(text), 20, 3);
@@ -21,7 +23,7 @@ public class LearningTests
         var history = model.Fit(data, new FitOptions { Epochs = 1, BatchSize = 64, StepsPerEpoch = 120, Optimizer = new RmsProp(0.01f) });
         double final = model.Evaluate(data, 256);
         Assert.True(initial > 3.0, $"initial loss {initial}");
-        Assert.True(final < 2.6, $"loss after 120 steps: {final} (initial {initial}, training {history.Last!.TrainingLoss})");
+        Assert.True(final < 2.7, $"loss after 120 steps: {final} (initial {initial}, training {history.Last!.TrainingLoss})");
     }
 
     [Fact]
