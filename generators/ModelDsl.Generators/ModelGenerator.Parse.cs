@@ -295,6 +295,27 @@ namespace ModelDsl.Generators
                         location,
                         SizeIsVocabularySymbol: arguments.IsVocabularySymbol("units", whenOmitted: false));
 
+                case "ModelDsl.PositionalEmbeddingAttribute":
+                    return new ShapeChecker.LayerSite(
+                        new LayerSpec(LayerKind.PositionalEmbedding, arguments.Int("dimension"), Length: arguments.Int("length"), MaskZero: arguments.Bool("maskZero")),
+                        location,
+                        SizeIsVocabularySymbol: arguments.IsVocabularySymbol("dimension", whenOmitted: false),
+                        LengthIsVocabularySymbol: arguments.IsVocabularySymbol("length", whenOmitted: false));
+
+                case "ModelDsl.MultiHeadAttentionAttribute":
+                    return new ShapeChecker.LayerSite(
+                        new LayerSpec(LayerKind.MultiHeadAttention, 0, Heads: arguments.Int("heads"), KeySize: arguments.Int("keySize"), Causal: arguments.Bool("causal")),
+                        location);
+
+                case "ModelDsl.LayerNormalizationAttribute":
+                    return new ShapeChecker.LayerSite(new LayerSpec(LayerKind.LayerNormalization, 0), location);
+
+                case "ModelDsl.TransformerDecoderAttribute":
+                    return new ShapeChecker.LayerSite(
+                        new LayerSpec(LayerKind.TransformerDecoder, 0, Heads: arguments.Int("heads"), KeySize: arguments.Int("keySize"), Hidden: arguments.Int("hidden"),
+                            Causal: true, AttendToInput: arguments.Bool("attendToInput")),
+                        location);
+
                 default:
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownLayer, location, attribute.AttributeClass.Name));
                     return null;

@@ -150,6 +150,24 @@ namespace ModelDsl.Generators.Diagnostics
             "Bidirectional must wrap a recurrent layer",
             "[Bidirectional] wraps the recurrent layer written right after it, but it is followed by {0}; put it directly before an [Lstm], [Gru] or [SimpleRnn]");
 
+        /// <summary>MDSL0024: heads that do not divide the width when the key size is left out. {0}: layer, {1}: width, {2}: heads.</summary>
+        public static readonly DiagnosticDescriptor HeadsDoNotDivideWidth = Error(
+            "MDSL0024",
+            "Heads do not divide the width",
+            "{0} splits its input width {1} into {2} heads of width / heads dimensions, but {2} does not divide {1}; use a number of heads that divides {1}, or set keySize explicitly");
+
+        /// <summary>MDSL0025: an input longer than the position table. {0}: input length, {1}: table length.</summary>
+        public static readonly DiagnosticDescriptor SequenceLongerThanPositions = Error(
+            "MDSL0025",
+            "Sequence longer than the position table",
+            "The input has {0} positions but the PositionalEmbedding's table has only {1}; set length: {0} or more on [PositionalEmbedding], or shorten the TokenInput");
+
+        /// <summary>MDSL0026: an attention, LayerNormalization or PositionalEmbedding layer in the wrong place. {0}: layer, {1}: what it gets, {2}: what to change.</summary>
+        public static readonly DiagnosticDescriptor VectorSequenceExpected = Error(
+            "MDSL0026",
+            "Layer needs a sequence of vectors",
+            "{0} needs a sequence of vectors but gets {1}; {2}");
+
         /// <summary>MDSL9999: the generator itself failed. {0}: class, {1}: exception type and message.</summary>
         public static readonly DiagnosticDescriptor InternalError = Error(
             "MDSL9999",
@@ -162,7 +180,8 @@ namespace ModelDsl.Generators.Diagnostics
             ClassMustBePartial, InvalidModelClass, NoLayers, MissingTokenInput, TokenInputNotFirst, DuplicateTokenInput,
             NonPositiveSize, DropoutRateOutOfRange, SequenceExpected, VectorExpected, EmbeddingNotAfterInput,
             DropoutOnTokenIds, LastLayerNotDense, VocabularyNotAllowed, TooManyParameters, ActivationTooLarge,
-            LayerOnOtherDeclaration, UnknownLayer, UnknownActivation, UnsafeCodeRequired, DenseNotLast, SigmoidNeedsOneUnit, BidirectionalNeedsRecurrent, InternalError,
+            LayerOnOtherDeclaration, UnknownLayer, UnknownActivation, UnsafeCodeRequired, DenseNotLast, SigmoidNeedsOneUnit, BidirectionalNeedsRecurrent,
+            HeadsDoNotDivideWidth, SequenceLongerThanPositions, VectorSequenceExpected, InternalError,
         ];
 
         private static readonly Dictionary<string, DiagnosticDescriptor> ByIdIndex = Index(Descriptors);

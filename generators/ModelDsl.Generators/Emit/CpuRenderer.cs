@@ -155,10 +155,53 @@ namespace ModelDsl.Generators.Emit
                     w.WriteLine(kernels.NameOf(p) + "(" + string.Join(", ", args) + ");");
                     break;
                 }
+                case AttentionOp a:
+                    w.WriteLine("global::ModelDsl.Cpu.Attention.Forward(" + Ptr(a.Q) + ", " + S(a.Q.RowStride) + ", " + Ptr(a.K) + ", " + S(a.K.RowStride) + ", " + Ptr(a.V) + ", " + S(a.V.RowStride) + ", "
+                        + Ptr(a.Output) + ", " + S(a.Output.RowStride) + ", B, " + I(a.Steps) + ", " + I(a.Heads) + ", " + I(a.KeySize) + ", causal: " + Bool(a.Causal) + ", " + Mask(a.Mask) + ", "
+                        + (a.Probabilities is null ? "null" : Ptr(a.Probabilities)) + ");");
+                    break;
+                case AttentionBackwardOp g:
+                {
+                    var a = g.Forward;
+                    w.WriteLine("global::ModelDsl.Cpu.Attention.Backward(" + Ptr(a.Q) + ", " + S(a.Q.RowStride) + ", " + Ptr(a.K) + ", " + S(a.K.RowStride) + ", " + Ptr(a.V) + ", " + S(a.V.RowStride) + ", "
+                        + Ptr(a.Probabilities!) + ", " + Ptr(g.DOutput) + ", " + S(g.DOutput.RowStride) + ", " + Ptr(g.DQ) + ", " + S(g.DQ.RowStride) + ", " + Ptr(g.DK) + ", " + S(g.DK.RowStride) + ", "
+                        + Ptr(g.DV) + ", " + S(g.DV.RowStride) + ", B, " + I(a.Steps) + ", " + I(a.Heads) + ", " + I(a.KeySize) + ");");
+                    break;
+                }
+                case CachedAttentionOp a:
+                    w.WriteLine("global::ModelDsl.Cpu.Attention.Cached(" + Ptr(a.Q) + ", " + S(a.Q.RowStride) + ", " + Ptr(a.K) + ", " + S(a.K.RowStride) + ", " + Ptr(a.V) + ", " + S(a.V.RowStride) + ", "
+                        + Ptr(a.Output) + ", " + S(a.Output.RowStride) + ", " + Ptr(a.KeyCache) + ", " + Ptr(a.ValueCache) + ", " + S(a.KeyCache.RowStride) + ", " + Ptr(a.Positions) + ", B, "
+                        + I(a.Heads) + ", " + I(a.KeySize) + ", " + I(a.Capacity) + ", " + Mask(a.Mask) + ");");
+                    break;
+                case LayerNormOp n:
+                    w.WriteLine("global::ModelDsl.Cpu.LayerNorm.Forward(" + Ptr(n.X) + ", " + S(n.X.RowStride) + ", " + Ptr(n.Gamma) + ", " + Ptr(n.Beta) + ", " + Ptr(n.Y) + ", " + S(n.Y.RowStride) + ", "
+                        + S(n.X.Rows) + ", " + S(n.X.Cols) + ", " + ExprRenderer.Constant(n.Epsilon, ExprFlavor.Scalar) + ", " + (n.Mean is null ? "null, null" : Ptr(n.Mean) + ", " + Ptr(n.InverseStd!)) + ");");
+                    break;
+                case LayerNormBackwardOp g:
+                {
+                    var n = g.Forward;
+                    w.WriteLine("global::ModelDsl.Cpu.LayerNorm.Backward(" + Ptr(n.X) + ", " + S(n.X.RowStride) + ", " + Ptr(n.Gamma) + ", " + Ptr(n.Mean!) + ", " + Ptr(n.InverseStd!) + ", "
+                        + Ptr(g.DY) + ", " + S(g.DY.RowStride) + ", " + Ptr(g.DX) + ", " + S(g.DX.RowStride) + ", " + Ptr(g.DGamma) + ", " + Ptr(g.DBeta) + ", " + S(n.X.Rows) + ", " + S(n.X.Cols) + ");");
+                    break;
+                }
+                case GatherPositionsOp g:
+                    w.WriteLine("global::ModelDsl.Cpu.PositionOps.GatherPositions(" + Ptr(g.Sequence) + ", " + S(g.Sequence.RowStride) + ", " + Ptr(g.Positions) + ", B, " + S(g.Sequence.Rows) + " / B, "
+                        + S(g.Output.Cols) + ", " + Ptr(g.Output) + ", " + S(g.Output.RowStride) + ");");
+                    break;
+                case RecordTokensOp r:
+                    w.WriteLine("global::ModelDsl.Cpu.PositionOps.RecordTokens(" + Ptr(r.Tokens) + ", " + S(r.Tokens.Stride) + ", " + Ptr(r.Positions) + ", " + r.History.Name + ", B, " + S(r.History.Length) + " / B);");
+                    break;
+                case AdvancePositionsOp a:
+                    w.WriteLine("global::ModelDsl.Cpu.PositionOps.AdvancePositions(" + Ptr(a.Positions) + ", B);");
+                    break;
                 default:
                     throw new System.NotSupportedException(op.GetType().Name);
             }
         }
+
+        private static string Mask(KeyTokens? mask) => mask is null
+            ? "default"
+            : "new global::ModelDsl.Cpu.Attention.KeyMask(" + Address(mask.Buffer.Name, mask.Offset, Size.Zero) + ", " + S(mask.BatchStride) + ", " + S(mask.PositionStride) + ")";
 
         /// <summary>One fused pass over [rows, cols]: 16 lanes at a time, then a scalar tail when cols is not a multiple of 16.</summary>
         private static void RenderPointwiseKernel(IndentedTextWriter w, PointwiseOp p, string name)

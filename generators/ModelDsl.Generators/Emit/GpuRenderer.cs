@@ -176,6 +176,17 @@ namespace ModelDsl.Generators.Emit
                     w.WriteLine("Pointwise(" + Field(name) + ", " + S(p.Rows) + " * " + S(p.Cols) + ", new " + Args + " { " + string.Join(", ", fields) + " });");
                     break;
                 }
+                case AttentionOp _:
+                case AttentionBackwardOp _:
+                case CachedAttentionOp _:
+                case LayerNormOp _:
+                case LayerNormBackwardOp _:
+                case GatherPositionsOp _:
+                case RecordTokensOp _:
+                case AdvancePositionsOp _:
+                    // TEMPORARY (being replaced by ILGPU kernels in this same change).
+                    w.WriteLine("throw new global::System.NotSupportedException(\"" + op.GetType().Name + " has no GPU kernel yet.\");");
+                    break;
                 default:
                     throw new System.NotSupportedException(op.GetType().Name);
             }

@@ -76,7 +76,12 @@ namespace ModelDsl.Generators.Emit
                         + ", " + (l.ReturnSequences ? "true" : "false")
                         + ", " + (l.Frozen ? "true" : "false")
                         + ", " + (l.Bidirectional ? "true" : "false")
-                        + ", " + (l.MaskZero ? "true" : "false") + "),");
+                        + ", " + (l.MaskZero ? "true" : "false")
+                        + ", " + l.Heads.ToString(CultureInfo.InvariantCulture)
+                        + ", " + l.KeySize.ToString(CultureInfo.InvariantCulture)
+                        + ", " + l.Hidden.ToString(CultureInfo.InvariantCulture)
+                        + ", " + (l.Causal ? "true" : "false")
+                        + ", " + (l.AttendToInput ? "true" : "false") + "),");
                 }
             }
             w.WriteLine();

@@ -86,8 +86,21 @@ namespace ModelDsl.Generators.Shapes
                 LayerKind.Gru => 3 * u * (n + u + 2), // reset_after: separate input and recurrent biases
                 LayerKind.SimpleRnn => (u * (n + u)) + u,
                 LayerKind.Dense => (n * u) + u,
+                LayerKind.PositionalEmbedding => 0, // counted by the caller: it needs the vocabulary and the table length
+                LayerKind.MultiHeadAttention => AttentionParameters(n, layer),
+                LayerKind.LayerNormalization => 2 * n,
+                LayerKind.TransformerDecoder => ((layer.AttendToInput ? 2 : 1) * (AttentionParameters(n, layer) + (2 * n)))
+                    + (n * layer.Hidden) + layer.Hidden + (layer.Hidden * n) + n + (2 * n),
                 _ => 0,
             };
+        }
+
+        /// <summary>Query, key and value kernels and biases, and the output projection back to the width.</summary>
+        private static decimal AttentionParameters(decimal width, LayerSpec layer)
+        {
+            decimal keySize = layer.KeySize > 0 ? layer.KeySize : (layer.Heads > 0 ? System.Math.Floor(width / layer.Heads) : 0);
+            decimal hd = layer.Heads * keySize;
+            return (3 * ((width * hd) + hd)) + (hd * width) + width;
         }
 
         private static void CheckArguments(LayerSite site, ImmutableArray<DiagnosticInfo>.Builder diagnostics)
@@ -109,6 +122,28 @@ namespace ModelDsl.Generators.Shapes
                     break;
                 case LayerKind.Dense:
                     CheckSize(site, "units", layer.Size, site.SizeIsVocabularySymbol, vocabularyAllowed: true, diagnostics);
+                    break;
+                case LayerKind.PositionalEmbedding:
+                    CheckSize(site, "dimension", layer.Size, site.SizeIsVocabularySymbol, vocabularyAllowed: false, diagnostics);
+                    if (layer.Length != 0 || site.LengthIsVocabularySymbol)
+                    {
+                        CheckSize(site, "length", layer.Length, site.LengthIsVocabularySymbol, vocabularyAllowed: false, diagnostics);
+                    }
+
+                    break;
+                case LayerKind.MultiHeadAttention:
+                case LayerKind.TransformerDecoder:
+                    CheckSize(site, "heads", layer.Heads, false, vocabularyAllowed: false, diagnostics);
+                    if (layer.KeySize < 0)
+                    {
+                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NonPositiveSize, site.Location, Name(layer.Kind), "keySize", layer.KeySize, "write a positive number, or 0 for width / heads"));
+                    }
+
+                    if (layer.Kind == LayerKind.TransformerDecoder)
+                    {
+                        CheckSize(site, "hidden", layer.Hidden, false, vocabularyAllowed: false, diagnostics);
+                    }
+
                     break;
                 case LayerKind.Dropout:
                     // Written as a negated range so that NaN is rejected too.
@@ -227,6 +262,40 @@ namespace ModelDsl.Generators.Shapes
                         shape = Shape.Vector(SymbolicSize.IsSymbolic(shape.Width) ? shape.Width : (int)System.Math.Min(int.MaxValue, (long)shape.Steps * shape.Width));
                         break;
 
+                    case LayerKind.PositionalEmbedding:
+                        if (shape.Form != Form.TokenIds)
+                        {
+                            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.VectorSequenceExpected, site.Location, "PositionalEmbedding", "the output of " + Name(layers[i - 1].Layer.Kind) + " " + shape,
+                                "it looks up token ids, so move it directly after [TokenInput]"));
+                        }
+                        else if (layer.Length > 0 && input.Length > layer.Length)
+                        {
+                            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SequenceLongerThanPositions, site.Location, input.Length, layer.Length));
+                        }
+
+                        shape = Shape.Sequence(input.Length, layer.Size);
+                        break;
+
+                    case LayerKind.MultiHeadAttention:
+                    case LayerKind.LayerNormalization:
+                    case LayerKind.TransformerDecoder:
+                        if (shape.Form != Form.Sequence)
+                        {
+                            var gets = shape.Form == Form.TokenIds ? "token ids " + shape : "a vector " + shape;
+                            var fix = shape.Form == Form.TokenIds
+                                ? "add a [PositionalEmbedding(dimension)] (or an [Embedding]) before it"
+                                : "set returnSequences: true on the previous recurrent layer, or move " + Name(layer.Kind) + " before the layer that makes a vector";
+                            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.VectorSequenceExpected, site.Location, Name(layer.Kind), gets, fix));
+                            continue;
+                        }
+
+                        if (layer.Kind != LayerKind.LayerNormalization && layer.KeySize == 0 && layer.Heads > 0 && !SymbolicSize.IsSymbolic(shape.Width) && shape.Width % layer.Heads != 0)
+                        {
+                            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.HeadsDoNotDivideWidth, site.Location, Name(layer.Kind), shape.Width, layer.Heads));
+                        }
+
+                        break;
+
                     case LayerKind.Dropout:
                         if (shape.Form == Form.TokenIds)
                         {
@@ -295,6 +364,28 @@ namespace ModelDsl.Generators.Shapes
                     continue;
                 }
 
+                if (LayerKinds.KeepsSequenceWidth(layer.Kind))
+                {
+                    // Same width out as in; attention keeps [B·H, T, T] weights per sample while training.
+                    parameters += ParameterCount(layer, width);
+                    var weights = layer.Heads * steps * steps * (layer.Kind == LayerKind.TransformerDecoder && layer.AttendToInput ? 2 : 1);
+                    if (weights > MaxElements)
+                    {
+                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ActivationTooLarge, site.Location, Name(layer.Kind), Format(weights), Format(layer.Heads) + " heads × " + Format(steps) + " × " + Format(steps) + " positions"));
+                    }
+
+                    continue;
+                }
+
+                if (layer.Kind == LayerKind.PositionalEmbedding)
+                {
+                    var table = layer.Length > 0 ? layer.Length : steps;
+                    parameters += (Fixed(width) + table) * Fixed(layer.Size);
+                    hasSymbolicWeights |= SymbolicSize.IsSymbolic(width);
+                    width = layer.Size;
+                    continue;
+                }
+
                 hasSymbolicWeights |= SymbolicSize.IsSymbolic(width) || SymbolicSize.IsSymbolic(layer.Size);
                 parameters += ParameterCount(layer, width);
 
@@ -336,6 +427,10 @@ namespace ModelDsl.Generators.Shapes
             LayerKind.Dropout => "Dropout",
             LayerKind.Dense => "Dense",
             LayerKind.Flatten => "Flatten",
+            LayerKind.PositionalEmbedding => "PositionalEmbedding",
+            LayerKind.MultiHeadAttention => "MultiHeadAttention",
+            LayerKind.LayerNormalization => "LayerNormalization",
+            LayerKind.TransformerDecoder => "TransformerDecoder",
             _ => kind.ToString(),
         };
 

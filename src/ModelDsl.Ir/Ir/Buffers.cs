@@ -19,6 +19,8 @@ namespace ModelDsl.Ir
         TokenIds,
         /// <summary>Target token ids, [B].</summary>
         Targets,
+        /// <summary>Which position's output to read per batch row, [B] (inference of a per-position output; the runtime fills it).</summary>
+        Positions,
     }
 
     public enum ElementType { Float32, Int32 }
@@ -110,6 +112,8 @@ namespace ModelDsl.Ir
         LstmBias,
         /// <summary>U(−0.05, 0.05) (Keras embeddings default).</summary>
         Uniform005,
+        /// <summary>All ones (a LayerNormalization scale).</summary>
+        Ones,
     }
 
     /// <summary>One named weight tensor inside the flat parameter buffer.</summary>

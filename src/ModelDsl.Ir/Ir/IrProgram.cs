@@ -45,6 +45,15 @@ namespace ModelDsl.Ir
         public View Output { get; }
         public bool OutputIsProbability { get; }
 
+        /// <summary>
+        /// Infer programs of attention models: [B] ids naming, per batch row, the position whose output is read (the runtime
+        /// fills it; the last position by default). Null otherwise.
+        /// </summary>
+        public IrBuffer? QueryPositions { get; set; }
+
+        /// <summary>Step programs of attention models: how many positions the key/value caches hold (0 otherwise).</summary>
+        public int CacheCapacity { get; set; }
+
         public IrBuffer ParametersBuffer => Buffers[0];
         public IrBuffer GradientsBuffer => Buffers[1];
     }

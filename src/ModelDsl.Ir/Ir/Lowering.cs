@@ -11,18 +11,18 @@ namespace ModelDsl.Ir
     /// contiguous [B, width] matrix. Gradient conventions: parameter gradients accumulate (+=) into a buffer the caller
     /// zeroes once per step; each activation gradient has one first writer that assigns, later writers accumulate.
     /// </summary>
-    public static class Lowering
+    public static partial class Lowering
     {
         public static IrProgram Lower(ModelSpec spec, ProgramKind kind) =>
             kind == ProgramKind.Step && !SupportsStep(spec)
-                ? throw new NotSupportedException(spec.Name + " flattens its sequence or reads it backwards (Bidirectional), so it has no one-step program; use window mode.")
+                ? throw new NotSupportedException(spec.Name + " flattens its sequence, reads it backwards (Bidirectional) or uses non-causal attention, so it has no one-step program; use window mode.")
                 : new Lowerer(spec, kind).Run();
 
         /// <summary>Whether the model can run one time step at a time with carried state (not when it flattens a sequence).</summary>
         public static bool SupportsStep(ModelSpec spec)
         {
             foreach (var layer in spec.Layers)
-                if (layer.Kind == LayerKind.Flatten || layer.Bidirectional) return false;
+                if (layer.Kind == LayerKind.Flatten || layer.Bidirectional || (layer.Kind == LayerKind.MultiHeadAttention && !layer.Causal)) return false;
             return true;
         }
 
@@ -36,7 +36,7 @@ namespace ModelDsl.Ir
                 if (i == spec.Layers.Count - 1) return layer.Kind == LayerKind.Dense && sequence;
                 sequence = layer.Kind switch
                 {
-                    LayerKind.Embedding => true,
+                    LayerKind.Embedding or LayerKind.PositionalEmbedding => true,
                     LayerKind.Lstm or LayerKind.Gru or LayerKind.SimpleRnn => layer.ReturnSequences,
                     LayerKind.Flatten or LayerKind.Dense => false,
                     _ => sequence,
@@ -65,6 +65,10 @@ namespace ModelDsl.Ir
                     LayerKind.Dropout => "dropout",
                     LayerKind.Dense => "dense",
                     LayerKind.Flatten => "flatten",
+                    LayerKind.PositionalEmbedding => "positional_embedding",
+                    LayerKind.MultiHeadAttention => "multi_head_attention",
+                    LayerKind.LayerNormalization => "layer_normalization",
+                    LayerKind.TransformerDecoder => "transformer_decoder",
                     _ => layer.Kind.ToString().ToLowerInvariant(),
                 };
                 names.Add(n == 0 ? baseName : baseName + "_" + n.ToString(CultureInfo.InvariantCulture));
@@ -87,7 +91,7 @@ namespace ModelDsl.Ir
             public string Shape = "";
         }
 
-        private sealed class Lowerer
+        private sealed partial class Lowerer
         {
             private readonly ModelSpec _spec;
             private readonly ProgramKind _kind;
@@ -136,9 +140,16 @@ namespace ModelDsl.Ir
                         LayerKind.Dropout => Dropout(names[i], layer, value!),
                         LayerKind.Flatten => Flatten(value!),
                         LayerKind.Dense => Dense(names[i], layer, value!, isLast: i == _spec.Layers.Count - 1),
+                        LayerKind.PositionalEmbedding => PositionalEmbedding(names[i], layer, value!),
+                        LayerKind.MultiHeadAttention => MultiHeadAttentionLayer(names[i], layer, value!),
+                        LayerKind.LayerNormalization => LayerNormalizationLayer(names[i], value!),
+                        LayerKind.TransformerDecoder => TransformerDecoder(names[i], layer, value!),
                         _ => throw new NotSupportedException("Layer kind " + layer.Kind),
                     };
                 }
+
+                if (_positions != null)
+                    _forward.Add(new AdvancePositionsOp(new IdView(_positions, 0, Size.B, 1)) { Comment = "the next call is the next position" });
 
                 var parameters = new IrBuffer("parameters", _parameterCount, BufferKind.Parameters, "[" + _parameterCount + "]");
                 var gradients = new IrBuffer("gradients", _parameterCount, BufferKind.Gradients, "[" + _parameterCount + "]");
@@ -150,7 +161,11 @@ namespace ModelDsl.Ir
                 var last = _spec.Layers[_spec.Layers.Count - 1];
                 return new IrProgram(_kind, _t, buffers, _parameters, _parameterCount,
                     Remap(_forward, remap), Remap(backward, remap), _tokens, _targets, Remap(_output!, remap),
-                    outputIsProbability: last.Activation != ActivationKind.None, targetsPerStep: _perStepTargets);
+                    outputIsProbability: last.Activation != ActivationKind.None, targetsPerStep: _perStepTargets)
+                {
+                    QueryPositions = _queryPositions,
+                    CacheCapacity = _kind == ProgramKind.Step ? CacheCapacity(_spec) : 0,
+                };
             }
 
             private View? _output;
@@ -710,7 +725,9 @@ namespace ModelDsl.Ir
                 var all = input.All!;
                 if (!Training)
                 {
-                    var lastStep = new View(all.Buffer, all.Offset + Size.B * (_t - 1) * all.RowStride, Size.B, all.Cols, all.RowStride);
+                    var lastStep = _kind == ProgramKind.Infer && UsesPositions(_spec)
+                        ? SelectQueryPositions(name, input)
+                        : new View(all.Buffer, all.Offset + Size.B * (_t - 1) * all.RowStride, Size.B, all.Cols, all.RowStride);
                     var lastLogits = Buffer(name + "_logits", Size.B * units, BufferKind.Activation, "[B, " + units + "]");
                     var lastView = View.Whole(lastLogits, Size.B, units);
                     _forward.Add(new MatMulOp(lastStep, false, ParamView(kernel), false, lastView, accumulate: false, bias: ParamView(bias))
@@ -855,11 +872,16 @@ namespace ModelDsl.Ir
                     ColumnSumsOp c => new ColumnSumsOp(Remap(c.Source, map), Remap(c.Sums, map), c.Accumulate),
                     PointwiseOp p => new PointwiseOp(p.Name, p.Rows, p.Cols, RemapAll(p.Inputs, map), RemapOutputs(p.Outputs, map)),
                     LoopOp l => new LoopOp(l.Count, l.Reverse, Remap(l.Body, map)),
+                    LayerNormOp n => Remap(n, map),
+                    LayerNormBackwardOp n => new LayerNormBackwardOp(Remap(n.Forward, map), n.DY, n.DX, Remap(n.DGamma, map), Remap(n.DBeta, map)),
                     _ => op,
                 };
                 result.Comment = op.Comment;
                 return result;
             }
+
+            private static LayerNormOp Remap(LayerNormOp n, Dictionary<IrBuffer, IrBuffer> map) =>
+                new LayerNormOp(n.X, Remap(n.Gamma, map), Remap(n.Beta, map), n.Y, n.Epsilon, n.Mean, n.InverseStd) { Comment = n.Comment };
 
             private static List<View> RemapAll(IReadOnlyList<View> views, Dictionary<IrBuffer, IrBuffer> map)
             {

@@ -153,4 +153,156 @@ namespace ModelDsl.Ir
         public bool Reverse { get; }
         public IReadOnlyList<Op> Body { get; }
     }
+
+    /// <summary>
+    /// Where an attention op finds the token ids that mark padded keys: the id of batch row b at position s is at
+    /// Offset + b·BatchStride + s·PositionStride of Buffer. Keys whose id is 0 are ignored.
+    /// </summary>
+    public sealed class KeyTokens
+    {
+        public KeyTokens(IrBuffer buffer, Size offset, Size batchStride, Size positionStride)
+        {
+            Buffer = buffer; Offset = offset; BatchStride = batchStride; PositionStride = positionStride;
+        }
+        public IrBuffer Buffer { get; }
+        public Size Offset { get; }
+        public Size BatchStride { get; }
+        public Size PositionStride { get; }
+    }
+
+    /// <summary>
+    /// Multi-head scaled dot-product attention over time-major rows (row t·B + b is position t of batch row b), fused:
+    /// for each batch row b, head h and query position t, scores q·k/√d over the allowed keys s (s ≤ t when causal, and
+    /// not padding when <see cref="Mask"/> is set), a softmax, and Out = Σ_s p_s·v_s. Head h uses columns [h·d, (h+1)·d)
+    /// of Q, K, V and Out. A query with no allowed key gets zeros. When <see cref="Probabilities"/> is set (training) the
+    /// softmax weights are saved there as [B, H, T, T] (zero where not allowed) for the backward.
+    /// </summary>
+    public sealed class AttentionOp : Op
+    {
+        public AttentionOp(View q, View k, View v, View output, int heads, int keySize, int steps, bool causal, KeyTokens? mask, View? probabilities)
+        {
+            Q = q; K = k; V = v; Output = output; Heads = heads; KeySize = keySize; Steps = steps; Causal = causal; Mask = mask; Probabilities = probabilities;
+        }
+        public View Q { get; }
+        public View K { get; }
+        public View V { get; }
+        public View Output { get; }
+        public int Heads { get; }
+        public int KeySize { get; }
+        /// <summary>Positions T; the views have T·B rows.</summary>
+        public int Steps { get; }
+        public bool Causal { get; }
+        public KeyTokens? Mask { get; }
+        /// <summary>[B·H·T, T] contiguous, or null when nothing is saved (inference).</summary>
+        public View? Probabilities { get; }
+        public double Scale => 1.0 / System.Math.Sqrt(KeySize);
+    }
+
+    /// <summary>
+    /// The backward of <see cref="AttentionOp"/> from its saved probabilities P: dV_s = Σ_t P_ts·dOut_t,
+    /// dS_ts = P_ts·(dOut_t·v_s − Σ_s' P_ts'·dOut_t·v_s'), dQ_t = scale·Σ_s dS_ts·k_s, dK_s = scale·Σ_t dS_ts·q_t.
+    /// DQ, DK and DV are assigned (not accumulated).
+    /// </summary>
+    public sealed class AttentionBackwardOp : Op
+    {
+        public AttentionBackwardOp(AttentionOp forward, View dOutput, View dq, View dk, View dv)
+        {
+            Forward = forward; DOutput = dOutput; DQ = dq; DK = dk; DV = dv;
+        }
+        public AttentionOp Forward { get; }
+        public View DOutput { get; }
+        public View DQ { get; }
+        public View DK { get; }
+        public View DV { get; }
+    }
+
+    /// <summary>
+    /// One new position of attention with a key/value cache (stateful sampling): for batch row b at position
+    /// p = Positions[b], writes the new key and value rows into the caches at row p·B + b, then attends from Q over the
+    /// cached positions 0..p (causal by construction; padded keys skipped when <see cref="Mask"/> is set).
+    /// </summary>
+    public sealed class CachedAttentionOp : Op
+    {
+        public CachedAttentionOp(View q, View k, View v, View output, View keyCache, View valueCache, IdView positions, int heads, int keySize, int capacity, KeyTokens? mask)
+        {
+            Q = q; K = k; V = v; Output = output; KeyCache = keyCache; ValueCache = valueCache; Positions = positions;
+            Heads = heads; KeySize = keySize; Capacity = capacity; Mask = mask;
+        }
+        /// <summary>[B, H·d] each: this position's query, key and value.</summary>
+        public View Q { get; }
+        public View K { get; }
+        public View V { get; }
+        public View Output { get; }
+        /// <summary>[Capacity·B, H·d], time-major.</summary>
+        public View KeyCache { get; }
+        public View ValueCache { get; }
+        public IdView Positions { get; }
+        public int Heads { get; }
+        public int KeySize { get; }
+        public int Capacity { get; }
+        public KeyTokens? Mask { get; }
+        public double Scale => 1.0 / System.Math.Sqrt(KeySize);
+    }
+
+    /// <summary>
+    /// Layer normalisation of each row of X: Y = γ·(x − μ)/√(σ² + ε) + β with the row's mean μ and (biased) variance σ².
+    /// When <see cref="Mean"/> and <see cref="InverseStd"/> are set (training) they are saved ([rows, 1] each) for the backward.
+    /// </summary>
+    public sealed class LayerNormOp : Op
+    {
+        public LayerNormOp(View x, View gamma, View beta, View y, double epsilon, View? mean, View? inverseStd)
+        {
+            X = x; Gamma = gamma; Beta = beta; Y = y; Epsilon = epsilon; Mean = mean; InverseStd = inverseStd;
+        }
+        public View X { get; }
+        public View Gamma { get; }
+        public View Beta { get; }
+        public View Y { get; }
+        public double Epsilon { get; }
+        public View? Mean { get; }
+        public View? InverseStd { get; }
+    }
+
+    /// <summary>
+    /// The backward of <see cref="LayerNormOp"/>: with x̂ = (x − μ)·r and g = dY·γ, dX = r·(g − mean(g) − x̂·mean(g·x̂))
+    /// (assigned), dγ += Σ_rows dY·x̂, dβ += Σ_rows dY.
+    /// </summary>
+    public sealed class LayerNormBackwardOp : Op
+    {
+        public LayerNormBackwardOp(LayerNormOp forward, View dY, View dX, View dGamma, View dBeta)
+        {
+            Forward = forward; DY = dY; DX = dX; DGamma = dGamma; DBeta = dBeta;
+        }
+        public LayerNormOp Forward { get; }
+        public View DY { get; }
+        public View DX { get; }
+        public View DGamma { get; }
+        public View DBeta { get; }
+    }
+
+    /// <summary>Output[b, :] = Sequence[Positions[b]·B + b, :]: the row of one chosen position per batch row of a time-major sequence.</summary>
+    public sealed class GatherPositionsOp : Op
+    {
+        public GatherPositionsOp(View sequence, IdView positions, View output) { Sequence = sequence; Positions = positions; Output = output; }
+        /// <summary>[T·B, W], time-major.</summary>
+        public View Sequence { get; }
+        public IdView Positions { get; }
+        public View Output { get; }
+    }
+
+    /// <summary>History[Positions[b]·B + b] = Tokens[b]: the token ids a step program has seen, for the padding mask of cached keys.</summary>
+    public sealed class RecordTokensOp : Op
+    {
+        public RecordTokensOp(IdView tokens, IdView positions, IrBuffer history) { Tokens = tokens; Positions = positions; History = history; }
+        public IdView Tokens { get; }
+        public IdView Positions { get; }
+        public IrBuffer History { get; }
+    }
+
+    /// <summary>Positions[b] += 1 for every batch row: the end of one cached step.</summary>
+    public sealed class AdvancePositionsOp : Op
+    {
+        public AdvancePositionsOp(IdView positions) { Positions = positions; }
+        public IdView Positions { get; }
+    }
 }

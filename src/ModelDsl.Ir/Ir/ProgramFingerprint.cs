@@ -36,9 +36,25 @@ public static class ProgramFingerprint
                     case ZeroOp z: Mix(z.Target.ToString()); break;
                     case TokenMaskOp m: Mix(m.Tokens + "|" + m.Mask); break;
                     case CopyOp c: Mix(c.Source + "|" + c.Target); break;
+                    case AttentionOp a: Mix(Describe(a)); break;
+                    case AttentionBackwardOp a: Mix(Describe(a.Forward) + "|" + a.DOutput + "|" + a.DQ + "|" + a.DK + "|" + a.DV); break;
+                    case CachedAttentionOp a: Mix(a.Q + "|" + a.K + "|" + a.V + "|" + a.Output + "|" + a.KeyCache + "|" + a.ValueCache + "|" + a.Positions + "|" + a.Heads + "|" + a.KeySize + "|" + a.Capacity + "|" + Describe(a.Mask)); break;
+                    case LayerNormOp n: Mix(Describe(n)); break;
+                    case LayerNormBackwardOp n: Mix(Describe(n.Forward) + "|" + n.DY + "|" + n.DX + "|" + n.DGamma + "|" + n.DBeta); break;
+                    case GatherPositionsOp g: Mix(g.Sequence + "|" + g.Positions + "|" + g.Output); break;
+                    case RecordTokensOp r: Mix(r.Tokens + "|" + r.Positions + "|" + r.History.Name); break;
+                    case AdvancePositionsOp a: Mix(a.Positions.ToString()); break;
                 }
             }
         }
+        string Describe(object? o) => o switch
+        {
+            null => "-",
+            AttentionOp a => a.Q + "|" + a.K + "|" + a.V + "|" + a.Output + "|" + a.Heads + "|" + a.KeySize + "|" + a.Steps + "|" + a.Causal + "|" + Describe(a.Mask) + "|" + a.Probabilities,
+            KeyTokens k => k.Buffer.Name + "@" + k.Offset + "/" + k.BatchStride + "/" + k.PositionStride,
+            LayerNormOp n => n.X + "|" + n.Gamma + "|" + n.Beta + "|" + n.Y + "|" + n.Epsilon.ToString("R", System.Globalization.CultureInfo.InvariantCulture) + "|" + n.Mean + "|" + n.InverseStd,
+            _ => o.ToString() ?? "",
+        };
         MixOps(program.Forward);
         MixOps(program.Backward);
         Mix(program.ParameterCount.ToString());

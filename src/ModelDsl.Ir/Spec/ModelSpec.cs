@@ -16,12 +16,26 @@ namespace ModelDsl.Ir
         Gru = 5,
         SimpleRnn = 6,
         Flatten = 7,
+        /// <summary>Token embedding plus a learned position embedding (Keras's PositionalEmbedding of the seed).</summary>
+        PositionalEmbedding = 8,
+        /// <summary>Multi-head self-attention with an output projection back to the input width.</summary>
+        MultiHeadAttention = 9,
+        /// <summary>Normalisation of each position's features (mean 0, variance 1), then a learned scale and offset.</summary>
+        LayerNormalization = 10,
+        /// <summary>A Transformer decoder block: attention, residual + LayerNorm, ReLU feed-forward, residual + LayerNorm.</summary>
+        TransformerDecoder = 11,
     }
 
     public static class LayerKinds
     {
         /// <summary>Layers that read a sequence and carry a state through time.</summary>
         public static bool IsRecurrent(LayerKind kind) => kind == LayerKind.Lstm || kind == LayerKind.Gru || kind == LayerKind.SimpleRnn;
+
+        /// <summary>Layers that mix positions through attention (they need a position-aware cache to step one token at a time).</summary>
+        public static bool IsAttention(LayerKind kind) => kind == LayerKind.MultiHeadAttention || kind == LayerKind.TransformerDecoder;
+
+        /// <summary>Layers that map a sequence to a sequence of the same width, position by position or through attention.</summary>
+        public static bool KeepsSequenceWidth(LayerKind kind) => kind == LayerKind.MultiHeadAttention || kind == LayerKind.LayerNormalization || kind == LayerKind.TransformerDecoder;
     }
 
     /// <summary>Activation of a <c>Dense</c> layer.</summary>
@@ -39,7 +53,11 @@ namespace ModelDsl.Ir
     /// A size equal to <see cref="SymbolicSize.Vocabulary"/> is bound when the model is created.
     /// <see cref="Frozen"/>: the layer's weights get no gradient (an Embedding loaded with pretrained vectors).
     /// <see cref="Bidirectional"/>: a recurrent layer run forwards and backwards, outputs concatenated (width 2·units).
-    /// <see cref="MaskZero"/>: an Embedding whose id 0 is padding; recurrent layers downstream skip padded steps.
+    /// <see cref="MaskZero"/>: an Embedding whose id 0 is padding; recurrent layers downstream skip padded steps, attention ignores padded keys.
+    /// Attention layers: <see cref="Heads"/>, <see cref="KeySize"/> (0: width / heads), <see cref="Hidden"/> (the decoder's
+    /// feed-forward width), <see cref="Causal"/> (MultiHeadAttention: position t sees positions ≤ t only; decoders are always causal),
+    /// <see cref="AttendToInput"/> (TransformerDecoder: the seed's second attention, over the block's own input).
+    /// PositionalEmbedding: <see cref="Size"/> is the width, <see cref="Length"/> the positions in its table (0: the input length).
     /// </summary>
     public sealed record LayerSpec(
         LayerKind Kind,
@@ -50,7 +68,12 @@ namespace ModelDsl.Ir
         bool ReturnSequences = false,
         bool Frozen = false,
         bool Bidirectional = false,
-        bool MaskZero = false);
+        bool MaskZero = false,
+        int Heads = 0,
+        int KeySize = 0,
+        int Hidden = 0,
+        bool Causal = false,
+        bool AttendToInput = false);
 
     /// <summary>Sizes that are known only when a model is created.</summary>
     public static class SymbolicSize

@@ -103,3 +103,52 @@ public sealed class DenseAttribute(int units, Activation activation = Activation
     public int Units { get; } = units;
     public Activation Activation { get; } = activation;
 }
+
+/// <summary>
+/// Token ids to vectors of <paramref name="dimension"/>: a token embedding plus a learned embedding of each position
+/// (the seed's <c>PositionalEmbedding</c>). <paramref name="length"/> is the size of the position table (0: the input
+/// length); an input longer than the table is a compile-time error (MDSL0025). With <paramref name="maskZero"/>, id 0 is
+/// padding and attention layers ignore padded keys.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class PositionalEmbeddingAttribute(int dimension, int length = 0, bool maskZero = false) : LayerAttribute
+{
+    public int Dimension { get; } = dimension;
+    public int Length { get; } = length;
+    public bool MaskZero { get; } = maskZero;
+}
+
+/// <summary>
+/// Multi-head self-attention (Keras <c>MultiHeadAttention</c> with query = key = value = the input): <paramref name="heads"/>
+/// heads of <paramref name="keySize"/> dimensions (0: input width / heads, which must divide: MDSL0024), scaled
+/// dot-product scores, a softmax over the allowed positions, and an output projection back to the input width.
+/// <paramref name="causal"/> (the default) lets position t see positions ≤ t only; padded keys are ignored when the
+/// embedding masks id 0. Output [T, width]: no residual and no normalisation (see <see cref="TransformerDecoderAttribute"/>).
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class MultiHeadAttentionAttribute(int heads, int keySize = 0, bool causal = true) : LayerAttribute
+{
+    public int Heads { get; } = heads;
+    public int KeySize { get; } = keySize;
+    public bool Causal { get; } = causal;
+}
+
+/// <summary>Normalises each position's features to mean 0 and variance 1 (ε = 1e−3, as Keras), then scales by γ and shifts by β.</summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class LayerNormalizationAttribute : LayerAttribute;
+
+/// <summary>
+/// A post-LayerNorm Transformer decoder block over a sequence: causal self-attention (<paramref name="heads"/> heads of
+/// <paramref name="keySize"/>, 0: width / heads), residual + LayerNorm, a ReLU feed-forward of <paramref name="hidden"/>
+/// units back to the width, residual + LayerNorm. <paramref name="attendToInput"/> reproduces the seed's block, which is
+/// called as <c>decoder(x, x)</c>: a second causal attention, with queries from the first sublayer and keys and values from
+/// the block's own input, and its own residual + LayerNorm, before the feed-forward.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class TransformerDecoderAttribute(int heads, int hidden, int keySize = 0, bool attendToInput = false) : LayerAttribute
+{
+    public int Heads { get; } = heads;
+    public int Hidden { get; } = hidden;
+    public int KeySize { get; } = keySize;
+    public bool AttendToInput { get; } = attendToInput;
+}

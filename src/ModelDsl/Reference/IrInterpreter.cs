@@ -25,6 +25,8 @@ public sealed class IrInterpreter
             if (b.ElementType == ElementType.Int32) _ints[b] = new int[n];
             else _floats[b] = new double[n];
         }
+        // Attention models read the last position unless told otherwise.
+        if (program.QueryPositions is { } positions) Array.Fill(_ints[positions], program.SequenceLength - 1);
     }
 
     public IrProgram Program { get; }
@@ -104,7 +106,7 @@ public sealed class IrInterpreter
                 ForEach(g.Output, t, (r, c) =>
                 {
                     double v = table[Index(g.Table, 0, Id(g.Ids, t, r), c)];
-                    if (g.Bias != null) v += _floats[g.Bias.Buffer][Index(g.Bias, 0, 0, c)];
+                    if (g.Bias != null) v += _floats[g.Bias.Buffer][Index(g.Bias, t, 0, c)];
                     long o = Index(g.Output, t, r, c);
                     output[o] = g.Accumulate ? output[o] + v : v;
                 });
@@ -156,6 +158,30 @@ public sealed class IrInterpreter
                 ForEach(d.Mask, t, (r, c) => mask[Index(d.Mask, t, r, c)] = rng.NextFloat() >= (float)d.Rate ? 1f / (1f - (float)d.Rate) : 0.0);
                 break;
             }
+            case AttentionOp a: Attention(a); break;
+            case AttentionBackwardOp a: AttentionBackward(a); break;
+            case CachedAttentionOp a: CachedAttention(a); break;
+            case LayerNormOp n: LayerNorm(n); break;
+            case LayerNormBackwardOp n: LayerNormBackward(n); break;
+            case GatherPositionsOp g:
+            {
+                long rows = Eval(g.Output.Rows), cols = Eval(g.Output.Cols);
+                for (long b = 0; b < rows; b++)
+                {
+                    long p = Id(g.Positions, 0, b);
+                    for (long c = 0; c < cols; c++)
+                        _floats[g.Output.Buffer][Index(g.Output, 0, b, c)] = _floats[g.Sequence.Buffer][Index(g.Sequence, 0, p * _batch + b, c)];
+                }
+                break;
+            }
+            case RecordTokensOp r:
+                for (long b = 0; b < Eval(r.Tokens.Rows); b++)
+                    _ints[r.History][Id(r.Positions, 0, b) * _batch + b] = Id(r.Tokens, 0, b);
+                break;
+            case AdvancePositionsOp a:
+                for (long b = 0; b < Eval(a.Positions.Rows); b++)
+                    _ints[a.Positions.Buffer][Eval(a.Positions.Offset) + b * Eval(a.Positions.Stride)]++;
+                break;
             default:
                 throw new NotSupportedException("The interpreter has no rule for " + op.GetType().Name);
         }
@@ -249,5 +275,183 @@ public sealed class IrInterpreter
             }
         }
         Loss += total / (rows * x.Steps);
+    }
+
+    // ---- attention and layer normalisation: the definitions, written out loop by loop ----
+
+    private bool KeyAllowed(KeyTokens? mask, long b, long s) =>
+        mask is null || _ints[mask.Buffer][Eval(mask.Offset) + b * Eval(mask.BatchStride) + s * Eval(mask.PositionStride)] != 0;
+
+    private double Get(View v, long r, long c) => _floats[v.Buffer][Index(v, 0, r, c)];
+    private void Set(View v, long r, long c, double value) => _floats[v.Buffer][Index(v, 0, r, c)] = value;
+
+    /// <summary>Softmax weights of query position t over keys 0..T−1 for (b, h): zero where not allowed, all zero when none is.</summary>
+    private double[] AttentionWeights(AttentionOp a, long b, int h, long t)
+    {
+        int T = a.Steps, d = a.KeySize;
+        var scores = new double[T];
+        double max = double.NegativeInfinity;
+        for (long s = 0; s < T; s++)
+        {
+            if ((a.Causal && s > t) || !KeyAllowed(a.Mask, b, s)) { scores[s] = double.NegativeInfinity; continue; }
+            double dot = 0;
+            for (int c = 0; c < d; c++) dot += Get(a.Q, t * _batch + b, h * d + c) * Get(a.K, s * _batch + b, h * d + c);
+            scores[s] = dot * a.Scale;
+            max = Math.Max(max, scores[s]);
+        }
+        var p = new double[T];
+        if (double.IsNegativeInfinity(max)) return p;
+        double sum = 0;
+        for (long s = 0; s < T; s++) sum += p[s] = double.IsNegativeInfinity(scores[s]) ? 0 : Math.Exp(scores[s] - max);
+        for (long s = 0; s < T; s++) p[s] /= sum;
+        return p;
+    }
+
+    private void Attention(AttentionOp a)
+    {
+        int T = a.Steps, d = a.KeySize;
+        for (long b = 0; b < _batch; b++)
+            for (int h = 0; h < a.Heads; h++)
+                for (long t = 0; t < T; t++)
+                {
+                    var p = AttentionWeights(a, b, h, t);
+                    for (int c = 0; c < d; c++)
+                    {
+                        double acc = 0;
+                        for (long s = 0; s < T; s++) acc += p[s] * Get(a.V, s * _batch + b, h * d + c);
+                        Set(a.Output, t * _batch + b, h * d + c, acc);
+                    }
+                    if (a.Probabilities != null)
+                        for (long s = 0; s < T; s++) Set(a.Probabilities, (b * a.Heads + h) * T + t, s, p[s]);
+                }
+    }
+
+    private void AttentionBackward(AttentionBackwardOp g)
+    {
+        var a = g.Forward;
+        int T = a.Steps, d = a.KeySize;
+        for (long b = 0; b < _batch; b++)
+            for (int h = 0; h < a.Heads; h++)
+            {
+                var dq = new double[T, d];
+                var dk = new double[T, d];
+                var dv = new double[T, d];
+                for (long t = 0; t < T; t++)
+                {
+                    var p = new double[T];
+                    for (long s = 0; s < T; s++) p[s] = Get(a.Probabilities!, (b * a.Heads + h) * T + t, s);
+                    var dp = new double[T];
+                    double dot = 0;
+                    for (long s = 0; s < T; s++)
+                    {
+                        for (int c = 0; c < d; c++) dp[s] += Get(g.DOutput, t * _batch + b, h * d + c) * Get(a.V, s * _batch + b, h * d + c);
+                        dot += p[s] * dp[s];
+                    }
+                    for (long s = 0; s < T; s++)
+                    {
+                        double ds = p[s] * (dp[s] - dot) * a.Scale;
+                        for (int c = 0; c < d; c++)
+                        {
+                            dq[t, c] += ds * Get(a.K, s * _batch + b, h * d + c);
+                            dk[s, c] += ds * Get(a.Q, t * _batch + b, h * d + c);
+                            dv[s, c] += p[s] * Get(g.DOutput, t * _batch + b, h * d + c);
+                        }
+                    }
+                }
+                for (long t = 0; t < T; t++)
+                    for (int c = 0; c < d; c++)
+                    {
+                        Set(g.DQ, t * _batch + b, h * d + c, dq[t, c]);
+                        Set(g.DK, t * _batch + b, h * d + c, dk[t, c]);
+                        Set(g.DV, t * _batch + b, h * d + c, dv[t, c]);
+                    }
+            }
+    }
+
+    private void CachedAttention(CachedAttentionOp a)
+    {
+        int d = a.KeySize, width = a.Heads * d;
+        for (long b = 0; b < _batch; b++)
+        {
+            long position = Id(a.Positions, 0, b);
+            if (position < 0 || position >= a.Capacity) throw new InvalidOperationException($"Position {position} is outside the cache of {a.Capacity}.");
+            for (int c = 0; c < width; c++)
+            {
+                Set(a.KeyCache, position * _batch + b, c, Get(a.K, b, c));
+                Set(a.ValueCache, position * _batch + b, c, Get(a.V, b, c));
+            }
+            for (int h = 0; h < a.Heads; h++)
+            {
+                var scores = new double[position + 1];
+                double max = double.NegativeInfinity;
+                for (long s = 0; s <= position; s++)
+                {
+                    if (!KeyAllowed(a.Mask, b, s)) { scores[s] = double.NegativeInfinity; continue; }
+                    double dot = 0;
+                    for (int c = 0; c < d; c++) dot += Get(a.Q, b, h * d + c) * Get(a.KeyCache, s * _batch + b, h * d + c);
+                    scores[s] = dot * a.Scale;
+                    max = Math.Max(max, scores[s]);
+                }
+                double sum = 0;
+                var p = new double[position + 1];
+                if (!double.IsNegativeInfinity(max))
+                {
+                    for (long s = 0; s <= position; s++) sum += p[s] = double.IsNegativeInfinity(scores[s]) ? 0 : Math.Exp(scores[s] - max);
+                    for (long s = 0; s <= position; s++) p[s] /= sum;
+                }
+                for (int c = 0; c < d; c++)
+                {
+                    double acc = 0;
+                    for (long s = 0; s <= position; s++) acc += p[s] * Get(a.ValueCache, s * _batch + b, h * d + c);
+                    Set(a.Output, b, h * d + c, acc);
+                }
+            }
+        }
+    }
+
+    private void LayerNorm(LayerNormOp n)
+    {
+        long rows = Eval(n.X.Rows), cols = Eval(n.X.Cols);
+        for (long r = 0; r < rows; r++)
+        {
+            double mean = 0;
+            for (long c = 0; c < cols; c++) mean += Get(n.X, r, c);
+            mean /= cols;
+            double variance = 0;
+            for (long c = 0; c < cols; c++) variance += (Get(n.X, r, c) - mean) * (Get(n.X, r, c) - mean);
+            variance /= cols;
+            double inverse = 1 / Math.Sqrt(variance + n.Epsilon);
+            for (long c = 0; c < cols; c++)
+                Set(n.Y, r, c, Get(n.Gamma, 0, c) * (Get(n.X, r, c) - mean) * inverse + Get(n.Beta, 0, c));
+            if (n.Mean != null) Set(n.Mean, r, 0, mean);
+            if (n.InverseStd != null) Set(n.InverseStd, r, 0, inverse);
+        }
+    }
+
+    private void LayerNormBackward(LayerNormBackwardOp g)
+    {
+        var n = g.Forward;
+        long rows = Eval(n.X.Rows), cols = Eval(n.X.Cols);
+        for (long r = 0; r < rows; r++)
+        {
+            double mean = Get(n.Mean!, r, 0), inverse = Get(n.InverseStd!, r, 0);
+            double meanG = 0, meanGx = 0;
+            for (long c = 0; c < cols; c++)
+            {
+                double xhat = (Get(n.X, r, c) - mean) * inverse;
+                double gc = Get(g.DY, r, c) * Get(n.Gamma, 0, c);
+                meanG += gc;
+                meanGx += gc * xhat;
+                _floats[g.DGamma.Buffer][Index(g.DGamma, 0, 0, c)] += Get(g.DY, r, c) * xhat;
+                _floats[g.DBeta.Buffer][Index(g.DBeta, 0, 0, c)] += Get(g.DY, r, c);
+            }
+            meanG /= cols;
+            meanGx /= cols;
+            for (long c = 0; c < cols; c++)
+            {
+                double xhat = (Get(n.X, r, c) - mean) * inverse;
+                Set(g.DX, r, c, inverse * (Get(g.DY, r, c) * Get(n.Gamma, 0, c) - meanG - xhat * meanGx));
+            }
+        }
     }
 }

@@ -17,6 +17,7 @@ public abstract unsafe class CpuProgram : ProgramExecutor
     private readonly int _targetsIndex;
     private readonly int _outputIndex;
     private int _stateBatch;
+    private readonly int _queryPositionsIndex;
 
     /// <param name="fingerprint">The generator's <see cref="ProgramFingerprint"/> of the same program; a mismatch means stale generated code.</param>
     protected CpuProgram(Model model, ProgramKind kind, int batchCapacity, string fingerprint) : base(model, kind, batchCapacity)
@@ -44,6 +45,8 @@ public abstract unsafe class CpuProgram : ProgramExecutor
         _tokensIndex = IndexOf(Program.Tokens);
         _targetsIndex = IndexOf(Program.Targets);
         _outputIndex = IndexOf(Program.Output.Buffer);
+        _queryPositionsIndex = Program.QueryPositions is { } q ? IndexOf(q) : -1;
+        if (_queryPositionsIndex >= 0) ((int[])_arrays[_queryPositionsIndex]!).AsSpan().Fill(Program.SequenceLength - 1);
         Random = model.DropoutRandom;
     }
 
@@ -66,6 +69,7 @@ public abstract unsafe class CpuProgram : ProgramExecutor
 
     public override Span<int> Tokens => (int[])_arrays[_tokensIndex]!;
     public override Span<int> Targets => (int[])_arrays[_targetsIndex]!;
+    public override Span<int> QueryPositions => _queryPositionsIndex < 0 ? Span<int>.Empty : (int[])_arrays[_queryPositionsIndex]!;
 
     /// <summary>Generated: forward for B rows; returns the mean loss (training) or 0.</summary>
     protected abstract double RunForward(int B);
@@ -83,6 +87,7 @@ public abstract unsafe class CpuProgram : ProgramExecutor
             ResetState();
             _stateBatch = batch;
         }
+        if (Kind == ProgramKind.Step) CountCachedStep();
         return RunForward(batch);
     }
 
@@ -116,7 +121,8 @@ public abstract unsafe class CpuProgram : ProgramExecutor
     public override void ResetState()
     {
         for (int i = 0; i < _arrays.Length; i++)
-            if (Program.Buffers[i].Kind == BufferKind.State) Array.Clear((float[])_arrays[i]!);
+            if (Program.Buffers[i].Kind == BufferKind.State) Array.Clear((Array)_arrays[i]!);
+        CachedPositions = 0;
     }
 
 }

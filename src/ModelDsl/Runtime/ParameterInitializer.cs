@@ -26,6 +26,9 @@ public static class ParameterInitializer
                 case InitKind.Uniform005:
                     for (int i = 0; i < span.Length; i++) span[i] = (float)((rng.NextDouble() * 2 - 1) * 0.05);
                     break;
+                case InitKind.Ones:
+                    span.Fill(1f);
+                    break;
                 case InitKind.Orthogonal:
                     Orthogonal(span, rows, cols, rng);
                     break;

@@ -27,6 +27,25 @@ public abstract class ProgramExecutor : IDisposable
     /// <summary>Targets for the next call, [B].</summary>
     public abstract Span<int> Targets { get; }
 
+    /// <summary>
+    /// Infer programs of attention models: per batch row, the position whose output <see cref="ReadOutput"/> returns
+    /// (the last position, T−1, unless set). Empty for other programs.
+    /// </summary>
+    public virtual Span<int> QueryPositions => Span<int>.Empty;
+
+    /// <summary>Step programs of attention models: positions fed since the last <see cref="ResetState"/> (the key/value caches hold <see cref="IrProgram.CacheCapacity"/>).</summary>
+    public int CachedPositions { get; protected set; }
+
+    /// <summary>Step programs with a key/value cache: refuses a step that would overflow it, else counts it.</summary>
+    protected void CountCachedStep()
+    {
+        int capacity = Program.CacheCapacity;
+        if (capacity == 0) return;
+        if (CachedPositions >= capacity)
+            throw new InvalidOperationException($"The key/value cache holds {capacity} positions and all are used; call ResetState and feed the last tokens again (Model.Generate does this by itself).");
+        CachedPositions++;
+    }
+
     /// <summary>Runs forward for the first <paramref name="batch"/> rows; returns the mean loss for training programs, else 0.</summary>
     public abstract double Forward(int batch);
 
@@ -71,6 +90,10 @@ public abstract class ProgramExecutor : IDisposable
     protected void ValidateIds(int batch, bool targets)
     {
         int vocabulary = Model.Vocabulary;
+        var positions = QueryPositions;
+        for (int i = 0; i < Math.Min(batch, positions.Length); i++)
+            if ((uint)positions[i] >= (uint)Program.SequenceLength)
+                throw new ArgumentOutOfRangeException(nameof(QueryPositions), $"Query position {positions[i]} of row {i} is outside 0..{Program.SequenceLength - 1}.");
         var tokens = Tokens[..(batch * Program.SequenceLength)];
         for (int i = 0; i < tokens.Length; i++)
             if ((uint)tokens[i] >= (uint)vocabulary)

@@ -10,6 +10,7 @@ public sealed class ReferenceProgram : ProgramExecutor
     private readonly Dictionary<int, IrInterpreter> _byBatch = new();
     private readonly int[] _tokens;
     private readonly int[] _targets;
+    private readonly int[] _queryPositions;
 
     public ReferenceProgram(Model model, ProgramKind kind, int batchCapacity) : base(model, kind, batchCapacity)
     {
@@ -17,7 +18,11 @@ public sealed class ReferenceProgram : ProgramExecutor
         _byBatch[batchCapacity] = _interpreter;
         _tokens = new int[batchCapacity * Program.SequenceLength];
         _targets = new int[Program.TargetsPerStep ? batchCapacity * Program.SequenceLength : batchCapacity];
+        _queryPositions = Program.QueryPositions is null ? Array.Empty<int>() : new int[batchCapacity];
+        Array.Fill(_queryPositions, Program.SequenceLength - 1);
     }
+
+    public override Span<int> QueryPositions => _queryPositions;
 
     public override Span<int> Tokens => _tokens;
     public override Span<int> Targets => _targets;
@@ -36,6 +41,8 @@ public sealed class ReferenceProgram : ProgramExecutor
         for (int i = 0; i < p.Length; i++) p[i] = source[i];
         _tokens.AsSpan(0, _interpreter.Tokens.Length).CopyTo(_interpreter.Tokens);
         _targets.AsSpan(0, _interpreter.Targets.Length).CopyTo(_interpreter.Targets);
+        if (Program.QueryPositions is { } q) _queryPositions.AsSpan(0, batch).CopyTo(_interpreter.Ints(q));
+        if (Kind == ProgramKind.Step) CountCachedStep();
         _interpreter.Forward(Model.DropoutRandom);
         return _interpreter.Loss;
     }
@@ -61,6 +68,7 @@ public sealed class ReferenceProgram : ProgramExecutor
     {
         foreach (var interpreter in _byBatch.Values)
             foreach (var b in Program.Buffers)
-                if (b.Kind == BufferKind.State) Array.Clear(interpreter.Floats(b));
+                if (b.Kind == BufferKind.State) Array.Clear(b.ElementType == ElementType.Int32 ? interpreter.Ints(b) : interpreter.Floats(b));
+        CachedPositions = 0;
     }
 }

@@ -142,3 +142,37 @@ public partial class MaskedStack;
 [SimpleRnn(2)]
 [Dense(Dim.Vocabulary, Activation.Softmax)]
 public partial class MaskedBidirectional;
+
+/// <summary>The standard decoder-only block, miniature: positional embedding, one decoder block, softmax per position.</summary>
+[Model]
+[TokenInput(length: 5, vocabulary: 13)]
+[PositionalEmbedding(8)]
+[TransformerDecoder(heads: 2, hidden: 12)]
+[Dense(Dim.Vocabulary, Activation.Softmax)]
+public partial class TinyDecoder;
+
+/// <summary>The seed's two-attention block with padding masks, an explicit key size and a longer position table; logits out.</summary>
+[Model]
+[TokenInput(length: 4, vocabulary: 11)]
+[PositionalEmbedding(6, length: 6, maskZero: true)]
+[TransformerDecoder(heads: 2, hidden: 10, keySize: 4, attendToInput: true)]
+[Dense(Dim.Vocabulary)]
+public partial class TinySeedDecoder;
+
+/// <summary>The layers on their own: self-attention with three heads, then LayerNormalization.</summary>
+[Model]
+[TokenInput(length: 4)]
+[PositionalEmbedding(6)]
+[MultiHeadAttention(heads: 3)]
+[LayerNormalization]
+[Dense(Dim.Vocabulary, Activation.Softmax)]
+public partial class TinyAttention;
+
+/// <summary>Non-causal attention read as a whole (Flatten) into a classifier.</summary>
+[Model]
+[TokenInput(length: 3, vocabulary: 9)]
+[Embedding(4, maskZero: true)]
+[MultiHeadAttention(heads: 2, causal: false)]
+[Flatten]
+[Dense(3, Activation.Softmax)]
+public partial class TinyEncoderClassifier;

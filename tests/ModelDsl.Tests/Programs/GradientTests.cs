@@ -11,7 +11,7 @@ namespace ModelDsl.Tests.Programs;
 /// </summary>
 public class GradientTests
 {
-    public static TheoryData<string> Models => new() { nameof(TinyCharLstm), nameof(TinyStack), nameof(OddWidths), nameof(TinyGru), nameof(TinyRecurrentStack), nameof(TinySentiment), nameof(FlattenSoftmax), nameof(FrozenEmbedding), nameof(TinyBiGru), nameof(TinyBiStack), nameof(TinyCharRnn), nameof(TinyPerStepBi), nameof(MaskedStack), nameof(MaskedBidirectional) };
+    public static TheoryData<string> Models => new() { nameof(TinyCharLstm), nameof(TinyStack), nameof(OddWidths), nameof(TinyGru), nameof(TinyRecurrentStack), nameof(TinySentiment), nameof(FlattenSoftmax), nameof(FrozenEmbedding), nameof(TinyBiGru), nameof(TinyBiStack), nameof(TinyCharRnn), nameof(TinyPerStepBi), nameof(MaskedStack), nameof(MaskedBidirectional), nameof(TinyDecoder), nameof(TinySeedDecoder), nameof(TinyAttention), nameof(TinyEncoderClassifier) };
 
     internal static Model Create(string name, Backend backend = Backend.Cpu, ulong seed = 7) => name switch
     {
@@ -29,6 +29,10 @@ public class GradientTests
         nameof(TinyPerStepBi) => new TinyPerStepBi(new ModelOptions { Backend = backend, Seed = seed }),
         nameof(MaskedStack) => new MaskedStack(new ModelOptions { Backend = backend, Seed = seed }),
         nameof(MaskedBidirectional) => new MaskedBidirectional(new ModelOptions { Backend = backend, Seed = seed }),
+        nameof(TinyDecoder) => new TinyDecoder(new ModelOptions { Backend = backend, Seed = seed }),
+        nameof(TinySeedDecoder) => new TinySeedDecoder(new ModelOptions { Backend = backend, Seed = seed }),
+        nameof(TinyAttention) => new TinyAttention(vocabulary: 7, new ModelOptions { Backend = backend, Seed = seed }),
+        nameof(TinyEncoderClassifier) => new TinyEncoderClassifier(new ModelOptions { Backend = backend, Seed = seed }),
         _ => throw new ArgumentException(name),
     };
 

@@ -27,6 +27,7 @@ internal static class ProgramHarness
         for (int i = 0; i < p.Length; i++) p[i] = model.Parameters[i];
         program.Tokens[..interpreter.Tokens.Length].CopyTo(interpreter.Tokens);
         program.Targets[..interpreter.Targets.Length].CopyTo(interpreter.Targets);
+        if (program.Program.QueryPositions is { } q) program.QueryPositions[..batch].CopyTo(interpreter.Ints(q));
         return interpreter;
     }
 

@@ -1,0 +1,386 @@
+#nullable enable
+using System;
+using System.Collections.Generic;
+
+namespace ModelDsl.Ir
+{
+    // The attention family: PositionalEmbedding, MultiHeadAttention, LayerNormalization and the TransformerDecoder block.
+    // Every activation is a time-major [T·B, W] matrix, so projections, LayerNorm and the feed-forward are whole-matrix
+    // ops; only the attention op mixes positions. Backward pieces are registered in forward order as closures and run in
+    // reverse, so that "the first writer of a gradient assigns, later writers add" follows the real execution order.
+    public static partial class Lowering
+    {
+        /// <summary>The Keras LayerNormalization default epsilon.</summary>
+        public const double LayerNormEpsilon = 1e-3;
+
+        /// <summary>Positions a step program can cache (its key/value caches' length), or 0 when the model has no attention.</summary>
+        public static int CacheCapacity(ModelSpec spec)
+        {
+            bool attention = false;
+            int capacity = spec.Layers[0].Length;
+            foreach (var layer in spec.Layers)
+            {
+                if (layer.Kind == LayerKind.PositionalEmbedding && layer.Length > 0) capacity = layer.Length;
+                attention |= LayerKinds.IsAttention(layer.Kind);
+            }
+            return attention ? capacity : 0;
+        }
+
+        /// <summary>Whether the model has attention (or a position table): its outputs depend on absolute positions.</summary>
+        public static bool UsesPositions(ModelSpec spec)
+        {
+            foreach (var layer in spec.Layers)
+                if (LayerKinds.IsAttention(layer.Kind) || layer.Kind == LayerKind.PositionalEmbedding) return true;
+            return false;
+        }
+
+        private sealed partial class Lowerer
+        {
+            /// <summary>A gradient buffer with several writers: the first (in execution order) assigns, the others add.</summary>
+            private sealed class GradSink
+            {
+                public GradSink(View view) { View = view; }
+                public View View { get; }
+                public bool Written { get; private set; }
+
+                /// <summary>Whether the next writer must accumulate; marks the sink written.</summary>
+                public bool Take()
+                {
+                    bool accumulate = Written;
+                    Written = true;
+                    return accumulate;
+                }
+            }
+
+            private List<Action<List<Op>>>? _pending;
+            private IrBuffer? _positions;       // Step: per-row position of the current token (State, int)
+            private IrBuffer? _history;         // Step: token ids seen so far, [L, B] time-major, for padding masks
+            private IrBuffer? _queryPositions;  // Infer: which position's output to read per row
+
+            private int PositionCapacity => CacheCapacity(_spec) > 0 ? CacheCapacity(_spec) : PositionTableLength();
+
+            private int PositionTableLength()
+            {
+                foreach (var layer in _spec.Layers)
+                    if (layer.Kind == LayerKind.PositionalEmbedding && layer.Length > 0) return layer.Length;
+                return _spec.Layers[0].Length;
+            }
+
+            private IdView StepPositions()
+            {
+                _positions ??= Buffer("positions", Size.B, BufferKind.State, "[B]", ElementType.Int32);
+                return new IdView(_positions, 0, Size.B, 1);
+            }
+
+            /// <summary>Where attention finds padded keys: the input ids (whole windows) or the recorded history (steps).</summary>
+            private KeyTokens? MaskTokens(Value input)
+            {
+                if (input.Mask is null) return null;
+                if (_kind == ProgramKind.Step)
+                    return _history is null ? null : new KeyTokens(_history, 0, 1, Size.B);
+                return new KeyTokens(_tokens, 0, _t, 1);
+            }
+
+            private void Backward(Action<List<Op>> piece)
+            {
+                if (_pending is null) throw new InvalidOperationException("No backward block is open.");
+                _pending.Add(piece);
+            }
+
+            private void OpenBackward() => _pending = Training ? new List<Action<List<Op>>>() : null;
+
+            private void CloseBackward()
+            {
+                if (_pending is null) return;
+                var block = new List<Op>();
+                for (int i = _pending.Count - 1; i >= 0; i--) _pending[i](block);
+                if (block.Count > 0) _backwardBlocks.Add(block);
+                _pending = null;
+            }
+
+            /// <summary>A fresh [T·B, width] activation and, when training, its gradient sink.</summary>
+            private (View all, View step, GradSink? sink) Activation(string name, Size width)
+            {
+                var (step, all, _) = Sequence(name, width, BufferKind.Activation, "[T, B, " + width + "]");
+                GradSink? sink = null;
+                if (Training)
+                {
+                    var (_, gAll, _) = Sequence("d_" + name, width, BufferKind.ActivationGradient, "[T, B, " + width + "]");
+                    sink = new GradSink(gAll);
+                }
+                return (all, step, sink);
+            }
+
+            private Value SequenceValue(View all, View step, GradSink? sink, Size width, Value input)
+            {
+                var value = new Value { Width = width, IsSequence = true, All = all, Step = step, Shape = "[T, " + width + "]", Mask = input.Mask };
+                if (sink != null)
+                {
+                    value.GradAll = sink.View;
+                    value.GradStep = new View(sink.View.Buffer, sink.View.Offset, Size.B, width, width, timeStride: Size.B * width);
+                }
+                return value;
+            }
+
+            /// <summary>target (+)= source, as the sink's first or a later writer.</summary>
+            private static void AddInto(List<Op> block, GradSink sink, View source, string name)
+            {
+                if (!sink.Take())
+                {
+                    block.Add(new CopyOp(source, sink.View) { Comment = name + ": gradient passes through" });
+                    return;
+                }
+                block.Add(new PointwiseOp(name + "_grad", source.Rows, source.Cols, new[] { source },
+                    new[] { new PointwiseOutput(sink.View, Expr.In(0), accumulate: true) }) { Comment = name + ": gradient adds on" });
+            }
+
+            /// <summary>out = x·W + b over all rows; backward: db, dW, and dx into the input's sink.</summary>
+            private void Linear(string layer, string name, View x, GradSink? xSink, ParameterTensor kernel, ParameterTensor bias, View output, GradSink? outSink)
+            {
+                _forward.Add(new MatMulOp(x, false, ParamView(kernel), false, output, accumulate: false, bias: ParamView(bias)) { Comment = layer + ": " + name + " = x·W + b" });
+                if (outSink is null) return;
+                Backward(block =>
+                {
+                    var d = outSink.View;
+                    block.Add(new ColumnSumsOp(d, GradView(bias), accumulate: true) { Comment = layer + ": d" + name + " bias" });
+                    block.Add(new MatMulOp(x, true, d, false, GradView(kernel), accumulate: true) { Comment = layer + ": d" + name + " kernel += xᵀ·d" + name });
+                    if (xSink != null)
+                        block.Add(new MatMulOp(d, false, ParamView(kernel), true, xSink.View, accumulate: xSink.Take()) { Comment = layer + ": dx (+)= d" + name + "·Wᵀ" });
+                });
+            }
+
+            private Value PositionalEmbedding(string name, LayerSpec layer, Value input)
+            {
+                int w = layer.Size;
+                int length = layer.Length > 0 ? layer.Length : _spec.Layers[0].Length;
+                var tokens = Parameter(name, "token_embeddings", _vocabulary, w, InitKind.Uniform005);
+                var positions = Parameter(name, "position_embeddings", length, w, InitKind.Uniform005);
+                var (all, step, sink) = Activation(name + "_out", w);
+                if (_kind == ProgramKind.Step)
+                {
+                    var at = StepPositions();
+                    var ids = new IdView(_tokens, 0, Size.B, 1); // the one position of this call, outside any loop
+                    if (layer.MaskZero)
+                    {
+                        _history = Buffer("token_history", Size.B * length, BufferKind.State, "[" + length + ", B]", ElementType.Int32);
+                        _forward.Add(new RecordTokensOp(ids, at, _history) { Comment = name + ": remember this position's id (padding mask of the cached keys)" });
+                    }
+                    _forward.Add(new GatherRowsOp(ParamView(tokens), ids, all, accumulate: false) { Comment = name + ": token embedding" });
+                    _forward.Add(new GatherRowsOp(ParamView(positions), at, all, accumulate: true) { Comment = name + ": + the embedding of this row's position" });
+                }
+                else
+                {
+                    // Row t of the position table is the bias of step t's gather.
+                    var row = new View(_params, positions.Offset, 1, w, w, timeStride: w);
+                    _forward.Add(new LoopOp(_t, false, new Op[]
+                    {
+                        new GatherRowsOp(ParamView(tokens), input.Tokens!, step, accumulate: false, bias: row) { Comment = name + ": token embedding + position embedding of step t" },
+                    }));
+                }
+                if (sink != null)
+                {
+                    var gradStep = new View(sink.View.Buffer, sink.View.Offset, Size.B, w, w, timeStride: Size.B * w);
+                    var gradRow = new View(_grads, positions.Offset, 1, w, w, timeStride: w);
+                    _backwardBlocks.Add(new List<Op>
+                    {
+                        new LoopOp(_t, true, new Op[]
+                        {
+                            new ScatterAddRowsOp(gradStep, input.Tokens!, GradView(tokens)) { Comment = name + ": dTokenEmbeddings[id] += dOut_t" },
+                            new ColumnSumsOp(gradStep, gradRow, accumulate: true) { Comment = name + ": dPositionEmbeddings[t] += Σ_b dOut_t" },
+                        }),
+                    });
+                }
+                var value = SequenceValue(all, step, sink, w, input);
+                value.Mask = layer.MaskZero ? input.Tokens : null;
+                value.GradStep = sink is null ? null : value.GradStep;
+                return value;
+            }
+
+            /// <summary>
+            /// Multi-head attention of queries from <paramref name="query"/> over keys and values from <paramref name="keys"/>,
+            /// projected back to the query width. Parameters are named as Keras's MultiHeadAttention names them.
+            /// </summary>
+            private (View all, View step, GradSink? sink) Attention(string layer, string prefix, int heads, int keySize, bool causal,
+                View query, GradSink? querySink, Size queryWidth, View keys, GradSink? keysSink, Size keysWidth, KeyTokens? mask)
+            {
+                Size hd = heads * keySize;
+                string tag = layer + (prefix.Length > 0 ? "_" + prefix : "");
+                string p = prefix.Length > 0 ? prefix + "." : "";
+                var wq = Parameter(layer, p + "query.kernel", queryWidth, hd, InitKind.GlorotUniform);
+                var bq = Parameter(layer, p + "query.bias", 1, hd, InitKind.Zeros, isVector: true);
+                var wk = Parameter(layer, p + "key.kernel", keysWidth, hd, InitKind.GlorotUniform);
+                var bk = Parameter(layer, p + "key.bias", 1, hd, InitKind.Zeros, isVector: true);
+                var wv = Parameter(layer, p + "value.kernel", keysWidth, hd, InitKind.GlorotUniform);
+                var bv = Parameter(layer, p + "value.bias", 1, hd, InitKind.Zeros, isVector: true);
+                var wo = Parameter(layer, p + "attention_output.kernel", hd, queryWidth, InitKind.GlorotUniform);
+                var bo = Parameter(layer, p + "attention_output.bias", 1, queryWidth, InitKind.Zeros, isVector: true);
+
+                var (q, _, qSink) = Activation(tag + "_q", hd);
+                var (k, _, kSink) = Activation(tag + "_k", hd);
+                var (v, _, vSink) = Activation(tag + "_v", hd);
+                var (a, _, aSink) = Activation(tag + "_heads", hd);
+                var (o, oStep, oSink) = Activation(tag + "_out", queryWidth);
+
+                Linear(tag, "q", query, querySink, wq, bq, q, qSink);
+                Linear(tag, "k", keys, keysSink, wk, bk, k, kSink);
+                Linear(tag, "v", keys, keysSink, wv, bv, v, vSink);
+                if (_kind == ProgramKind.Step)
+                {
+                    int capacity = PositionCapacity;
+                    var kc = Buffer(tag + "_key_cache", Size.B * hd * capacity, BufferKind.State, "[" + capacity + ", B, " + hd + "]");
+                    var vc = Buffer(tag + "_value_cache", Size.B * hd * capacity, BufferKind.State, "[" + capacity + ", B, " + hd + "]");
+                    _forward.Add(new CachedAttentionOp(q, k, v, a, View.Whole(kc, Size.B * capacity, hd), View.Whole(vc, Size.B * capacity, hd), StepPositions(), heads, keySize, capacity, mask)
+                        { Comment = tag + ": cache this position's key and value, attend over positions 0..p (" + heads + " heads of " + keySize + ")" });
+                }
+                else
+                {
+                    View? probabilities = null;
+                    if (Training)
+                    {
+                        var pBuf = Buffer(tag + "_probs", Size.B * (heads * _t * _t), BufferKind.Activation, "[B, " + heads + ", " + _t + ", " + _t + "]");
+                        probabilities = View.Whole(pBuf, Size.B * (heads * _t), _t);
+                    }
+                    var op = new AttentionOp(q, k, v, a, heads, keySize, _t, causal, mask, probabilities)
+                        { Comment = tag + ": " + (causal ? "causal " : "") + "attention, " + heads + " heads of " + keySize + (mask != null ? ", padded keys skipped" : "") + ": scores, mask, softmax and weighted sum fused" };
+                    _forward.Add(op);
+                    if (aSink != null)
+                    {
+                        Backward(block => block.Add(new AttentionBackwardOp(op, aSink.View, qSink!.View, kSink!.View, vSink!.View)
+                            { Comment = tag + ": attention backward from the saved probabilities" }));
+                        // The backward op assigns dq, dk and dv.
+                        qSink!.Take(); kSink!.Take(); vSink!.Take();
+                    }
+                }
+                Linear(tag, "out", a, aSink, wo, bo, o, oSink);
+                return (o, oStep, oSink);
+            }
+
+            /// <summary>y = LayerNorm(x) with a learned scale (ones) and offset (zeros), Keras's epsilon.</summary>
+            private (View all, View step, GradSink? sink) LayerNorm(string layer, string prefix, View x, GradSink? xSink, Size width)
+            {
+                string tag = layer + (prefix.Length > 0 ? "_" + prefix : "");
+                string p = prefix.Length > 0 ? prefix + "." : "";
+                var gamma = Parameter(layer, p + "gamma", 1, width, InitKind.Ones, isVector: true);
+                var beta = Parameter(layer, p + "beta", 1, width, InitKind.Zeros, isVector: true);
+                var (y, yStep, ySink) = Activation(tag + "_out", width);
+                Size rows = x.Rows;
+                View? mean = null, inverseStd = null;
+                if (Training)
+                {
+                    mean = View.Whole(Buffer(tag + "_mean", rows, BufferKind.Activation, "[T, B]"), rows, 1);
+                    inverseStd = View.Whole(Buffer(tag + "_rstd", rows, BufferKind.Activation, "[T, B]"), rows, 1);
+                }
+                var op = new LayerNormOp(x, ParamView(gamma), ParamView(beta), y, LayerNormEpsilon, mean, inverseStd) { Comment = tag + ": layer normalisation of each row" };
+                _forward.Add(op);
+                if (ySink != null && xSink != null)
+                {
+                    var dx = View.Whole(Buffer("d_" + tag + "_in", rows * width, BufferKind.ActivationGradient, "[T, B, " + width + "]"), rows, width);
+                    Backward(block =>
+                    {
+                        block.Add(new LayerNormBackwardOp(op, ySink.View, dx, GradView(gamma), GradView(beta)) { Comment = tag + ": layer normalisation backward" });
+                        AddInto(block, xSink, dx, tag);
+                    });
+                }
+                return (y, yStep, ySink);
+            }
+
+            /// <summary>s = a + b (a residual connection); backward passes ds to both.</summary>
+            private (View all, GradSink? sink) Residual(string tag, View a, GradSink? aSink, View b, GradSink? bSink, Size width)
+            {
+                var (s, _, sSink) = Activation(tag + "_sum", width);
+                _forward.Add(new PointwiseOp(tag + "_residual", a.Rows, width, new[] { a, b }, new[] { new PointwiseOutput(s, Expr.In(0) + Expr.In(1), false) })
+                    { Comment = tag + ": residual connection" });
+                if (sSink != null)
+                {
+                    Backward(block =>
+                    {
+                        if (aSink != null) AddInto(block, aSink, sSink.View, tag + "_residual_a");
+                        if (bSink != null) AddInto(block, bSink, sSink.View, tag + "_residual_b");
+                    });
+                }
+                return (s, sSink);
+            }
+
+            private Value MultiHeadAttentionLayer(string name, LayerSpec layer, Value input)
+            {
+                OpenBackward();
+                var inSink = input.GradAll is null ? null : new GradSink(input.GradAll);
+                int keySize = layer.KeySize > 0 ? layer.KeySize : (int)(input.Width.Constant / layer.Heads);
+                var (o, oStep, oSink) = Attention(name, "", layer.Heads, keySize, layer.Causal, input.All!, inSink, input.Width, input.All!, inSink, input.Width, MaskTokens(input));
+                CloseBackward();
+                return SequenceValue(o, oStep, oSink, input.Width, input);
+            }
+
+            private Value LayerNormalizationLayer(string name, Value input)
+            {
+                OpenBackward();
+                var inSink = input.GradAll is null ? null : new GradSink(input.GradAll);
+                var (y, yStep, ySink) = LayerNorm(name, "", input.All!, inSink, input.Width);
+                CloseBackward();
+                return SequenceValue(y, yStep, ySink, input.Width, input);
+            }
+
+            /// <summary>
+            /// Post-LayerNorm decoder block: causal self-attention, residual + LayerNorm, [the seed's second attention, queries from
+            /// that result over the block's input, residual + LayerNorm,] a ReLU feed-forward, residual + LayerNorm.
+            /// </summary>
+            private Value TransformerDecoder(string name, LayerSpec layer, Value input)
+            {
+                OpenBackward();
+                Size w = input.Width;
+                int keySize = layer.KeySize > 0 ? layer.KeySize : (int)(w.Constant / layer.Heads);
+                var mask = MaskTokens(input);
+                var x = input.All!;
+                var xSink = input.GradAll is null ? null : new GradSink(input.GradAll);
+
+                var (o1, _, o1Sink) = Attention(name, "attention_1", layer.Heads, keySize, causal: true, x, xSink, w, x, xSink, w, mask);
+                var (s1, s1Sink) = Residual(name + "_1", x, xSink, o1, o1Sink, w);
+                var (y, _, ySink) = LayerNorm(name, "layernorm_1", s1, s1Sink, w);
+                int norms = 1;
+                if (layer.AttendToInput)
+                {
+                    // The seed's decoder(x, x): queries from the first sublayer, keys and values from the block's input.
+                    var (o2, _, o2Sink) = Attention(name, "attention_2", layer.Heads, keySize, causal: true, y, ySink, w, x, xSink, w, mask);
+                    var (s2, s2Sink) = Residual(name + "_2", y, ySink, o2, o2Sink, w);
+                    (y, _, ySink) = LayerNorm(name, "layernorm_2", s2, s2Sink, w);
+                    norms = 2;
+                }
+
+                int hidden = layer.Hidden;
+                var w1 = Parameter(name, "dense_proj.dense_1.kernel", w, hidden, InitKind.GlorotUniform);
+                var b1 = Parameter(name, "dense_proj.dense_1.bias", 1, hidden, InitKind.Zeros, isVector: true);
+                var w2 = Parameter(name, "dense_proj.dense_2.kernel", hidden, w, InitKind.GlorotUniform);
+                var b2 = Parameter(name, "dense_proj.dense_2.bias", 1, w, InitKind.Zeros, isVector: true);
+                var (pre, _, preSink) = Activation(name + "_ffn_pre", hidden);
+                var (act, _, actSink) = Activation(name + "_ffn_relu", hidden);
+                var (g, _, gSink) = Activation(name + "_ffn_out", w);
+                Linear(name + "_ffn", "h", y, ySink, w1, b1, pre, preSink);
+                var relu = new PointwiseOp(name + "_relu", pre.Rows, hidden, new[] { pre }, new[] { new PointwiseOutput(act, Expr.In(0) * new UnaryExpr(UnaryOp.Step, Expr.In(0)), false) })
+                    { Comment = name + ": ReLU" };
+                _forward.Add(relu);
+                if (actSink != null)
+                {
+                    Backward(block =>
+                    {
+                        block.Add(PointwiseBackward(name + "_relu_backward", relu, new View?[] { preSink!.View }, new[] { false }, new[] { actSink.View }));
+                        preSink.Take();
+                    });
+                }
+                Linear(name + "_ffn", "out", act, actSink, w2, b2, g, gSink);
+                var (s3, s3Sink) = Residual(name + "_" + (norms + 1), y, ySink, g, gSink, w);
+                var (output, outStep, outSink) = LayerNorm(name, "layernorm_" + (norms + 1), s3, s3Sink, w);
+                CloseBackward();
+                return SequenceValue(output, outStep, outSink, w, input);
+            }
+
+            /// <summary>Infer programs of attention models read one chosen position per row (the runtime fills the positions).</summary>
+            private View SelectQueryPositions(string name, Value input)
+            {
+                _queryPositions ??= Buffer("query_positions", Size.B, BufferKind.Positions, "[B]", ElementType.Int32);
+                var selected = View.Whole(Buffer(name + "_query_rows", Size.B * input.Width, BufferKind.Activation, "[B, " + input.Width + "]"), Size.B, input.Width);
+                _forward.Add(new GatherPositionsOp(input.All!, new IdView(_queryPositions, 0, Size.B, 1), selected) { Comment = name + ": the row of each sample's query position" });
+                return selected;
+            }
+        }
+    }
+}
