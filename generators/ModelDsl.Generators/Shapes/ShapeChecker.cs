@@ -286,6 +286,12 @@ namespace ModelDsl.Generators.Shapes
                                 ? "add a [PositionalEmbedding(dimension)] (or an [Embedding]) before it"
                                 : "set returnSequences: true on the previous recurrent layer, or move " + Name(layer.Kind) + " before the layer that makes a vector";
                             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.VectorSequenceExpected, site.Location, Name(layer.Kind), gets, fix));
+                            if (shape.Form == Form.TokenIds)
+                            {
+                                // Reported once: carry on as if the ids had been embedded.
+                                shape = Shape.Sequence(shape.Steps, shape.Width);
+                            }
+
                             continue;
                         }
 

@@ -9,20 +9,42 @@ public enum SamplingMode
 {
     /// <summary>Each step reads the last <see cref="Model.SequenceLength"/> tokens, as the Keras example does.</summary>
     Window,
-    /// <summary>The recurrent state is carried: one time step per token.</summary>
+    /// <summary>
+    /// The state is carried: one time step per token. Recurrent layers carry their hidden state; attention layers keep a
+    /// key/value cache of the positions seen, so each token costs one position (when the cache is full, it is refilled
+    /// from the last half of the tokens).
+    /// </summary>
     Stateful,
 }
 
 public abstract partial class Model
 {
     /// <summary>Output probabilities (or logits) for one window of exactly <see cref="SequenceLength"/> ids.</summary>
-    public void Predict(ReadOnlySpan<int> window, Span<float> output)
+    public void Predict(ReadOnlySpan<int> window, Span<float> output) => Predict(window, output, SequenceLength - 1);
+
+    /// <summary>
+    /// Output probabilities (or logits) at <paramref name="position"/> of one window: a model with attention and a
+    /// per-position output reads any position (a causal model's output there depends on ids 0..position only); other
+    /// models have one output per window and take only the last position.
+    /// </summary>
+    public void Predict(ReadOnlySpan<int> window, Span<float> output, int position)
     {
         if (window.Length != SequenceLength)
             throw new ArgumentException($"The model reads windows of {SequenceLength} tokens; got {window.Length}.", nameof(window));
         if (output.Length < OutputSize)
             throw new ArgumentException($"The output needs room for {OutputSize} values.", nameof(output));
         var program = GetProgram(ProgramKind.Infer, 1);
+        if (program.QueryPositions.IsEmpty)
+        {
+            if (position != SequenceLength - 1)
+                throw new ArgumentOutOfRangeException(nameof(position), position, $"{GetType().Name} has one output per window, at the last position {SequenceLength - 1}.");
+        }
+        else
+        {
+            if ((uint)position >= (uint)SequenceLength)
+                throw new ArgumentOutOfRangeException(nameof(position), position, $"The position must be in 0..{SequenceLength - 1}.");
+            program.QueryPositions[0] = position;
+        }
         window.CopyTo(program.Tokens);
         program.Forward(1);
         program.ReadOutput(output, 1);
@@ -31,11 +53,14 @@ public abstract partial class Model
     /// <summary>
     /// Generates <paramref name="count"/> tokens after <paramref name="prompt"/>, drawing each with the temperature rule
     /// (T ≤ 1e−6 is greedy) and passing it to <paramref name="onToken"/> as soon as it is drawn.
-    /// In window mode a prompt shorter than the window is left-padded with <paramref name="padToken"/>.
+    /// In window mode a prompt shorter than the window is left-padded with <paramref name="padToken"/> — except for models
+    /// with attention, which read the tokens from position 0 and the output at the last real token (as the seed does).
+    /// <paramref name="topK"/> &gt; 0 draws only among the k most likely tokens.
     /// </summary>
     public int[] Generate(ReadOnlySpan<int> prompt, int count, float temperature, SamplingMode mode = SamplingMode.Window,
-        Rng? random = null, Action<int>? onToken = null, int padToken = 0)
+        Rng? random = null, Action<int>? onToken = null, int padToken = 0, int topK = 0)
     {
+        if (topK < 0) throw new ArgumentOutOfRangeException(nameof(topK), topK, "Top-k must be 0 (off) or positive.");
         if (prompt.Length == 0) throw new ArgumentException("The prompt must have at least one token.", nameof(prompt));
         if (count < 0) throw new ArgumentOutOfRangeException(nameof(count), count, "Count must not be negative.");
         if (float.IsNaN(temperature) || temperature < 0)
@@ -52,6 +77,13 @@ public abstract partial class Model
         bool logits = Declaration.Layers[^1].Activation != ActivationKind.Softmax;
         float t = temperature;
 
+        int Draw()
+        {
+            TopK.Filter(output, topK, logits);
+            return logits ? TemperatureSampler.SampleFromLogits(output, t, random) : TemperatureSampler.Sample(output, t, random);
+        }
+
+        bool positional = Lowering.UsesPositions(Declaration);
         if (mode == SamplingMode.Window)
         {
             var window = new int[SequenceLength];
@@ -61,9 +93,18 @@ public abstract partial class Model
             {
                 int have = Math.Min(history.Count, SequenceLength);
                 Array.Fill(window, padToken);
-                history.CopyTo(history.Count - have, window, SequenceLength - have, have);
-                Predict(window, output);
-                int next = logits ? TemperatureSampler.SampleFromLogits(output, t, random) : TemperatureSampler.Sample(output, t, random);
+                if (positional)
+                {
+                    // Positions are absolute: the tokens start at position 0 and the prediction is read at the last one.
+                    history.CopyTo(history.Count - have, window, 0, have);
+                    Predict(window, output, have - 1);
+                }
+                else
+                {
+                    history.CopyTo(history.Count - have, window, SequenceLength - have, have);
+                    Predict(window, output);
+                }
+                int next = Draw();
                 result[i] = next;
                 history.Add(next);
                 onToken?.Invoke(next);
@@ -73,22 +114,39 @@ public abstract partial class Model
 
         var program = GetProgram(ProgramKind.Step, 1);
         program.ResetState();
-        for (int i = 0; i < prompt.Length; i++)
+        int capacity = program.Program.CacheCapacity;
+        // Attention models remember at most `capacity` positions: keep the tokens to refill the cache from.
+        var recent = capacity > 0 ? new List<int>(capacity + count) : null;
+        void Feed(int id)
         {
-            program.Tokens[0] = prompt[i];
+            if (recent != null)
+            {
+                if (program.CachedPositions >= capacity)
+                {
+                    // Positions are absolute, so the cache cannot slide: start again from the last half of the tokens.
+                    program.ResetState();
+                    int keep = Math.Max(0, capacity / 2 - 1);
+                    for (int k = recent.Count - keep; k < recent.Count; k++)
+                    {
+                        program.Tokens[0] = recent[k];
+                        program.Forward(1);
+                    }
+                }
+                recent.Add(id);
+            }
+            program.Tokens[0] = id;
             program.Forward(1);
         }
+
+        var start = capacity > 0 && prompt.Length > capacity ? prompt.Length - capacity : 0;
+        for (int i = start; i < prompt.Length; i++) Feed(prompt[i]);
         for (int i = 0; i < count; i++)
         {
             program.ReadOutput(output, 1);
-            int next = logits ? TemperatureSampler.SampleFromLogits(output, t, random) : TemperatureSampler.Sample(output, t, random);
+            int next = Draw();
             result[i] = next;
             onToken?.Invoke(next);
-            if (i + 1 < count)
-            {
-                program.Tokens[0] = next;
-                program.Forward(1);
-            }
+            if (i + 1 < count) Feed(next);
         }
         return result;
     }

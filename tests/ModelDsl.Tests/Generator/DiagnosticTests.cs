@@ -97,6 +97,63 @@ public sealed class DiagnosticTests
         """);
 
     [Fact]
+    public void MDSL0024_HeadsDoNotDivideTheWidth() => Verify("""
+        [Model][TokenInput(10)][PositionalEmbedding(30)][{|MDSL0024:TransformerDecoder(heads: 4, hidden: 64)|}][Dense(Dim.Vocabulary)]
+        public partial class M;
+        """);
+
+    [Fact]
+    public void MDSL0024_AttentionHeadsDoNotDivideTheWidth() => Verify("""
+        [Model][TokenInput(10)][PositionalEmbedding(10)][{|MDSL0024:MultiHeadAttention(3)|}][Dense(Dim.Vocabulary)]
+        public partial class M;
+        """);
+
+    [Fact]
+    public void An_explicit_key_size_need_not_divide_the_width()
+    {
+        // Keras's MultiHeadAttention takes any key_dim: the output projection maps heads·keySize back to the width.
+        var run = GeneratorHarness.Run(Header + """
+            [Model][TokenInput(10)][PositionalEmbedding(10)][MultiHeadAttention(3, keySize: 7)][Dense(Dim.Vocabulary)]
+            public partial class M;
+            """);
+        Assert.Empty(run.ModelDiagnostics);
+        Assert.Single(run.Sources);
+    }
+
+    [Fact]
+    public void MDSL0025_SequenceLongerThanThePositionTable() => Verify("""
+        [Model][TokenInput(120)][{|MDSL0025:PositionalEmbedding(32, length: 100)|}][TransformerDecoder(2, 64)][Dense(Dim.Vocabulary)]
+        public partial class M;
+        """);
+
+    [Theory]
+    [InlineData("[{|MDSL0007:TransformerDecoder(heads: 0, hidden: 64)|}]")]
+    [InlineData("[{|MDSL0007:TransformerDecoder(heads: -2, hidden: 64)|}]")]
+    [InlineData("[{|MDSL0007:MultiHeadAttention(0)|}]")]
+    [InlineData("[{|MDSL0007:TransformerDecoder(2, hidden: 0)|}]")]
+    [InlineData("[{|MDSL0007:MultiHeadAttention(2, keySize: -1)|}]")]
+    public void MDSL0007_NonPositiveAttentionSizes(string layer) => Verify(
+        "[Model][TokenInput(10)][PositionalEmbedding(32)]" + layer + "[Dense(Dim.Vocabulary)]\npublic partial class M;");
+
+    [Fact]
+    public void MDSL0026_AttentionOnTokenIds() => Verify("""
+        [Model][TokenInput(10)][{|MDSL0026:TransformerDecoder(2, 64)|}][Dense(Dim.Vocabulary)]
+        public partial class M;
+        """);
+
+    [Fact]
+    public void MDSL0026_LayerNormalizationOnAVector() => Verify("""
+        [Model][TokenInput(10)][Embedding(8)][Lstm(8)][{|MDSL0026:LayerNormalization|}][Dense(3)]
+        public partial class M;
+        """);
+
+    [Fact]
+    public void MDSL0026_PositionalEmbeddingNotAfterTheInput() => Verify("""
+        [Model][TokenInput(10)][Embedding(8)][{|MDSL0026:PositionalEmbedding(8)|}][Dense(Dim.Vocabulary)]
+        public partial class M;
+        """);
+
+    [Fact]
     public void MDSL0001_ClassNotPartial() => Verify("""
         [Model][TokenInput(60)][Lstm(128)][Dense(Dim.Vocabulary)]
         public class {|MDSL0001:CharLstm|};

@@ -56,6 +56,20 @@ internal static class ModelSources
         public partial class BidirectionalGru;
         """;
 
+    /// <summary>The seed's Transformer text generator: vocabulary 15,000, sequences of 100, width 256, the two-attention block.</summary>
+    public const string SeedTransformer = """
+        using ModelDsl;
+
+        namespace Demo.Transformer;
+
+        [Model]
+        [TokenInput(length: 100, vocabulary: 15000)]
+        [PositionalEmbedding(256, maskZero: true)]
+        [TransformerDecoder(heads: 2, hidden: 2048, keySize: 256, attendToInput: true)]
+        [Dense(Dim.Vocabulary, Activation.Softmax)]
+        public partial class SeedTransformer;
+        """;
+
     /// <summary>Every baseline case: its name (the baseline file's stem) and its source.</summary>
     public static readonly IReadOnlyDictionary<string, string> BaselineCases = new Dictionary<string, string>
     {
@@ -63,5 +77,6 @@ internal static class ModelSources
         ["WordEmbeddingLstm"] = WordEmbeddingLstm,
         ["StackedLstm"] = StackedLstm,
         ["BidirectionalGru"] = BidirectionalGru,
+        ["SeedTransformer"] = SeedTransformer,
     };
 }
