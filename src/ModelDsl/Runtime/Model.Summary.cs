@@ -24,7 +24,9 @@ public abstract partial class Model
             switch (l.Kind)
             {
                 case LayerKind.TokenInput: shape = $"(None, {l.Length})"; break;
-                case LayerKind.Embedding: width = size; shape = $"(None, {SequenceLength}, {width})"; break;
+                case LayerKind.Embedding:
+                case LayerKind.PositionalEmbedding:
+                    width = size; shape = $"(None, {SequenceLength}, {width})"; break;
                 case LayerKind.Lstm:
                 case LayerKind.Gru:
                 case LayerKind.SimpleRnn:
@@ -32,7 +34,10 @@ public abstract partial class Model
                     sequence = l.ReturnSequences;
                     shape = sequence ? $"(None, {SequenceLength}, {width})" : $"(None, {width})";
                     break;
-                case LayerKind.Dense: width = size; shape = $"(None, {width})"; break;
+                case LayerKind.Flatten: width *= SequenceLength; sequence = false; shape = $"(None, {width})"; break;
+                case LayerKind.Dense:
+                    // Over a sequence the (last) Dense applies at every position.
+                    width = size; shape = sequence ? $"(None, {SequenceLength}, {width})" : $"(None, {width})"; break;
                 default: shape = sequence ? $"(None, {SequenceLength}, {width})" : $"(None, {width})"; break;
             }
             long count = ParameterTensors.Where(t => t.Layer == names[i]).Sum(t => t.Length.Evaluate(1, Vocabulary));

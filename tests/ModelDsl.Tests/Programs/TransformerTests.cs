@@ -140,6 +140,21 @@ public class TransformerTests
     }
 
     [Fact]
+    public void Seed_configuration_has_the_keras_parameter_counts()
+    {
+        // Keras: Embedding(15000, 256) + Embedding(100, 256); two MultiHeadAttention(2 heads, key_dim 256) of
+        // 3·(256·512 + 512) + 512·256 + 256 each, Dense 2048 and Dense 256, three LayerNormalization(256).
+        using var model = new SeedTransformerShape();
+        var layers = model.Layers();
+        Assert.Equal(15000 * 256 + 100 * 256, layers.Single(l => l.Name == "positional_embedding").Parameters);
+        Assert.Equal(2 * (3 * (256 * 512 + 512) + 512 * 256 + 256) + (256 * 2048 + 2048) + (2048 * 256 + 256) + 3 * 2 * 256,
+            layers.Single(l => l.Name == "transformer_decoder").Parameters);
+        Assert.Equal(2_104_576, layers.Single(l => l.Name == "transformer_decoder").Parameters);
+        Assert.Equal("(None, 100, 15000)", layers.Single(l => l.Name == "dense").OutputShape);
+        Assert.Equal("(None, 100, 256)", layers.Single(l => l.Name == "transformer_decoder").OutputShape);
+    }
+
+    [Fact]
     public void Parameters_are_named_as_keras_names_them()
     {
         var names = Lowering.Lower(TinySeedDecoder.Architecture, ProgramKind.Train).Parameters.Select(p => p.Name).ToList();

@@ -1,0 +1,96 @@
+using System.Globalization;
+using ModelDsl;
+using ModelDsl.Data;
+using ModelDsl.Numerics;
+using ModelDsl.Text;
+using ModelDsl.Training;
+using ModelDsl.Visualization;
+using Spectre.Console;
+using TransformerLm;
+
+// The seed's Transformer text generator, on a word-level corpus: the text is vectorised as the seed does (lower case,
+// punctuation stripped, vocabulary capped with [UNK]) and cut into sequences of 101 words; each trains the model to
+// predict words 1..100 from words 0..99 (inputs without the last word, targets without the first).
+Options options;
+try
+{
+    options = Options.Parse(args);
+}
+catch (OptionException e)
+{
+    Console.Error.WriteLine(e.Message);
+    return 2;
+}
+if (options.Help)
+{
+    Console.WriteLine(Options.Usage);
+    return 0;
+}
+
+try
+{
+    string path = Corpus.ResolveCorpusPath(options.Corpus, KnownCorpora.Nietzsche);
+    string text = TextNormalization.ReadCorpus(path, lowerCase: false);
+    var vectorizer = new TextVectorizer(maxTokens: options.Vocabulary);
+    vectorizer.Adapt(new[] { text });
+    var ids = vectorizer.Vectorize(text);
+    Console.WriteLine($"corpus: {path}: {ids.Length:N0} words, vocabulary {vectorizer.VocabularySize:N0} (padding and [UNK] included)");
+
+    var modelOptions = new ModelOptions { Seed = options.Seed, Backend = options.Backend };
+    using Model model = options.SeedBlock
+        ? new SeedTransformerLm(vectorizer.VocabularySize, modelOptions)
+        : new DecoderLm(vectorizer.VocabularySize, modelOptions);
+    int length = model.SequenceLength;
+    if (ids.Length < 2 * (length + 1))
+    {
+        Console.Error.WriteLine($"error: the corpus has {ids.Length} words; it needs at least two sequences of {length + 1}.");
+        return 1;
+    }
+    // Non-overlapping sequences, as the seed's independent reviews are; the last tenth of the text validates.
+    var (train, validation) = new WindowDataset(ids, length, length).SplitByPosition(0.1);
+    Console.WriteLine($"{train.Count:N0} training and {validation.Count:N0} validation sequences of {length} words; {(options.SeedBlock ? "the seed's two-attention block" : "the standard decoder block")}");
+    AnsiConsole.Write(SummaryTable.Render(model));
+
+    var promptIds = vectorizer.Vectorize(options.Prompt);
+    if (promptIds.Length == 0)
+    {
+        Console.Error.WriteLine($"error: the prompt '{options.Prompt}' has no words.");
+        return 1;
+    }
+    if (promptIds.Length >= length)
+    {
+        Console.Error.WriteLine($"error: the prompt has {promptIds.Length} words; it must be shorter than the model's {length}.");
+        return 1;
+    }
+
+    var history = new TrainingHistory();
+    var sampling = new Rng(options.Seed).Fork(7);
+    model.Fit(train, new FitOptions
+    {
+        Epochs = options.Epochs,
+        BatchSize = options.BatchSize,
+        StepsPerEpoch = options.StepsPerEpoch,
+        Optimizer = new RmsProp(0.001f),
+        ProgressFactory = new SpectreProgress().BeginEpoch,
+    }, validation, epoch =>
+    {
+        history.Add(epoch);
+        if (options.Plot != null) TrainingPlot.Save(history, options.Plot);
+        if (options.Save != null) model.Save(options.Save);
+        foreach (float temperature in new[] { 0.2f, 0.5f, 0.7f, 1.0f, 1.5f })
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"--- temperature {temperature:0.0#}"));
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var words = model.Generate(promptIds, options.Words, temperature, options.SamplingMode, sampling, padToken: 0, topK: options.TopK);
+            clock.Stop();
+            Console.WriteLine(options.Prompt + " " + string.Join(' ', words.Select(id => vectorizer.Vocabulary[id])));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    ({clock.Elapsed.TotalMilliseconds / options.Words:0.0} ms per word, {options.SamplingMode.ToString().ToLowerInvariant()})"));
+        }
+    });
+    return 0;
+}
+catch (Exception e) when (e is CorpusUnavailableException or InvalidDataException or FileNotFoundException or IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
+{
+    Console.Error.WriteLine("error: " + e.Message);
+    return 1;
+}
