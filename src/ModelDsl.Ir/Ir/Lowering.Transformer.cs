@@ -13,17 +13,16 @@ namespace ModelDsl.Ir
         /// <summary>The Keras LayerNormalization default epsilon.</summary>
         public const double LayerNormEpsilon = 1e-3;
 
-        /// <summary>Positions a step program can cache (its key/value caches' length), or 0 when the model has no attention.</summary>
+        /// <summary>
+        /// Positions a step program can take before its state must be reset: the key/value caches' length, which is the
+        /// position table's (or the input length without one); 0 when the model has neither attention nor a position table.
+        /// </summary>
         public static int CacheCapacity(ModelSpec spec)
         {
-            bool attention = false;
             int capacity = spec.Layers[0].Length;
             foreach (var layer in spec.Layers)
-            {
                 if (layer.Kind == LayerKind.PositionalEmbedding && layer.Length > 0) capacity = layer.Length;
-                attention |= LayerKinds.IsAttention(layer.Kind);
-            }
-            return attention ? capacity : 0;
+            return UsesPositions(spec) ? capacity : 0;
         }
 
         /// <summary>Whether the model has attention (or a position table): its outputs depend on absolute positions.</summary>
@@ -57,14 +56,7 @@ namespace ModelDsl.Ir
             private IrBuffer? _history;         // Step: token ids seen so far, [L, B] time-major, for padding masks
             private IrBuffer? _queryPositions;  // Infer: which position's output to read per row
 
-            private int PositionCapacity => CacheCapacity(_spec) > 0 ? CacheCapacity(_spec) : PositionTableLength();
-
-            private int PositionTableLength()
-            {
-                foreach (var layer in _spec.Layers)
-                    if (layer.Kind == LayerKind.PositionalEmbedding && layer.Length > 0) return layer.Length;
-                return _spec.Layers[0].Length;
-            }
+            private int PositionCapacity => CacheCapacity(_spec);
 
             private IdView StepPositions()
             {

@@ -184,3 +184,11 @@ public partial class TinyEncoderClassifier;
 [TransformerDecoder(heads: 2, hidden: 2048, keySize: 256, attendToInput: true)]
 [Dense(Dim.Vocabulary, Activation.Softmax)]
 public partial class SeedTransformerShape;
+
+/// <summary>A position table feeding a recurrent layer: positions without attention (the step program must still stop at the table's end).</summary>
+[Model]
+[TokenInput(length: 3, vocabulary: 8)]
+[PositionalEmbedding(5)]
+[Gru(4)]
+[Dense(Dim.Vocabulary)]
+public partial class PositionalGru;

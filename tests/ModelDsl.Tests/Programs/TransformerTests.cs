@@ -95,6 +95,18 @@ public class TransformerTests
         Assert.Equal(1, step.CachedPositions);
     }
 
+    [Fact]
+    public void A_position_table_without_attention_also_bounds_the_step_program()
+    {
+        using var model = GradientTests.Create(nameof(PositionalGru));
+        var step = model.GetProgram(ProgramKind.Step, 1);
+        Assert.Equal(3, step.Program.CacheCapacity);
+        step.ResetState();
+        for (int i = 0; i < 3; i++) { step.Tokens[0] = 1; step.Forward(1); }
+        Assert.Throws<InvalidOperationException>(() => step.Forward(1));
+        Assert.Equal(9, model.Generate(new[] { 1, 2 }, 9, 1f, SamplingMode.Stateful, new Rng(2)).Length);
+    }
+
     [Theory]
     [InlineData(SamplingMode.Window)]
     [InlineData(SamplingMode.Stateful)]
