@@ -192,3 +192,11 @@ public partial class SeedTransformerShape;
 [Gru(4)]
 [Dense(Dim.Vocabulary)]
 public partial class PositionalGru;
+
+/// <summary>Odd sizes for the attention and LayerNorm kernels' SIMD tails: 17 positions, width 21, 3 heads of 7, padding masks.</summary>
+[Model]
+[TokenInput(length: 17, vocabulary: 23)]
+[PositionalEmbedding(21, maskZero: true)]
+[TransformerDecoder(heads: 3, hidden: 9, attendToInput: true)]
+[Dense(Dim.Vocabulary)]
+public partial class OddDecoder;
