@@ -23,7 +23,7 @@ internal sealed record Options
     public bool Help { get; init; }
 
     public const string Usage = """
-        Trains the seed's Transformer decoder language model (sequences of 100 words, vocabulary 15,000, width 256, 2 heads,
+        Trains the seed's Transformer decoder language model (sequences of 100 words: 99 in, 99 next-word targets; vocabulary 15,000, width 256, 2 heads,
         feed-forward 2,048, RMSprop 0.001) on a word-level corpus and generates 50 words after each epoch at temperatures
         0.2, 0.5, 0.7, 1.0 and 1.5.
 

@@ -9,8 +9,8 @@ using Spectre.Console;
 using TransformerLm;
 
 // The seed's Transformer text generator, on a word-level corpus: the text is vectorised as the seed does (lower case,
-// punctuation stripped, vocabulary capped with [UNK]) and cut into sequences of 101 words; each trains the model to
-// predict words 1..100 from words 0..99 (inputs without the last word, targets without the first).
+// punctuation stripped, vocabulary capped with [UNK]) and cut into sequences of 100 words; each trains the model to
+// predict words 1..99 from words 0..98 (inputs without the last word, targets without the first), as the seed does.
 Options options;
 try
 {
@@ -47,8 +47,8 @@ try
         return 1;
     }
     // Non-overlapping sequences, as the seed's independent reviews are; the last tenth of the text validates.
-    var (train, validation) = new WindowDataset(ids, length, length).SplitByPosition(0.1);
-    Console.WriteLine($"{train.Count:N0} training and {validation.Count:N0} validation sequences of {length} words; {(options.SeedBlock ? "the seed's two-attention block" : "the standard decoder block")}");
+    var (train, validation) = new WindowDataset(ids, length, length + 1).SplitByPosition(0.1);
+    Console.WriteLine($"{train.Count:N0} training and {validation.Count:N0} validation sequences of {length + 1} words; {(options.SeedBlock ? "the seed's two-attention block" : "the standard decoder block")}");
     AnsiConsole.Write(SummaryTable.Render(model));
 
     var promptIds = vectorizer.Vectorize(options.Prompt);

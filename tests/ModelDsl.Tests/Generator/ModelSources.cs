@@ -56,15 +56,15 @@ internal static class ModelSources
         public partial class BidirectionalGru;
         """;
 
-    /// <summary>The seed's Transformer text generator: vocabulary 15,000, sequences of 100, width 256, the two-attention block.</summary>
+    /// <summary>The seed's Transformer text generator: vocabulary 15,000, sequences of 100 (99 in, shifted targets), width 256, the two-attention block.</summary>
     public const string SeedTransformer = """
         using ModelDsl;
 
         namespace Demo.Transformer;
 
         [Model]
-        [TokenInput(length: 100, vocabulary: 15000)]
-        [PositionalEmbedding(256, maskZero: true)]
+        [TokenInput(length: 99, vocabulary: 15000)]
+        [PositionalEmbedding(256, length: 100, maskZero: true)]
         [TransformerDecoder(heads: 2, hidden: 2048, keySize: 256, attendToInput: true)]
         [Dense(Dim.Vocabulary, Activation.Softmax)]
         public partial class SeedTransformer;

@@ -179,8 +179,8 @@ public partial class TinyEncoderClassifier;
 
 /// <summary>The seed Transformer's configuration (parameter counts only: no program is run at this size in tests).</summary>
 [Model]
-[TokenInput(length: 100, vocabulary: 15000)]
-[PositionalEmbedding(256, maskZero: true)]
+[TokenInput(length: 99, vocabulary: 15000)]
+[PositionalEmbedding(256, length: 100, maskZero: true)]
 [TransformerDecoder(heads: 2, hidden: 2048, keySize: 256, attendToInput: true)]
 [Dense(Dim.Vocabulary, Activation.Softmax)]
 public partial class SeedTransformerShape;

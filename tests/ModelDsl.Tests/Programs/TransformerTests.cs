@@ -190,8 +190,8 @@ public class TransformerTests
         Assert.Equal(2 * (3 * (256 * 512 + 512) + 512 * 256 + 256) + (256 * 2048 + 2048) + (2048 * 256 + 256) + 3 * 2 * 256,
             layers.Single(l => l.Name == "transformer_decoder").Parameters);
         Assert.Equal(2_104_576, layers.Single(l => l.Name == "transformer_decoder").Parameters);
-        Assert.Equal("(None, 100, 15000)", layers.Single(l => l.Name == "dense").OutputShape);
-        Assert.Equal("(None, 100, 256)", layers.Single(l => l.Name == "transformer_decoder").OutputShape);
+        Assert.Equal("(None, 99, 15000)", layers.Single(l => l.Name == "dense").OutputShape);
+        Assert.Equal("(None, 99, 256)", layers.Single(l => l.Name == "transformer_decoder").OutputShape);
     }
 
     [Fact]
