@@ -42,6 +42,13 @@ switch (which)
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"cpu.lstm512x2.b64.ms_per_step {clock.Elapsed.TotalMilliseconds / n:0.#}"));
         return 0;
     }
+    case "sample":
+    {
+        // Stateful sampling alone (for a profiler): `-- sample 200000` characters.
+        double us = CharLstmBenchmark.Sample(Math.Max(steps, 2000));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"charlstm.sample.us_per_char {us:0.###}"));
+        return 0;
+    }
     case "gpu":
         return GpuBenchmark.Run(steps);
     default:
