@@ -57,6 +57,11 @@ public static unsafe partial class Gemm
                 for (; j + 128 <= j1; j += 128) Axpy512x8(j);
                 for (; j + 16 <= j1; j += 16) Axpy512x1(j);
             }
+            else if (j1 - j0 >= StreamRowsMinColumns)
+            {
+                j = j0 + ((j1 - j0) & ~7);
+                StreamRows256(j0, j);
+            }
             else
             {
                 for (; j + 64 <= j1; j += 64) Axpy256x8(j);
@@ -68,6 +73,54 @@ public static unsafe partial class Gemm
                 float sum = 0;
                 for (int p = 0; p < K; p++) sum = MathF.FusedMultiplyAdd(A[(long)p * AStride], B[(long)p * Ldb + j], sum);
                 Store(j, sum);
+            }
+        }
+
+        // From this width on, c[j0..j1) is accumulated in place (L1) while B is read row by row, 8 rows per pass: one
+        // sequential stream the prefetchers follow, instead of column blocks that stride through B.
+        private const int StreamRowsMinColumns = 128;
+
+        /// <summary>c[j0..j1) (+)= alpha·Σ_p a[p]·B[p, j0..j1); (j1 − j0) a multiple of 8.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void StreamRows256(int j0, int j1)
+        {
+            float* c = C;
+            nint ldb = Ldb, aStride = AStride;
+            if (!Accumulate) new Span<float>(c + j0, j1 - j0).Clear();
+            float alpha = Alpha;
+            int p = 0;
+            for (; p + 8 <= K; p += 8)
+            {
+                float* ap = A + p * aStride;
+                var a0 = Vector256.Create(alpha * ap[0]);
+                var a1 = Vector256.Create(alpha * ap[aStride]);
+                var a2 = Vector256.Create(alpha * ap[2 * aStride]);
+                var a3 = Vector256.Create(alpha * ap[3 * aStride]);
+                var a4 = Vector256.Create(alpha * ap[4 * aStride]);
+                var a5 = Vector256.Create(alpha * ap[5 * aStride]);
+                var a6 = Vector256.Create(alpha * ap[6 * aStride]);
+                var a7 = Vector256.Create(alpha * ap[7 * aStride]);
+                float* b0 = B + p * ldb;
+                for (nint j = j0; j < j1; j += 8)
+                {
+                    float* bj = b0 + j;
+                    var s = Vector256.FusedMultiplyAdd(a0, Vector256.Load(bj), Vector256.Load(c + j));
+                    s = Vector256.FusedMultiplyAdd(a1, Vector256.Load(bj + ldb), s);
+                    s = Vector256.FusedMultiplyAdd(a2, Vector256.Load(bj + 2 * ldb), s);
+                    s = Vector256.FusedMultiplyAdd(a3, Vector256.Load(bj + 3 * ldb), s);
+                    s = Vector256.FusedMultiplyAdd(a4, Vector256.Load(bj + 4 * ldb), s);
+                    s = Vector256.FusedMultiplyAdd(a5, Vector256.Load(bj + 5 * ldb), s);
+                    s = Vector256.FusedMultiplyAdd(a6, Vector256.Load(bj + 6 * ldb), s);
+                    s = Vector256.FusedMultiplyAdd(a7, Vector256.Load(bj + 7 * ldb), s);
+                    Vector256.Store(s, c + j);
+                }
+            }
+            for (; p < K; p++)
+            {
+                var ap = Vector256.Create(alpha * A[p * aStride]);
+                float* b0 = B + p * ldb;
+                for (nint j = j0; j < j1; j += 8)
+                    Vector256.Store(Vector256.FusedMultiplyAdd(ap, Vector256.Load(b0 + j), Vector256.Load(c + j)), c + j);
             }
         }
 
