@@ -23,7 +23,8 @@ internal static class CharLstmBenchmark
         for (int i = 0; i < Batch * model.SequenceLength; i++) program.Tokens[i] = rng.NextInt(Vocabulary);
         for (int i = 0; i < Batch; i++) program.Targets[i] = rng.NextInt(Vocabulary);
 
-        for (int i = 0; i < 5; i++) model.TrainBatch(Batch); // warm-up: JIT tiers, packing buffers
+        // Warm-up: past 30 calls so the once-per-step methods reach tier 1 (a tier-up allocates once), packing buffers sized.
+        for (int i = 0; i < 40; i++) model.TrainBatch(Batch);
         long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
         long totalBefore = GC.GetTotalAllocatedBytes(precise: true);
         var clock = Stopwatch.StartNew();
@@ -51,6 +52,32 @@ internal static class CharLstmBenchmark
             ("charlstm.train.thread_bytes_per_step", threadBytesPerStep, "B", "allocated per step (calling thread)"),
             ("charlstm.sample.us_per_char", usPerChar, "µs", "stateful sampling, per character"),
         };
+    }
+
+    /// <summary>
+    /// Windows in one epoch of the seed recipe: Nietzsche (lower-cased), windows of 60 every 3 characters, 10% held out
+    /// for validation. Read from <c>shared/data/nietzsche.txt</c> beside or above the working directory (or
+    /// <c>$MODELDSL_DATA_DIR</c>); null when the corpus is not found.
+    /// </summary>
+    public static int? SeedEpochWindows(int sequenceLength)
+    {
+        string? path = FindCorpus("nietzsche.txt");
+        if (path is null) return null;
+        string text = ModelDsl.Text.TextNormalization.ReadCorpus(path, lowerCase: true);
+        var tokens = ModelDsl.Text.CharTokenizer.FromText(text).Encode(text);
+        return new ModelDsl.Data.WindowDataset(tokens, sequenceLength, 3).SplitByPosition(0.1).Train.Count;
+    }
+
+    private static string? FindCorpus(string fileName)
+    {
+        string? dataDir = Environment.GetEnvironmentVariable("MODELDSL_DATA_DIR");
+        if (dataDir is not null && File.Exists(Path.Combine(dataDir, fileName))) return Path.Combine(dataDir, fileName);
+        for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
+        {
+            foreach (string candidate in new[] { Path.Combine(dir.FullName, "shared", "data", fileName), Path.Combine(dir.FullName, "..", "shared", "data", fileName) })
+                if (File.Exists(candidate)) return Path.GetFullPath(candidate);
+        }
+        return null;
     }
 
     /// <summary>µs per character of stateful sampling (batch 1) from a freshly initialised seed model.</summary>
