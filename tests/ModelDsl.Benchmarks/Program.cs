@@ -3,13 +3,24 @@ using ModelDsl.Benchmarks;
 
 // Benchmarks are run by hand (`dotnet run -c Release --project tests/ModelDsl.Benchmarks -- charlstm`), never by dotnet test.
 string which = args.Length > 0 ? args[0] : "charlstm";
-int steps = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 30;
+int steps = args.Length > 1 && which != "micro" ? int.Parse(args[1], CultureInfo.InvariantCulture) : 30;
 switch (which)
 {
     case "charlstm":
     {
         Console.WriteLine($"ModelDsl charlstm benchmark — {DateTime.UtcNow:yyyy-MM-dd}, {Environment.ProcessorCount} cores, threads {ModelDsl.Cpu.WorkerPool.Shared.ThreadCount}, .NET {Environment.Version}");
-        var rows = CharLstmBenchmark.Run(steps, 2000);
+        var rows = CharLstmBenchmark.Run(steps, 20000).ToList();
+        double msPerStep = rows.First(r => r.Name == "charlstm.train.ms_per_step").Value;
+        int? windows = CharLstmBenchmark.SeedEpochWindows(60);
+        int batches = ((windows ?? 200_000) + 127) / 128;
+        rows.Add(("charlstm.epoch_seconds", batches * msPerStep / 1000, "s",
+            $"one epoch, {batches:N0} batches, extrapolated from {steps} steps" + (windows is null ? " (corpus not found: 200,000 windows assumed)" : "")));
+        // The h·U product (128×512×128, the forward step's) against the FMA peak measured in this run, same threads.
+        double peak = GemmBenchmark.MeasurePeakGflops(ModelDsl.Cpu.WorkerPool.Shared.ThreadCount);
+        double hu = 2.0 * 128 * 512 * 128 / GemmBenchmark.MeasureSeconds(false, false, 128, 512, 128) / 1e9;
+        rows.Add(("gemm.peak_gflops", peak, "GFLOP/s", $"measured FMA peak, {ModelDsl.Cpu.WorkerPool.Shared.ThreadCount} threads"));
+        rows.Add(("gemm.hu_gflops", hu, "GFLOP/s", "h·U product 128×512×128"));
+        rows.Add(("gemm.percent_of_peak", 100 * hu / peak, "%", "h·U product, % of the peak above"));
         Console.WriteLine();
         Console.WriteLine($"{"figure",-44}{"value",14}  unit");
         Console.WriteLine(new string('-', 70));
@@ -42,9 +53,20 @@ switch (which)
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"cpu.lstm512x2.b64.ms_per_step {clock.Elapsed.TotalMilliseconds / n:0.#}"));
         return 0;
     }
+    case "sample":
+    {
+        // Stateful sampling alone (for a profiler): `-- sample 200000` characters.
+        double us = CharLstmBenchmark.Sample(Math.Max(steps, 2000));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"charlstm.sample.us_per_char {us:0.###}"));
+        return 0;
+    }
+    case "micro":
+        // BenchmarkDotNet: `-- micro --filter *` (or *Gemm*, *Fused*); everything after "micro" goes to BenchmarkDotNet.
+        BenchmarkDotNet.Running.BenchmarkSwitcher.FromAssembly(typeof(GemmMicro).Assembly).Run(args[1..]);
+        return 0;
     case "gpu":
         return GpuBenchmark.Run(steps);
     default:
-        Console.Error.WriteLine($"Unknown benchmark '{which}'. Available: charlstm, gemm, lstm512, gpu");
+        Console.Error.WriteLine($"Unknown benchmark '{which}'. Available: charlstm, gemm, sample, micro, lstm512, gpu");
         return 2;
 }

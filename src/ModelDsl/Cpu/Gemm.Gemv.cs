@@ -1,8 +1,10 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace ModelDsl.Cpu;
 
-// m = 1: c[1×n] = alpha·a[1×k]·op(B). Nothing is packed; B is streamed once.
+// m = 1: c[1×n] = alpha·a[1×k]·op(B). Nothing is packed; B is streamed once, row by row, into a block of column
+// accumulators that stay in registers for the whole k loop (8 independent FMA chains: enough to cover the FMA latency).
 public static unsafe partial class Gemm
 {
     private const int GemvColumnsPerTask = 128;
@@ -16,9 +18,8 @@ public static unsafe partial class Gemm
             Path = path, TransB = transB, N = n, K = k, A = a, AStride = transA ? lda : 1, B = b, Ldb = ldb, C = c,
             Accumulate = accumulate, Alpha = alpha,
         };
-        int tasks = (n + GemvColumnsPerTask - 1) / GemvColumnsPerTask;
-        if (pool is null) for (int t = 0; t < tasks; t++) body.Execute(t);
-        else pool.For(tasks, ref body);
+        if (pool is null) body.Run(0, n);
+        else pool.For((n + GemvColumnsPerTask - 1) / GemvColumnsPerTask, ref body);
     }
 
     private struct GemvBody : IParallelBody
@@ -31,26 +32,39 @@ public static unsafe partial class Gemm
 
         public void Execute(int task)
         {
-            int j0 = task * GemvColumnsPerTask, j1 = Math.Min(N, j0 + GemvColumnsPerTask);
+            int j0 = task * GemvColumnsPerTask;
+            Run(j0, Math.Min(N, j0 + GemvColumnsPerTask));
+        }
+
+        /// <summary>Columns [j0, j1) of c.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void Run(int j0, int j1)
+        {
+            int j = j0;
             if (TransB)
             {
                 // c[j] = a · (row j of the n×k storage); transA with transB never gets here, so a is contiguous.
-                for (int jt = j0; jt < j1; jt++)
+                if (Path == GemmPath.Vector512) for (; j < j1; j++) Store(j, Dot512(A, B + (long)j * Ldb, K));
+                else
                 {
-                    float* row = B + (long)jt * Ldb;
-                    float dot = Path == GemmPath.Vector512 ? Dot512(A, row, K) : Dot256(A, row, K);
-                    C[jt] = Accumulate ? C[jt] + Alpha * dot : Alpha * dot;
+                    for (; j + 4 <= j1; j += 4) Dot256x4(j);
+                    for (; j < j1; j++) Store(j, Dot256(A, B + (long)j * Ldb, K));
                 }
                 return;
             }
-            int j = j0;
             if (Path == GemmPath.Vector512)
             {
-                for (; j + 64 <= j1; j += 64) Axpy512x4(j);
+                for (; j + 128 <= j1; j += 128) Axpy512x8(j);
                 for (; j + 16 <= j1; j += 16) Axpy512x1(j);
+            }
+            else if (j1 - j0 >= StreamRowsMinColumns)
+            {
+                j = j0 + ((j1 - j0) & ~7);
+                StreamRows256(j0, j);
             }
             else
             {
+                for (; j + 64 <= j1; j += 64) Axpy256x8(j);
                 for (; j + 32 <= j1; j += 32) Axpy256x4(j);
                 for (; j + 8 <= j1; j += 8) Axpy256x1(j);
             }
@@ -58,62 +72,193 @@ public static unsafe partial class Gemm
             {
                 float sum = 0;
                 for (int p = 0; p < K; p++) sum = MathF.FusedMultiplyAdd(A[(long)p * AStride], B[(long)p * Ldb + j], sum);
-                C[j] = Accumulate ? C[j] + Alpha * sum : Alpha * sum;
+                Store(j, sum);
             }
         }
 
-        private void Axpy512x4(int j)
+        // From this width on, c[j0..j1) is accumulated in place (L1) while B is read row by row, 8 rows per pass: one
+        // sequential stream the prefetchers follow, instead of column blocks that stride through B.
+        private const int StreamRowsMinColumns = 128;
+
+        /// <summary>c[j0..j1) (+)= alpha·Σ_p a[p]·B[p, j0..j1); (j1 − j0) a multiple of 8.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void StreamRows256(int j0, int j1)
         {
-            Vector512<float> s0 = default, s1 = default, s2 = default, s3 = default;
-            float* bp = B + j;
-            for (int p = 0; p < K; p++, bp += Ldb)
+            float* c = C;
+            nint ldb = Ldb, aStride = AStride;
+            if (!Accumulate) new Span<float>(c + j0, j1 - j0).Clear();
+            float alpha = Alpha;
+            int p = 0;
+            for (; p + 8 <= K; p += 8)
             {
-                var ap = Vector512.Create(A[(long)p * AStride]);
-                s0 = Vector512.FusedMultiplyAdd(ap, Vector512.Load(bp), s0);
-                s1 = Vector512.FusedMultiplyAdd(ap, Vector512.Load(bp + 16), s1);
-                s2 = Vector512.FusedMultiplyAdd(ap, Vector512.Load(bp + 32), s2);
-                s3 = Vector512.FusedMultiplyAdd(ap, Vector512.Load(bp + 48), s3);
+                float* ap = A + p * aStride;
+                var a0 = Vector256.Create(alpha * ap[0]);
+                var a1 = Vector256.Create(alpha * ap[aStride]);
+                var a2 = Vector256.Create(alpha * ap[2 * aStride]);
+                var a3 = Vector256.Create(alpha * ap[3 * aStride]);
+                var a4 = Vector256.Create(alpha * ap[4 * aStride]);
+                var a5 = Vector256.Create(alpha * ap[5 * aStride]);
+                var a6 = Vector256.Create(alpha * ap[6 * aStride]);
+                var a7 = Vector256.Create(alpha * ap[7 * aStride]);
+                float* b0 = B + p * ldb;
+                for (nint j = j0; j < j1; j += 8)
+                {
+                    float* bj = b0 + j;
+                    var s = Vector256.FusedMultiplyAdd(a0, Vector256.Load(bj), Vector256.Load(c + j));
+                    s = Vector256.FusedMultiplyAdd(a1, Vector256.Load(bj + ldb), s);
+                    s = Vector256.FusedMultiplyAdd(a2, Vector256.Load(bj + 2 * ldb), s);
+                    s = Vector256.FusedMultiplyAdd(a3, Vector256.Load(bj + 3 * ldb), s);
+                    s = Vector256.FusedMultiplyAdd(a4, Vector256.Load(bj + 4 * ldb), s);
+                    s = Vector256.FusedMultiplyAdd(a5, Vector256.Load(bj + 5 * ldb), s);
+                    s = Vector256.FusedMultiplyAdd(a6, Vector256.Load(bj + 6 * ldb), s);
+                    s = Vector256.FusedMultiplyAdd(a7, Vector256.Load(bj + 7 * ldb), s);
+                    Vector256.Store(s, c + j);
+                }
             }
-            var va = Vector512.Create(Alpha);
-            StoreVector512(C + j, s0, s1, va, !Accumulate);
-            StoreVector512(C + j + 32, s2, s3, va, !Accumulate);
+            for (; p < K; p++)
+            {
+                var ap = Vector256.Create(alpha * A[p * aStride]);
+                float* b0 = B + p * ldb;
+                for (nint j = j0; j < j1; j += 8)
+                    Vector256.Store(Vector256.FusedMultiplyAdd(ap, Vector256.Load(b0 + j), Vector256.Load(c + j)), c + j);
+            }
         }
 
-        private void Axpy512x1(int j)
+        private void Store(int j, float dot) => C[j] = Accumulate ? C[j] + Alpha * dot : Alpha * dot;
+
+        /// <summary>c[j..j+64) from 8 Vector256 accumulators: each k step is one broadcast and 8 FMAs on 256 contiguous bytes of B.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void Axpy256x8(int j)
         {
-            var s = Vector512<float>.Zero;
+            Vector256<float> s0 = default, s1 = default, s2 = default, s3 = default, s4 = default, s5 = default, s6 = default, s7 = default;
             float* bp = B + j;
-            for (int p = 0; p < K; p++, bp += Ldb) s = Vector512.FusedMultiplyAdd(Vector512.Create(A[(long)p * AStride]), Vector512.Load(bp), s);
-            s *= Vector512.Create(Alpha);
-            if (Accumulate) s += Vector512.Load(C + j);
-            Vector512.Store(s, C + j);
+            float* ap = A;
+            nint ldb = Ldb, aStride = AStride;
+            for (int p = 0; p < K; p++, bp += ldb, ap += aStride)
+            {
+                var av = Vector256.Create(*ap);
+                s0 = Vector256.FusedMultiplyAdd(av, Vector256.Load(bp), s0);
+                s1 = Vector256.FusedMultiplyAdd(av, Vector256.Load(bp + 8), s1);
+                s2 = Vector256.FusedMultiplyAdd(av, Vector256.Load(bp + 16), s2);
+                s3 = Vector256.FusedMultiplyAdd(av, Vector256.Load(bp + 24), s3);
+                s4 = Vector256.FusedMultiplyAdd(av, Vector256.Load(bp + 32), s4);
+                s5 = Vector256.FusedMultiplyAdd(av, Vector256.Load(bp + 40), s5);
+                s6 = Vector256.FusedMultiplyAdd(av, Vector256.Load(bp + 48), s6);
+                s7 = Vector256.FusedMultiplyAdd(av, Vector256.Load(bp + 56), s7);
+            }
+            var va = Vector256.Create(Alpha);
+            StoreVector256(C + j, s0, s1, va, !Accumulate);
+            StoreVector256(C + j + 16, s2, s3, va, !Accumulate);
+            StoreVector256(C + j + 32, s4, s5, va, !Accumulate);
+            StoreVector256(C + j + 48, s6, s7, va, !Accumulate);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void Axpy256x4(int j)
         {
             Vector256<float> s0 = default, s1 = default, s2 = default, s3 = default;
             float* bp = B + j;
-            for (int p = 0; p < K; p++, bp += Ldb)
+            float* ap = A;
+            nint ldb = Ldb, aStride = AStride;
+            for (int p = 0; p < K; p++, bp += ldb, ap += aStride)
             {
-                var ap = Vector256.Create(A[(long)p * AStride]);
-                s0 = Vector256.FusedMultiplyAdd(ap, Vector256.Load(bp), s0);
-                s1 = Vector256.FusedMultiplyAdd(ap, Vector256.Load(bp + 8), s1);
-                s2 = Vector256.FusedMultiplyAdd(ap, Vector256.Load(bp + 16), s2);
-                s3 = Vector256.FusedMultiplyAdd(ap, Vector256.Load(bp + 24), s3);
+                var av = Vector256.Create(*ap);
+                s0 = Vector256.FusedMultiplyAdd(av, Vector256.Load(bp), s0);
+                s1 = Vector256.FusedMultiplyAdd(av, Vector256.Load(bp + 8), s1);
+                s2 = Vector256.FusedMultiplyAdd(av, Vector256.Load(bp + 16), s2);
+                s3 = Vector256.FusedMultiplyAdd(av, Vector256.Load(bp + 24), s3);
             }
             var va = Vector256.Create(Alpha);
             StoreVector256(C + j, s0, s1, va, !Accumulate);
             StoreVector256(C + j + 16, s2, s3, va, !Accumulate);
         }
 
+        /// <summary>8 columns: two accumulators over alternate k steps, so the single chain is not latency-bound.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void Axpy256x1(int j)
         {
-            var s = Vector256<float>.Zero;
+            Vector256<float> s0 = default, s1 = default;
             float* bp = B + j;
-            for (int p = 0; p < K; p++, bp += Ldb) s = Vector256.FusedMultiplyAdd(Vector256.Create(A[(long)p * AStride]), Vector256.Load(bp), s);
-            s *= Vector256.Create(Alpha);
+            float* ap = A;
+            nint ldb = Ldb, aStride = AStride;
+            int p = 0;
+            for (; p + 2 <= K; p += 2, bp += 2 * ldb, ap += 2 * aStride)
+            {
+                s0 = Vector256.FusedMultiplyAdd(Vector256.Create(ap[0]), Vector256.Load(bp), s0);
+                s1 = Vector256.FusedMultiplyAdd(Vector256.Create(ap[aStride]), Vector256.Load(bp + ldb), s1);
+            }
+            if (p < K) s0 = Vector256.FusedMultiplyAdd(Vector256.Create(ap[0]), Vector256.Load(bp), s0);
+            var s = (s0 + s1) * Vector256.Create(Alpha);
             if (Accumulate) s += Vector256.Load(C + j);
             Vector256.Store(s, C + j);
+        }
+
+        /// <summary>c[j..j+4) = dot products with 4 rows of the n×k storage at once, sharing each load of a.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void Dot256x4(int j)
+        {
+            float* r0 = B + (long)j * Ldb, r1 = r0 + Ldb, r2 = r1 + Ldb, r3 = r2 + Ldb;
+            Vector256<float> s0 = default, s1 = default, s2 = default, s3 = default;
+            int p = 0;
+            for (; p + 8 <= K; p += 8)
+            {
+                var av = Vector256.Load(A + p);
+                s0 = Vector256.FusedMultiplyAdd(av, Vector256.Load(r0 + p), s0);
+                s1 = Vector256.FusedMultiplyAdd(av, Vector256.Load(r1 + p), s1);
+                s2 = Vector256.FusedMultiplyAdd(av, Vector256.Load(r2 + p), s2);
+                s3 = Vector256.FusedMultiplyAdd(av, Vector256.Load(r3 + p), s3);
+            }
+            float d0 = Vector256.Sum(s0), d1 = Vector256.Sum(s1), d2 = Vector256.Sum(s2), d3 = Vector256.Sum(s3);
+            for (; p < K; p++)
+            {
+                d0 = MathF.FusedMultiplyAdd(A[p], r0[p], d0);
+                d1 = MathF.FusedMultiplyAdd(A[p], r1[p], d1);
+                d2 = MathF.FusedMultiplyAdd(A[p], r2[p], d2);
+                d3 = MathF.FusedMultiplyAdd(A[p], r3[p], d3);
+            }
+            Store(j, d0);
+            Store(j + 1, d1);
+            Store(j + 2, d2);
+            Store(j + 3, d3);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void Axpy512x8(int j)
+        {
+            Vector512<float> s0 = default, s1 = default, s2 = default, s3 = default, s4 = default, s5 = default, s6 = default, s7 = default;
+            float* bp = B + j;
+            float* ap = A;
+            nint ldb = Ldb, aStride = AStride;
+            for (int p = 0; p < K; p++, bp += ldb, ap += aStride)
+            {
+                var av = Vector512.Create(*ap);
+                s0 = Vector512.FusedMultiplyAdd(av, Vector512.Load(bp), s0);
+                s1 = Vector512.FusedMultiplyAdd(av, Vector512.Load(bp + 16), s1);
+                s2 = Vector512.FusedMultiplyAdd(av, Vector512.Load(bp + 32), s2);
+                s3 = Vector512.FusedMultiplyAdd(av, Vector512.Load(bp + 48), s3);
+                s4 = Vector512.FusedMultiplyAdd(av, Vector512.Load(bp + 64), s4);
+                s5 = Vector512.FusedMultiplyAdd(av, Vector512.Load(bp + 80), s5);
+                s6 = Vector512.FusedMultiplyAdd(av, Vector512.Load(bp + 96), s6);
+                s7 = Vector512.FusedMultiplyAdd(av, Vector512.Load(bp + 112), s7);
+            }
+            var va = Vector512.Create(Alpha);
+            StoreVector512(C + j, s0, s1, va, !Accumulate);
+            StoreVector512(C + j + 32, s2, s3, va, !Accumulate);
+            StoreVector512(C + j + 64, s4, s5, va, !Accumulate);
+            StoreVector512(C + j + 96, s6, s7, va, !Accumulate);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void Axpy512x1(int j)
+        {
+            var s = Vector512<float>.Zero;
+            float* bp = B + j;
+            float* ap = A;
+            nint ldb = Ldb, aStride = AStride;
+            for (int p = 0; p < K; p++, bp += ldb, ap += aStride) s = Vector512.FusedMultiplyAdd(Vector512.Create(*ap), Vector512.Load(bp), s);
+            s *= Vector512.Create(Alpha);
+            if (Accumulate) s += Vector512.Load(C + j);
+            Vector512.Store(s, C + j);
         }
     }
 

@@ -14,7 +14,9 @@ internal enum GemmPath { Scalar, Vector256, Vector512 }
 /// threads, packed in parallel), then the output is split into
 /// tasks of one MR-row strip × a run of column strips; each task packs its A strip on the stack and runs the MR×NR
 /// register-blocked micro-kernel (8×32 on Vector512, 6×16 on Vector256) over its column strips.
-/// m = 1 (batch-1 sampling) takes a GEMV path with no packing. <see cref="GemmReference"/> is the oracle.
+/// With several threads and at least two column strips per thread, each thread instead runs that whole scheme on its own
+/// contiguous range of columns (its own packed slice of B, in its own L2). m = 1 (batch-1 sampling) takes a GEMV path
+/// with no packing. <see cref="GemmReference"/> is the oracle.
 /// </summary>
 [SkipLocalsInit]
 public static unsafe partial class Gemm
@@ -75,9 +77,33 @@ public static unsafe partial class Gemm
             return;
         }
 
+        int nrStrip = path == GemmPath.Vector512 ? 32 : 16;
+        int strips = (n + nrStrip - 1) / nrStrip;
+        if (parallel && strips >= 2 * pool.ThreadCount)
+        {
+            // One part per thread measured best (2 per thread: more A packing, no better balance on a loaded host).
+            int parts = pool.ThreadCount;
+            // Each thread takes a contiguous range of column strips and runs the whole blocked product on it, packing
+            // its own slice of B into its own L2: no packing barrier, no B shared across cores, one hand-off per call.
+            var split = new ColumnSplitBody
+            {
+                Path = path, TransA = transA, TransB = transB, M = m, N = n, K = k, A = a, Lda = lda, B = b, Ldb = ldb,
+                C = c, Ldc = ldc, Accumulate = accumulate, Alpha = alpha, Parts = parts, Strips = strips,
+            };
+            pool.For(parts, ref split);
+            return;
+        }
+        Blocked(path, transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate, alpha, parallel ? pool : null);
+    }
+
+    /// <summary>The packed, cache-blocked product; <paramref name="pool"/> null runs it on the calling thread.</summary>
+    private static void Blocked(GemmPath path, bool transA, bool transB, int m, int n, int k,
+        float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate, float alpha, WorkerPool? pool)
+    {
+        bool parallel = pool is not null;
         int mr = path == GemmPath.Vector512 ? 8 : 6;
         int nrStrip = path == GemmPath.Vector512 ? 32 : 16;
-        int threads = parallel ? pool.ThreadCount : 1;
+        int threads = parallel ? pool!.ThreadCount : 1;
         int rowStrips = (m + mr - 1) / mr;
         // Even k-blocks (300 = 150 + 150, not 256 + 44), so no block is too shallow to amortise its C update.
         int kcMax = (k + (k + KC - 1) / KC - 1) / ((k + KC - 1) / KC);
@@ -108,7 +134,7 @@ public static unsafe partial class Gemm
                 };
                 if (parallel)
                 {
-                    pool.For(strips, ref pack);
+                    pool!.For(strips, ref pack);
                     pool.For(rowStrips * colChunks, ref compute);
                 }
                 else
@@ -133,6 +159,25 @@ public static unsafe partial class Gemm
         }
         nint address = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(buffer));
         return (float*)((address + 63) & ~(nint)63);
+    }
+
+    /// <summary>Part t of <see cref="Parts"/>: the blocked product on one contiguous range of column strips.</summary>
+    private struct ColumnSplitBody : IParallelBody
+    {
+        public GemmPath Path;
+        public bool TransA, TransB, Accumulate;
+        public int M, N, K, Lda, Ldb, Ldc, Parts, Strips;
+        public float* A, B, C;
+        public float Alpha;
+
+        public void Execute(int part)
+        {
+            int nr = Path == GemmPath.Vector512 ? 32 : 16;
+            int j0 = Strips * part / Parts * nr, j1 = Math.Min(N, Strips * (part + 1) / Parts * nr);
+            if (j1 <= j0) return;
+            float* b = TransB ? B + (long)j0 * Ldb : B + j0;
+            Blocked(Path, TransA, TransB, M, j1 - j0, K, A, Lda, b, Ldb, C + j0, Ldc, Accumulate, Alpha, pool: null);
+        }
     }
 
     /// <summary>Packs B rows [pc, pc+kc) × columns [jc, jc+nc) into NR-wide strips, strip s at Packed + s·kc·NR, row-major inside.</summary>
