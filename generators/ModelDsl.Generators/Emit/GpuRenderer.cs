@@ -7,9 +7,10 @@ namespace ModelDsl.Generators.Emit
 {
     /// <summary>
     /// Renders a lowered program for ILGPU: a class deriving <c>ModelDsl.Gpu.GpuProgram</c> whose forward and backward launch one
-    /// kernel per op, in op order, on the program's float arena. Products, gathers, reductions and the softmaxes call the
-    /// library kernels; every pointwise op becomes its own kernel with cols and row strides baked in as constants, taking only
-    /// the arena offsets of its operands (which depend on B, V and t) in one argument struct.
+    /// kernel per op, in op order, on the program's float arena. Products, gathers, reductions, the softmaxes, attention, layer
+    /// normalisation and the position bookkeeping call the library kernels; every pointwise op becomes its own kernel with cols
+    /// and row strides baked in as constants, taking only the arena offsets of its operands (which depend on B, V and t) in
+    /// one argument struct.
     /// </summary>
     internal static class GpuRenderer
     {
