@@ -7,9 +7,10 @@ namespace ModelDsl.Generators.Emit
 {
     /// <summary>
     /// Renders a lowered program for ILGPU: a class deriving <c>ModelDsl.Gpu.GpuProgram</c> whose forward and backward launch one
-    /// kernel per op, in op order, on the program's float arena. Products, gathers, reductions and the softmaxes call the
-    /// library kernels; every pointwise op becomes its own kernel with cols and row strides baked in as constants, taking only
-    /// the arena offsets of its operands (which depend on B, V and t) in one argument struct.
+    /// kernel per op, in op order, on the program's float arena. Products, gathers, reductions, the softmaxes, attention, layer
+    /// normalisation and the position bookkeeping call the library kernels; every pointwise op becomes its own kernel with cols
+    /// and row strides baked in as constants, taking only the arena offsets of its operands (which depend on B, V and t) in
+    /// one argument struct.
     /// </summary>
     internal static class GpuRenderer
     {
@@ -176,20 +177,58 @@ namespace ModelDsl.Generators.Emit
                     w.WriteLine("Pointwise(" + Field(name) + ", " + S(p.Rows) + " * " + S(p.Cols) + ", new " + Args + " { " + string.Join(", ", fields) + " });");
                     break;
                 }
-                case AttentionOp _:
-                case AttentionBackwardOp _:
-                case CachedAttentionOp _:
-                case LayerNormOp _:
-                case LayerNormBackwardOp _:
-                case GatherPositionsOp _:
-                case RecordTokensOp _:
-                case AdvancePositionsOp _:
-                    // TEMPORARY (being replaced by ILGPU kernels in this same change).
-                    w.WriteLine("throw new global::System.NotSupportedException(\"" + op.GetType().Name + " has no GPU kernel yet.\");");
+                case AttentionOp a:
+                    w.WriteLine("Attention(" + CpuRenderer.Ptr(a.Q) + ", " + S(a.Q.RowStride) + ", " + CpuRenderer.Ptr(a.K) + ", " + S(a.K.RowStride) + ", " + CpuRenderer.Ptr(a.V) + ", " + S(a.V.RowStride) + ", "
+                        + CpuRenderer.Ptr(a.Output) + ", " + S(a.Output.RowStride) + ", B, " + I(a.Steps) + ", " + I(a.Heads) + ", " + I(a.KeySize) + ", causal: " + Bool(a.Causal) + ", " + Mask(a.Mask) + ", "
+                        + (a.Probabilities is null ? "-1" : CpuRenderer.Ptr(a.Probabilities)) + ");");
+                    break;
+                case AttentionBackwardOp g:
+                {
+                    var a = g.Forward;
+                    w.WriteLine("AttentionBackward(" + CpuRenderer.Ptr(a.Q) + ", " + S(a.Q.RowStride) + ", " + CpuRenderer.Ptr(a.K) + ", " + S(a.K.RowStride) + ", " + CpuRenderer.Ptr(a.V) + ", " + S(a.V.RowStride) + ", "
+                        + CpuRenderer.Ptr(a.Probabilities!) + ", " + CpuRenderer.Ptr(g.DOutput) + ", " + S(g.DOutput.RowStride) + ", " + CpuRenderer.Ptr(g.DQ) + ", " + S(g.DQ.RowStride) + ", "
+                        + CpuRenderer.Ptr(g.DK) + ", " + S(g.DK.RowStride) + ", " + CpuRenderer.Ptr(g.DV) + ", " + S(g.DV.RowStride) + ", B, " + I(a.Steps) + ", " + I(a.Heads) + ", " + I(a.KeySize) + ");");
+                    break;
+                }
+                case CachedAttentionOp a:
+                    w.WriteLine("CachedAttention(" + CpuRenderer.Ptr(a.Q) + ", " + S(a.Q.RowStride) + ", " + CpuRenderer.Ptr(a.K) + ", " + S(a.K.RowStride) + ", " + CpuRenderer.Ptr(a.V) + ", " + S(a.V.RowStride) + ", "
+                        + CpuRenderer.Ptr(a.Output) + ", " + S(a.Output.RowStride) + ", " + CpuRenderer.Ptr(a.KeyCache) + ", " + CpuRenderer.Ptr(a.ValueCache) + ", " + S(a.KeyCache.RowStride) + ", "
+                        + CpuRenderer.Ptr(a.Positions) + ", B, " + I(a.Heads) + ", " + I(a.KeySize) + ", " + I(a.Capacity) + ", " + Mask(a.Mask) + ");");
+                    break;
+                case LayerNormOp n:
+                    w.WriteLine("LayerNorm(" + CpuRenderer.Ptr(n.X) + ", " + S(n.X.RowStride) + ", " + CpuRenderer.Ptr(n.Gamma) + ", " + CpuRenderer.Ptr(n.Beta) + ", " + CpuRenderer.Ptr(n.Y) + ", " + S(n.Y.RowStride) + ", "
+                        + S(n.X.Rows) + ", " + S(n.X.Cols) + ", " + ExprRenderer.Constant(n.Epsilon, ExprFlavor.Scalar) + ", "
+                        + (n.Mean is null ? "-1, -1" : CpuRenderer.Ptr(n.Mean) + ", " + CpuRenderer.Ptr(n.InverseStd!)) + ");");
+                    break;
+                case LayerNormBackwardOp g:
+                {
+                    var n = g.Forward;
+                    w.WriteLine("LayerNormBackward(" + CpuRenderer.Ptr(n.X) + ", " + S(n.X.RowStride) + ", " + CpuRenderer.Ptr(n.Gamma) + ", " + CpuRenderer.Ptr(n.Mean!) + ", " + CpuRenderer.Ptr(n.InverseStd!) + ", "
+                        + CpuRenderer.Ptr(g.DY) + ", " + S(g.DY.RowStride) + ", " + CpuRenderer.Ptr(g.DX) + ", " + S(g.DX.RowStride) + ", " + CpuRenderer.Ptr(g.DGamma) + ", " + CpuRenderer.Ptr(g.DBeta) + ", "
+                        + S(n.X.Rows) + ", " + S(n.X.Cols) + ");");
+                    break;
+                }
+                case GatherPositionsOp g:
+                    w.WriteLine("GatherPositions(" + CpuRenderer.Ptr(g.Sequence) + ", " + S(g.Sequence.RowStride) + ", " + CpuRenderer.Ptr(g.Positions) + ", B, " + S(g.Sequence.Rows) + " / B, "
+                        + S(g.Output.Cols) + ", " + CpuRenderer.Ptr(g.Output) + ", " + S(g.Output.RowStride) + ");");
+                    break;
+                case RecordTokensOp r:
+                    w.WriteLine("RecordTokens(" + CpuRenderer.Ptr(r.Tokens) + ", " + S(r.Tokens.Stride) + ", " + CpuRenderer.Ptr(r.Positions) + ", " + r.History.Name + ", B, " + S(r.History.Length) + " / B);");
+                    break;
+                case AdvancePositionsOp a:
+                    w.WriteLine("AdvancePositions(" + CpuRenderer.Ptr(a.Positions) + ", B);");
                     break;
                 default:
                     throw new System.NotSupportedException(op.GetType().Name);
             }
+        }
+
+        /// <summary>A padding mask as (int-arena offset, batch stride, position stride), or -1 when there is none.</summary>
+        private static string Mask(KeyTokens? mask)
+        {
+            if (mask is null) return "-1, 0, 0";
+            var offset = mask.Buffer.Name + (mask.Offset == Size.Zero ? "" : " + " + S(mask.Offset));
+            return offset + ", " + S(mask.BatchStride) + ", " + S(mask.PositionStride);
         }
 
         private static void CollectMasks(IReadOnlyList<Op> ops, HashSet<IrBuffer> masks)

@@ -25,6 +25,7 @@ public sealed partial class GpuDevice : IDisposable
         Accelerator = accelerator;
         IsEmulator = emulator;
         LoadKernels();
+        LoadAttentionKernels();
         if (accelerator is CudaAccelerator cuda && Environment.GetEnvironmentVariable("MODELDSL_CUBLAS") != "0")
             _blas = TryCreateBlas(cuda);
     }

@@ -63,3 +63,63 @@ public struct PointwiseArgs
     public int B, V;
     public int O0, O1, O2, O3, O4, O5, O6, O7, O8, O9, O10, O11, O12, O13, O14, O15, O16, O17, O18, O19, O20, O21, O22, O23, O24, O25, O26, O27, O28, O29, O30, O31;
 }
+
+/// <summary>
+/// Fused multi-head attention over time-major rows (row t·Batch + b): Q, K, V and Output as offsets with row strides; head h
+/// owns columns [h·KeySize, (h+1)·KeySize).
+/// </summary>
+public struct AttentionArgs
+{
+    public int Q, QStride, K, KStride, V, VStride, Output, OutputStride;
+    public int Batch, Steps, Heads, KeySize, Causal;
+    /// <summary>Int-arena offset of the key ids (id of (b, s) at Mask + b·MaskBatchStride + s·MaskPositionStride; 0 is padding), or -1.</summary>
+    public int Mask, MaskBatchStride, MaskPositionStride;
+    /// <summary>Saved softmax weights [Batch, Heads, Steps, Steps], or -1 (inference).</summary>
+    public int Probabilities;
+    public float Scale;
+}
+
+/// <summary>
+/// The attention backward from the saved weights: dQ, dK, dV assigned. RowSums is a float-arena scratch of Batch·Heads·Steps
+/// floats for D_t = Σ_s P_ts·(dOut_t·v_s), written by the query-row kernel and read by the key-row kernel.
+/// </summary>
+public struct AttentionBackwardArgs
+{
+    public int Q, QStride, K, KStride, V, VStride, Probabilities;
+    public int DOutput, DOutputStride, DQ, DQStride, DK, DKStride, DV, DVStride;
+    public int Batch, Steps, Heads, KeySize, RowSums;
+    public float Scale;
+}
+
+/// <summary>
+/// One position of attention with a key/value cache: Q, K, V and Output are [Batch, Heads·KeySize]; the caches are
+/// [Capacity·Batch, Heads·KeySize] time-major with row stride CacheStride; Positions (int arena) holds each row's position.
+/// </summary>
+public struct CachedAttentionArgs
+{
+    public int Q, QStride, K, KStride, V, VStride, Output, OutputStride;
+    public int KeyCache, ValueCache, CacheStride, Positions;
+    public int Batch, Heads, KeySize;
+    /// <summary>As in <see cref="AttentionArgs"/>: the key ids (here the recorded token history), or -1.</summary>
+    public int Mask, MaskBatchStride, MaskPositionStride;
+    public float Scale;
+}
+
+/// <summary>Layer normalisation of [Rows, Cols]; Mean and InverseStd ([Rows] each) are -1 when not saved. The D* fields are the backward's.</summary>
+public struct LayerNormArgs
+{
+    public int X, XStride, Gamma, Beta, Y, YStride, Rows, Cols, Mean, InverseStd;
+    public int DY, DYStride, DX, DXStride, DGamma, DBeta;
+    public float Epsilon;
+}
+
+/// <summary>
+/// The position bookkeeping of attention models: Positions (int arena, [Batch]); a gather of one row per sample from a
+/// time-major float Sequence; the token history (int arena) of a step program.
+/// </summary>
+public struct PositionArgs
+{
+    public int Positions, Batch;
+    public int Sequence, SequenceStride, Cols, Output, OutputStride;
+    public int Tokens, TokenStride, History;
+}

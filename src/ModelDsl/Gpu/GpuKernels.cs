@@ -8,7 +8,7 @@ namespace ModelDsl.Gpu;
 /// Each has a plain host loop as its reference (tests/ModelDsl.Tests/Gpu/GpuKernelTests.cs); none bounds-checks ids (the executor
 /// validates them before any launch).
 /// </summary>
-public static class GpuKernels
+public static partial class GpuKernels
 {
     /// <summary>
     /// Shared-memory tiled GEMM with 16 × 16 tiles (groups of 256 threads): the GPU kernel. Group (x, y) computes the block of C

@@ -13,7 +13,7 @@ namespace ModelDsl.Gpu;
 /// op with arena offsets. Each call uploads parameters and ids, runs the whole op sequence on the device, and only then
 /// downloads the loss, gradients or output.
 /// </summary>
-public abstract class GpuProgram : ProgramExecutor
+public abstract partial class GpuProgram : ProgramExecutor
 {
     private readonly MemoryBuffer1D<float, Stride1D.Dense> _floats;
     private readonly MemoryBuffer1D<int, Stride1D.Dense> _ints;
@@ -22,6 +22,10 @@ public abstract class GpuProgram : ProgramExecutor
     private readonly int _lossSlots;
     private readonly int[] _tokens;
     private readonly int[] _targets;
+    private readonly int[] _queryPositions;
+    private readonly int _queryPositionsBase;
+    private readonly int _rowSumsBase;
+    private int _stateBatch;
     private readonly float[] _hostFloats;
     private readonly float[] _masks;
     private int _maskCursor;
@@ -50,6 +54,9 @@ public abstract class GpuProgram : ProgramExecutor
         _lossSlots = Math.Max(1, MaxRows(Program.Forward, op => op is SoftmaxCrossEntropyOp x ? x.Logits.Rows : (Size?)null));
         _lossBase = checked((int)floatCount);
         floatCount += _lossSlots;
+        // Scratch for the attention backward's per-query-row sums D_t (B·H·T floats for the largest attention op).
+        _rowSumsBase = checked((int)floatCount);
+        floatCount += MaxRows(Program.Backward, op => op is AttentionBackwardOp g ? Size.B * (g.Forward.Heads * g.Forward.Steps) : (Size?)null);
         if (floatCount > int.MaxValue || intCount > int.MaxValue)
             throw new InvalidOperationException($"{model.GetType().Name} needs {floatCount:N0} floats for a batch of {batchCapacity}: more than one arena indexes.");
 
@@ -59,6 +66,10 @@ public abstract class GpuProgram : ProgramExecutor
         _ints.MemSetToZero();
         _tokens = new int[batchCapacity * Program.SequenceLength];
         _targets = new int[Program.TargetsPerStep ? batchCapacity * Program.SequenceLength : batchCapacity];
+        // Query positions are staged on the host like the tokens (the last position unless set) and uploaded every call.
+        _queryPositions = Program.QueryPositions is null ? Array.Empty<int>() : new int[batchCapacity];
+        Array.Fill(_queryPositions, Program.SequenceLength - 1);
+        _queryPositionsBase = Program.QueryPositions is { } q ? _bases[IndexOf(q)] : -1;
         // Host staging: gradients, loss slots and output rows share one array; every dropout mask of a call gets its own
         // stretch of another, so no upload waits for the previous one to leave.
         long output = Program.Output.Rows.Evaluate(batchCapacity, model.Vocabulary) * Program.Output.RowStride.Evaluate(batchCapacity, model.Vocabulary);
@@ -79,7 +90,7 @@ public abstract class GpuProgram : ProgramExecutor
     /// <summary>The float arena: every float buffer of the program.</summary>
     protected ArrayView<float> Floats => _floats.View;
 
-    /// <summary>The int arena: tokens and targets.</summary>
+    /// <summary>The int arena: tokens, targets, query positions, and a step program's positions and token history.</summary>
     protected ArrayView<int> Ints => _ints.View;
 
     /// <summary>Arena offset of float buffer <paramref name="index"/> (an index into <see cref="IrProgram.Buffers"/>).</summary>
@@ -90,6 +101,7 @@ public abstract class GpuProgram : ProgramExecutor
 
     public override Span<int> Tokens => _tokens;
     public override Span<int> Targets => _targets;
+    public override Span<int> QueryPositions => _queryPositions;
 
     /// <summary>
     /// Generated: draws and uploads the forward's dropout masks, in op order, before any launch (a mask depends on nothing but
@@ -108,6 +120,17 @@ public abstract class GpuProgram : ProgramExecutor
         CheckBatch(batch);
         bool training = Kind == ProgramKind.Train;
         ValidateIds(batch, training);
+        if (Kind == ProgramKind.Step)
+        {
+            // Carried state (recurrent state, key/value caches, positions) is laid out for one batch size: a different size
+            // starts from a zero state, as on the CPU.
+            if (batch != _stateBatch)
+            {
+                ResetState();
+                _stateBatch = batch;
+            }
+            CountCachedStep();
+        }
         lock (Device.Sync)
         {
             Device.Accelerator.Bind(); // CUDA contexts are per thread, and callers may come from any thread
@@ -120,6 +143,8 @@ public abstract class GpuProgram : ProgramExecutor
                 int targetCount = Program.TargetsPerStep ? batch * Program.SequenceLength : batch;
                 _ints.View.SubView(I(IndexOf(Program.Targets)), targetCount).CopyFromCPU(stream, (ReadOnlySpan<int>)_targets.AsSpan(0, targetCount));
             }
+            if (_queryPositionsBase >= 0)
+                _ints.View.SubView(_queryPositionsBase, batch).CopyFromCPU(stream, (ReadOnlySpan<int>)_queryPositions.AsSpan(0, batch));
             _floats.View.SubView(_lossBase, _lossSlots).MemSetToZero(stream);
             _maskCursor = 0;
             DrawDropoutMasks(batch);
@@ -188,10 +213,13 @@ public abstract class GpuProgram : ProgramExecutor
                 var b = Program.Buffers[i];
                 if (b.Kind != BufferKind.State) continue;
                 long length = Math.Max(1, b.Length.Evaluate(BatchCapacity, V));
-                _floats.View.SubView(F(i), length).MemSetToZero(stream);
+                // Int state (positions, token history) lives in the int arena.
+                if (b.ElementType == ElementType.Int32) _ints.View.SubView(I(i), length).MemSetToZero(stream);
+                else _floats.View.SubView(F(i), length).MemSetToZero(stream);
             }
             stream.Synchronize();
         }
+        CachedPositions = 0;
     }
 
     // ------------------------------------------------------------------ ops the generated code calls (arena offsets)

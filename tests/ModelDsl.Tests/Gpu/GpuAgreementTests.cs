@@ -109,6 +109,76 @@ public class GpuAgreementTests
         GpuHarness.AssertClose(output, fresh.Output(), 1e-4, 1e-6, name + " step after reset");
     }
 
+    [Theory]
+    [MemberData(nameof(Models))]
+    public void Stateful_steps_reproduce_the_window_output(string name)
+    {
+        // Feeding a window one token at a time with carried state (for attention: the key/value caches, the positions and
+        // the token history, all kept on the device between calls) must give the window program's output.
+        using var gpu = GpuHarness.Create(name, Backend.GpuEmulator);
+        if (!Ir.Lowering.SupportsStep(gpu.Declaration)) return; // Step_program_carries_state_across_calls checks the refusal
+        var window = new int[gpu.SequenceLength];
+        var rng = new Numerics.Rng(3);
+        for (int i = 0; i < window.Length; i++) window[i] = rng.NextInt(gpu.Vocabulary);
+        window[1] = 0; // a padding id: masked models must skip it in both modes
+        var expected = new float[gpu.OutputSize];
+        gpu.Predict(window, expected);
+
+        var step = gpu.GetProgram(ProgramKind.Step, 1);
+        Assert.IsAssignableFrom<GpuProgram>(step);
+        step.ResetState();
+        foreach (var id in window)
+        {
+            step.Tokens[0] = id;
+            step.Forward(1);
+        }
+        var actual = new float[gpu.OutputSize];
+        step.ReadOutput(actual, 1);
+        GpuHarness.AssertClose(actual, GpuHarness.ToDouble(expected), 1e-4, 1e-6, name + " stateful");
+
+        int capacity = step.Program.CacheCapacity;
+        if (capacity == 0) return;
+        // The caches hold `capacity` positions: the call after that is refused before anything runs, and a reset frees them.
+        while (step.CachedPositions < capacity) step.Forward(1);
+        Assert.Throws<InvalidOperationException>(() => step.Forward(1));
+        step.ResetState();
+        Assert.Equal(0, step.CachedPositions);
+        step.Forward(1);
+    }
+
+    [Theory]
+    [InlineData(nameof(ModelDsl.Tests.Models.TinyDecoder))]
+    [InlineData(nameof(ModelDsl.Tests.Models.TinySeedDecoder))]
+    public void Inference_reads_the_chosen_query_positions(string name)
+    {
+        using var gpu = GpuHarness.Create(name, Backend.GpuEmulator);
+        using var cpu = GpuHarness.Create(name, Backend.Cpu);
+        const int batch = 3;
+        var program = gpu.GetProgram(ProgramKind.Infer, batch);
+        var cpuProgram = cpu.GetProgram(ProgramKind.Infer, batch);
+        Assert.Equal(batch, program.QueryPositions.Length);
+        Assert.All(program.QueryPositions.ToArray(), p => Assert.Equal(program.Program.SequenceLength - 1, p));
+        GpuHarness.FillRandom(batch, gpu, 5, program, cpuProgram);
+        int[] positions = [0, 2, 1];
+        positions.CopyTo(program.QueryPositions);
+        positions.CopyTo(cpuProgram.QueryPositions);
+        var interpreter = GpuHarness.InterpreterFor(gpu, program, batch);
+        GpuHarness.LoadIds(interpreter, program, batch);
+        interpreter.Forward();
+
+        program.Forward(batch);
+        cpuProgram.Forward(batch);
+        var output = new float[batch * gpu.OutputSize];
+        var cpuOutput = new float[batch * gpu.OutputSize];
+        program.ReadOutput(output, batch);
+        cpuProgram.ReadOutput(cpuOutput, batch);
+        GpuHarness.AssertClose(output, interpreter.Output(), 1e-4, 1e-6, name + " output vs interpreter");
+        GpuHarness.AssertClose(output, GpuHarness.ToDouble(cpuOutput), 1e-4, 1e-6, name + " output vs cpu");
+
+        program.QueryPositions[1] = program.Program.SequenceLength;
+        Assert.Throws<ArgumentOutOfRangeException>(() => program.Forward(batch));
+    }
+
     [Fact]
     public void Out_of_range_ids_are_rejected_before_any_kernel_runs()
     {

@@ -16,7 +16,7 @@ public sealed class GpuEmulatorCollection
 /// <summary>Models, ids and the interpreter for the GPU agreement tests.</summary>
 internal static class GpuHarness
 {
-    public static TheoryData<string> Models => new() { nameof(TinyCharLstm), nameof(TinyStack), nameof(OddWidths), nameof(TinyGru), nameof(TinyRecurrentStack), nameof(TinySentiment), nameof(FlattenSoftmax), nameof(TinyBiGru), nameof(TinyBiStack), nameof(TinyCharRnn), nameof(TinyPerStepBi), nameof(MaskedStack), nameof(MaskedBidirectional) };
+    public static TheoryData<string> Models => new() { nameof(TinyCharLstm), nameof(TinyStack), nameof(OddWidths), nameof(TinyGru), nameof(TinyRecurrentStack), nameof(TinySentiment), nameof(FlattenSoftmax), nameof(TinyBiGru), nameof(TinyBiStack), nameof(TinyCharRnn), nameof(TinyPerStepBi), nameof(MaskedStack), nameof(MaskedBidirectional), nameof(TinyDecoder), nameof(TinySeedDecoder), nameof(TinyAttention), nameof(TinyEncoderClassifier) };
 
     public static Model Create(string name, Backend backend)
     {
@@ -36,6 +36,10 @@ internal static class GpuHarness
             nameof(TinyPerStepBi) => new TinyPerStepBi(options),
             nameof(MaskedStack) => new MaskedStack(options),
             nameof(MaskedBidirectional) => new MaskedBidirectional(options),
+            nameof(TinyDecoder) => new TinyDecoder(options),
+            nameof(TinySeedDecoder) => new TinySeedDecoder(options),
+            nameof(TinyAttention) => new TinyAttention(vocabulary: 7, options),
+            nameof(TinyEncoderClassifier) => new TinyEncoderClassifier(options),
             _ => throw new ArgumentOutOfRangeException(nameof(name)),
         };
     }
@@ -64,11 +68,12 @@ internal static class GpuHarness
         return interpreter;
     }
 
-    /// <summary>Loads the program's staged ids into the interpreter.</summary>
+    /// <summary>Loads the program's staged ids (and query positions) into the interpreter.</summary>
     public static void LoadIds(IrInterpreter interpreter, ProgramExecutor program, int batch)
     {
         program.Tokens[..interpreter.Tokens.Length].CopyTo(interpreter.Tokens);
         if (program.Kind == ProgramKind.Train) program.Targets[..interpreter.Targets.Length].CopyTo(interpreter.Targets);
+        if (program.Program.QueryPositions is { } q) program.QueryPositions[..batch].CopyTo(interpreter.Ints(q));
     }
 
     /// <summary>A copy of the model's dropout stream as it stands: the interpreter then draws the masks the program draws.</summary>

@@ -7,7 +7,7 @@ namespace ModelDsl.Tests.Gpu;
 
 /// <summary>Each library kernel on the emulator against a plain host loop (its reference), at tiny, odd sizes.</summary>
 [Collection(GpuEmulatorCollection.Name)]
-public class GpuKernelTests : IClassFixture<GpuKernelTests.WideEmulator>
+public partial class GpuKernelTests : IClassFixture<GpuKernelTests.WideEmulator>
 {
     private readonly WideEmulator _wide;
 
@@ -44,6 +44,12 @@ public class GpuKernelTests : IClassFixture<GpuKernelTests.WideEmulator>
         {
             _device.Accelerator.Synchronize();
             return _floats.GetAsArray1D();
+        }
+
+        public int[] ReadInts()
+        {
+            _device.Accelerator.Synchronize();
+            return _ints.GetAsArray1D();
         }
 
         public void Dispose()
