@@ -64,6 +64,17 @@ switch (which)
         // BenchmarkDotNet: `-- micro --filter *` (or *Gemm*, *Fused*); everything after "micro" goes to BenchmarkDotNet.
         BenchmarkDotNet.Running.BenchmarkSwitcher.FromAssembly(typeof(GemmMicro).Assembly).Run(args[1..]);
         return 0;
+    case "transformer":
+    {
+        // CPU: batch 16 keeps the [B·99, 15000] logits and their gradient under 200 MB.
+        Console.WriteLine($"ModelDsl transformer benchmark (CPU) — {DateTime.UtcNow:yyyy-MM-dd}, {Environment.ProcessorCount} cores, threads {ModelDsl.Cpu.WorkerPool.Shared.ThreadCount}, .NET {Environment.Version}");
+        var rows = TransformerBenchmark.Run(ModelDsl.Backend.Cpu, batch: 16, steps: Math.Min(steps, 5), tokens: 40);
+        Console.WriteLine();
+        foreach (var r in rows) Console.WriteLine($"{r.Label,-52}{r.Value,14:N2}  {r.Unit}");
+        Console.WriteLine();
+        foreach (var r in rows) Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{r.Name} {r.Value:0.###}"));
+        return 0;
+    }
     case "gpu":
         return GpuBenchmark.Run(steps);
     default:
