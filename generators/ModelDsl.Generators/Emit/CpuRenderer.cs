@@ -80,7 +80,7 @@ namespace ModelDsl.Generators.Emit
 
         private static string Bool(bool b) => b ? "true" : "false";
 
-        private static void RenderOp(IndentedTextWriter w, Op op, PointwiseNames kernels)
+        private static void RenderOp(IndentedTextWriter w, Op op, PointwiseNames kernels, bool inLoop = false)
         {
             if (op.Comment.Length > 0) w.WriteLine("// " + op.Comment);
             switch (op)
@@ -91,7 +91,7 @@ namespace ModelDsl.Generators.Emit
                         ? "for (int t = " + (loop.Count - 1).ToString(CultureInfo.InvariantCulture) + "; t >= 0; t--)"
                         : "for (int t = 0; t < " + loop.Count.ToString(CultureInfo.InvariantCulture) + "; t++)";
                     using (w.WriteBlock(header))
-                        foreach (var inner in loop.Body) RenderOp(w, inner, kernels);
+                        foreach (var inner in loop.Body) RenderOp(w, inner, kernels, inLoop: true);
                     break;
                 }
                 case TokenMaskOp m:
@@ -111,8 +111,11 @@ namespace ModelDsl.Generators.Emit
                         w.WriteLine("global::ModelDsl.Cpu.CpuOps.BroadcastRows(" + Ptr(m.Bias) + ", " + Ptr(m.C) + ", " + S(m.M) + ", " + S(m.N) + ", " + S(m.C.RowStride) + ");");
                         accumulate = true;
                     }
+                    // The same weights at every step of a loop (h·U, dz·Uᵀ): packed once per pass. Never a gradient operand.
+                    bool packOnce = inLoop && m.B.Buffer.Kind == BufferKind.Parameters && m.B.TimeStride == Size.Zero;
                     w.WriteLine("global::ModelDsl.Cpu.Gemm.Multiply(" + Bool(m.TransA) + ", " + Bool(m.TransB) + ", " + S(m.M) + ", " + S(m.N) + ", " + S(m.K) + ", "
-                        + Ptr(m.A) + ", " + S(m.A.RowStride) + ", " + Ptr(m.B) + ", " + S(m.B.RowStride) + ", " + Ptr(m.C) + ", " + S(m.C.RowStride) + ", accumulate: " + Bool(accumulate) + ");");
+                        + Ptr(m.A) + ", " + S(m.A.RowStride) + ", " + Ptr(m.B) + ", " + S(m.B.RowStride) + ", " + Ptr(m.C) + ", " + S(m.C.RowStride) + ", accumulate: " + Bool(accumulate)
+                        + (packOnce ? ", packCache: PackCache" : "") + ");");
                     break;
                 }
                 case GatherRowsOp g:
