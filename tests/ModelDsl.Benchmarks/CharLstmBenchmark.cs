@@ -27,8 +27,15 @@ internal static class CharLstmBenchmark
         for (int i = 0; i < 40; i++) model.TrainBatch(Batch);
         long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
         long totalBefore = GC.GetTotalAllocatedBytes(precise: true);
+        // Per-step times too: on a shared host the fastest and the median step say more than the mean.
+        var stepTicks = new long[trainSteps];
         long start = Stopwatch.GetTimestamp(); // not Stopwatch.StartNew(): its 40-byte object would count as the step's
-        for (int i = 0; i < trainSteps; i++) model.TrainBatch(Batch);
+        for (int i = 0; i < trainSteps; i++)
+        {
+            long stepStart = Stopwatch.GetTimestamp();
+            model.TrainBatch(Batch);
+            stepTicks[i] = Stopwatch.GetTimestamp() - stepStart;
+        }
         var elapsed = Stopwatch.GetElapsedTime(start);
         double bytesPerStep = (double)(GC.GetTotalAllocatedBytes(precise: true) - totalBefore) / trainSteps;
         double threadBytesPerStep = (double)(GC.GetAllocatedBytesForCurrentThread() - allocatedBefore) / trainSteps;
@@ -36,10 +43,19 @@ internal static class CharLstmBenchmark
         double samplesPerSecond = Batch / (msPerStep / 1000);
 
         // Forward phases alone, to see where the time goes.
+        var forwardTicks = new long[trainSteps];
         var forwardClock = Stopwatch.StartNew();
-        for (int i = 0; i < trainSteps; i++) program.Forward(Batch);
+        for (int i = 0; i < trainSteps; i++)
+        {
+            long stepStart = Stopwatch.GetTimestamp();
+            program.Forward(Batch);
+            forwardTicks[i] = Stopwatch.GetTimestamp() - stepStart;
+        }
         forwardClock.Stop();
         double forwardMs = forwardClock.Elapsed.TotalMilliseconds / trainSteps;
+        Array.Sort(stepTicks);
+        Array.Sort(forwardTicks);
+        double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
 
         double usPerChar = Sample(model, sampleChars);
 
@@ -47,7 +63,10 @@ internal static class CharLstmBenchmark
         {
             ("charlstm.train.ms_per_step", msPerStep, "ms", "training step, batch 128"),
             ("charlstm.train.samples_per_s", samplesPerSecond, "samples/s", "training throughput"),
+            ("charlstm.train.min_ms", Ms(stepTicks[0]), "ms", "fastest training step"),
+            ("charlstm.train.median_ms", Ms(stepTicks[trainSteps / 2]), "ms", "median training step"),
             ("charlstm.train.forward_ms", forwardMs, "ms", "forward + loss alone"),
+            ("charlstm.train.forward_min_ms", Ms(forwardTicks[0]), "ms", "fastest forward + loss"),
             ("charlstm.train.bytes_per_step", bytesPerStep, "B", "allocated per step (all threads)"),
             ("charlstm.train.thread_bytes_per_step", threadBytesPerStep, "B", "allocated per step (calling thread)"),
             ("charlstm.sample.us_per_char", usPerChar, "µs", "stateful sampling, per character"),

@@ -80,7 +80,7 @@ namespace ModelDsl.Generators.Emit
 
         private static string Bool(bool b) => b ? "true" : "false";
 
-        private static void RenderOp(IndentedTextWriter w, Op op, PointwiseNames kernels)
+        private static void RenderOp(IndentedTextWriter w, Op op, PointwiseNames kernels, bool inLoop = false)
         {
             if (op.Comment.Length > 0) w.WriteLine("// " + op.Comment);
             switch (op)
@@ -91,7 +91,7 @@ namespace ModelDsl.Generators.Emit
                         ? "for (int t = " + (loop.Count - 1).ToString(CultureInfo.InvariantCulture) + "; t >= 0; t--)"
                         : "for (int t = 0; t < " + loop.Count.ToString(CultureInfo.InvariantCulture) + "; t++)";
                     using (w.WriteBlock(header))
-                        foreach (var inner in loop.Body) RenderOp(w, inner, kernels);
+                        foreach (var inner in loop.Body) RenderOp(w, inner, kernels, inLoop: true);
                     break;
                 }
                 case TokenMaskOp m:
@@ -111,8 +111,11 @@ namespace ModelDsl.Generators.Emit
                         w.WriteLine("global::ModelDsl.Cpu.CpuOps.BroadcastRows(" + Ptr(m.Bias) + ", " + Ptr(m.C) + ", " + S(m.M) + ", " + S(m.N) + ", " + S(m.C.RowStride) + ");");
                         accumulate = true;
                     }
+                    // The same weights at every step of a loop (h·U, dz·Uᵀ): packed once per pass. Never a gradient operand.
+                    bool packOnce = inLoop && m.B.Buffer.Kind == BufferKind.Parameters && m.B.TimeStride == Size.Zero;
                     w.WriteLine("global::ModelDsl.Cpu.Gemm.Multiply(" + Bool(m.TransA) + ", " + Bool(m.TransB) + ", " + S(m.M) + ", " + S(m.N) + ", " + S(m.K) + ", "
-                        + Ptr(m.A) + ", " + S(m.A.RowStride) + ", " + Ptr(m.B) + ", " + S(m.B.RowStride) + ", " + Ptr(m.C) + ", " + S(m.C.RowStride) + ", accumulate: " + Bool(accumulate) + ");");
+                        + Ptr(m.A) + ", " + S(m.A.RowStride) + ", " + Ptr(m.B) + ", " + S(m.B.RowStride) + ", " + Ptr(m.C) + ", " + S(m.C.RowStride) + ", accumulate: " + Bool(accumulate)
+                        + (packOnce ? ", packCache: PackCache" : "") + ");");
                     break;
                 }
                 case GatherRowsOp g:
@@ -203,37 +206,57 @@ namespace ModelDsl.Generators.Emit
             ? "default"
             : "new global::ModelDsl.Cpu.Attention.KeyMask(" + Address(mask.Buffer.Name, mask.Offset, Size.Zero) + ", " + S(mask.BatchStride) + ", " + S(mask.PositionStride) + ")";
 
-        /// <summary>One fused pass over [rows, cols]: 16 lanes at a time, then a scalar tail when cols is not a multiple of 16.</summary>
+        /// <summary>
+        /// One fused pass over [rows, cols]: 16 lanes at a time, then a scalar tail when cols is not a multiple of 16. The
+        /// loop lives in a struct over a row range, so <c>RowRanges.For</c> can split large grids across the worker pool.
+        /// </summary>
         private static void RenderPointwiseKernel(IndentedTextWriter w, PointwiseOp p, string name)
         {
             var parameters = new List<string> { "int B", "int V" };
-            for (int i = 0; i < p.Inputs.Count; i++) parameters.Add("float* in" + i.ToString(CultureInfo.InvariantCulture));
-            for (int j = 0; j < p.Outputs.Count; j++) parameters.Add("float* out" + j.ToString(CultureInfo.InvariantCulture));
+            var fields = new List<string> { "B", "V" };
+            for (int i = 0; i < p.Inputs.Count; i++) { parameters.Add("float* in" + I(i)); fields.Add("in" + I(i)); }
+            for (int j = 0; j < p.Outputs.Count; j++) { parameters.Add("float* out" + I(j)); fields.Add("out" + I(j)); }
             w.WriteLine("// " + p.Comment + ": rows " + S(p.Rows) + ", cols " + S(p.Cols));
-            // Fully optimised from the first call: these loops run thousands of times per step and gain nothing from tiering.
-            w.WriteLine("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
             using (w.WriteBlock("private static void " + name + "(" + string.Join(", ", parameters) + ")"))
             {
-                var roots = new List<Expr>();
-                foreach (var o in p.Outputs) roots.Add(o.Value);
-                using (w.WriteBlock("for (int r = 0; r < " + S(p.Rows) + "; r++)"))
+                var assignments = new List<string>();
+                foreach (var f in fields) assignments.Add(f + " = " + f);
+                w.WriteLine("var body = new " + name + "Rows { " + string.Join(", ", assignments) + " };");
+                w.WriteLine("global::ModelDsl.Cpu.RowRanges.For(" + S(p.Rows) + ", " + S(p.Cols) + ", ref body);");
+            }
+            w.WriteLine();
+            using (w.WriteBlock("private struct " + name + "Rows : global::ModelDsl.Cpu.IRowRangeBody"))
+            {
+                w.WriteLine("public int B, V;");
+                var pointers = new List<string>();
+                for (int f = 2; f < fields.Count; f++) pointers.Add(fields[f]);
+                w.WriteLine("public float* " + string.Join(", ", pointers) + ";");
+                w.WriteLine();
+                // Fully optimised from the first call: these loops run thousands of times per step and gain nothing from tiering.
+                w.WriteLine("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
+                using (w.WriteBlock("public void Run(int r0, int r1)"))
                 {
-                    for (int i = 0; i < p.Inputs.Count; i++)
-                        w.WriteLine("float* a" + I(i) + " = in" + I(i) + " + r * " + S(p.Inputs[i].RowStride) + ";");
-                    for (int j = 0; j < p.Outputs.Count; j++)
-                        w.WriteLine("float* y" + I(j) + " = out" + I(j) + " + r * " + S(p.Outputs[j].Target.RowStride) + ";");
-                    w.WriteLine("int c = 0;");
-                    // The JIT folds IsHardwareAccelerated to a constant: one of the two loops survives.
-                    VectorLoop(w, p, roots, 16, "Vector512", ExprFlavor.Vector512, "if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)");
-                    VectorLoop(w, p, roots, 8, "Vector256", ExprFlavor.Vector256, "else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)");
-                    bool needsTail = !p.Cols.IsConstant || p.Cols.Constant % 16 != 0;
-                    if (needsTail)
+                    var roots = new List<Expr>();
+                    foreach (var o in p.Outputs) roots.Add(o.Value);
+                    using (w.WriteBlock("for (int r = r0; r < r1; r++)"))
                     {
-                        using (w.WriteBlock("for (; c < " + S(p.Cols) + "; c++)"))
+                        for (int i = 0; i < p.Inputs.Count; i++)
+                            w.WriteLine("float* a" + I(i) + " = in" + I(i) + " + r * " + S(p.Inputs[i].RowStride) + ";");
+                        for (int j = 0; j < p.Outputs.Count; j++)
+                            w.WriteLine("float* y" + I(j) + " = out" + I(j) + " + r * " + S(p.Outputs[j].Target.RowStride) + ";");
+                        w.WriteLine("int c = 0;");
+                        // The JIT folds IsHardwareAccelerated to a constant: one of the two loops survives.
+                        VectorLoop(w, p, roots, 16, "Vector512", ExprFlavor.Vector512, "if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)");
+                        VectorLoop(w, p, roots, 8, "Vector256", ExprFlavor.Vector256, "else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)");
+                        bool needsTail = !p.Cols.IsConstant || p.Cols.Constant % 16 != 0;
+                        if (needsTail)
                         {
-                            var names = ExprRenderer.Render(w, roots, ExprFlavor.Scalar, k => "a" + I(k) + "[c]");
-                            for (int j = 0; j < p.Outputs.Count; j++)
-                                w.WriteLine("y" + I(j) + "[c] " + (p.Outputs[j].Accumulate ? "+=" : "=") + " " + names[j] + ";");
+                            using (w.WriteBlock("for (; c < " + S(p.Cols) + "; c++)"))
+                            {
+                                var names = ExprRenderer.Render(w, roots, ExprFlavor.Scalar, k => "a" + I(k) + "[c]");
+                                for (int j = 0; j < p.Outputs.Count; j++)
+                                    w.WriteLine("y" + I(j) + "[c] " + (p.Outputs[j].Accumulate ? "+=" : "=") + " " + names[j] + ";");
+                            }
                         }
                     }
                 }

@@ -172,6 +172,31 @@ namespace ModelDsl.Ir
             return result;
         }
 
+        /// <summary>
+        /// <paramref name="e"/> with every subexpression found in <paramref name="replacements"/> replaced (outermost
+        /// first, no simplification). Throws when an input listed in <paramref name="forbidden"/> is still read outside
+        /// the replaced subexpressions: a backward that saved σ(z) in place of z must not need z itself.
+        /// </summary>
+        public static Expr Substitute(Expr e, IReadOnlyDictionary<Expr, Expr> replacements, ICollection<int> forbidden)
+        {
+            var done = new Dictionary<Expr, Expr>();
+            Expr Walk(Expr node)
+            {
+                if (replacements.TryGetValue(node, out var replacement)) return replacement;
+                if (done.TryGetValue(node, out var result)) return result;
+                result = node switch
+                {
+                    InputExpr i when forbidden.Contains(i.Index) => throw new InvalidOperationException("Input " + i.Index + " is needed but was overwritten by a saved value."),
+                    UnaryExpr u => new UnaryExpr(u.Op, Walk(u.Operand)),
+                    BinaryExpr b => new BinaryExpr(b.Op, Walk(b.Left), Walk(b.Right)),
+                    _ => node,
+                };
+                done[node] = result;
+                return result;
+            }
+            return Walk(e);
+        }
+
         /// <summary>Distinct nodes of the given roots, children first: the order in which renderers bind locals.</summary>
         public static List<Expr> TopologicalOrder(IEnumerable<Expr> roots)
         {

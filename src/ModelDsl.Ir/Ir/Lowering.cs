@@ -487,7 +487,9 @@ namespace ModelDsl.Ir
                 if (!stateful) _forward.Add(new ZeroOp(cFirst));
                 InputProjection(name, input, DirectionTokens(d, input), kernel, ParamView(bias), zStep, zAll);
                 var mask = DirectionMask(d, input, h);
-                var cell = LstmCell(name, h, zStep, cPrev, cNext, d.HNext, mask is null ? null : d.HPrev, mask);
+                // Training keeps the activated gates (over z, which nothing else reads) and tanh(c_t) for the backward.
+                var tanhC = Training ? DirectionSequence(d, name + "_tanh_c", h, BufferKind.Activation).step : null;
+                var cell = LstmCell(name, h, GateBlocks(zStep, h), cPrev, cNext, d.HNext, mask is null ? null : d.HPrev, mask, tanhC);
                 _forward.Add(new LoopOp(_t, false, new Op[]
                 {
                     new MatMulOp(d.HPrev, false, ParamView(recurrent), false, zStep, accumulate: true) { Comment = name + ": z_t += h_{t-1}·U" },
@@ -628,48 +630,81 @@ namespace ModelDsl.Ir
 
             private static View[] GateBlocks(View z, int h) => new[] { z.Columns(0, h), z.Columns(h, h), z.Columns(2 * h, h), z.Columns(3 * h, h) };
 
-            /// <summary>All LSTM gate math in one pass: c' = σ(f)·c + σ(i)·tanh(g); h' = σ(o)·tanh(c').</summary>
-            private static PointwiseOp LstmCell(string name, int h, View z, View cPrev, View cNext, View hNext, View? hPrev = null, View? mask = null)
+            /// <summary>
+            /// All LSTM gate math in one pass: c' = σ(f)·c + σ(i)·tanh(g); h' = σ(o)·tanh(c'). With <paramref name="tanhC"/>
+            /// (training) the pass also writes σ(i), σ(f), tanh(g), σ(o) over the gate pre-activations and tanh(c') there, so
+            /// the backward (<see cref="PointwiseBackward"/>) evaluates no transcendental function.
+            /// </summary>
+            private static PointwiseOp LstmCell(string name, int h, View[] gates, View cPrev, View cNext, View hNext, View? hPrev, View? mask, View? tanhC)
             {
-                var gates = GateBlocks(z, h);
                 var i = Expr.Sigmoid(Expr.In(0));
                 var f = Expr.Sigmoid(Expr.In(1));
                 var g = Expr.Tanh(Expr.In(2));
                 var o = Expr.Sigmoid(Expr.In(3));
                 var c = f * Expr.In(4) + i * g;
                 var hOut = o * Expr.Tanh(c);
-                if (mask is null)
-                {
-                    return new PointwiseOp(name + "_cell", Size.B, h,
-                        new[] { gates[0], gates[1], gates[2], gates[3], cPrev },
-                        new[] { new PointwiseOutput(cNext, c, false), new PointwiseOutput(hNext, hOut, false) })
-                    { Comment = name + ": gates and state update for step t, fused" };
-                }
+                var saved = tanhC is null ? "" : "; keeps the activated gates and tanh(c_t) for the backward";
                 // mask_zero: a padded step carries c and h over unchanged.
+                var outputs = mask is null
+                    ? new List<PointwiseOutput> { new PointwiseOutput(cNext, c, false), new PointwiseOutput(hNext, hOut, false) }
+                    : new List<PointwiseOutput> { new PointwiseOutput(cNext, Masked(c, Expr.In(4), Expr.In(6)), false), new PointwiseOutput(hNext, Masked(hOut, Expr.In(5), Expr.In(6)), false) };
+                if (tanhC != null)
+                {
+                    // In place: element (r, c) of each gate is read before it is written, by every renderer and the interpreter.
+                    outputs.Add(new PointwiseOutput(gates[0], i, false));
+                    outputs.Add(new PointwiseOutput(gates[1], f, false));
+                    outputs.Add(new PointwiseOutput(gates[2], g, false));
+                    outputs.Add(new PointwiseOutput(gates[3], o, false));
+                    outputs.Add(new PointwiseOutput(tanhC, Expr.Tanh(c), false));
+                }
                 return new PointwiseOp(name + "_cell", Size.B, h,
-                    new[] { gates[0], gates[1], gates[2], gates[3], cPrev, hPrev!, mask },
-                    new[] { new PointwiseOutput(cNext, Masked(c, Expr.In(4), Expr.In(6)), false), new PointwiseOutput(hNext, Masked(hOut, Expr.In(5), Expr.In(6)), false) })
-                { Comment = name + ": gates and state update for step t, fused; padded steps keep the state" };
+                    mask is null ? new[] { gates[0], gates[1], gates[2], gates[3], cPrev } : new[] { gates[0], gates[1], gates[2], gates[3], cPrev, hPrev!, mask },
+                    outputs)
+                { Comment = name + ": gates and state update for step t, fused" + (mask is null ? "" : "; padded steps keep the state") + saved };
             }
 
-            /// <summary>The backward of a pointwise op: inputs are the forward inputs then the output gradients.</summary>
+            /// <summary>
+            /// The backward of a pointwise op: inputs are the forward inputs, then the saved values, then the output
+            /// gradients. The forward's first <c>outputGradients.Count</c> outputs are differentiated; any further outputs
+            /// are saved values (an activation written over its own input, or into a buffer of its own) that the derived
+            /// expressions read instead of recomputing them.
+            /// </summary>
             private static PointwiseOp PointwiseBackward(string name, PointwiseOp forward, IReadOnlyList<View?> inputGradients, IReadOnlyList<bool> accumulate, IReadOnlyList<View> outputGradients)
             {
                 int n = forward.Inputs.Count;
-                var upstream = new Expr[forward.Outputs.Count];
-                for (int j = 0; j < upstream.Length; j++) upstream[j] = Expr.In(n + j);
-                var outputs = new List<Expr>();
-                foreach (var o in forward.Outputs) outputs.Add(o.Value);
-                var vjp = ExprDerivative.VectorJacobianProduct(outputs, upstream, n);
                 var inputs = new List<View>(forward.Inputs);
+                var savedValues = new Dictionary<Expr, Expr>();
+                var overwritten = new HashSet<int>();
+                for (int j = outputGradients.Count; j < forward.Outputs.Count; j++)
+                {
+                    var saved = forward.Outputs[j];
+                    int k = IndexOf(forward.Inputs, saved.Target);
+                    if (k >= 0) overwritten.Add(k);
+                    else { k = inputs.Count; inputs.Add(saved.Target); }
+                    savedValues[saved.Value] = Expr.In(k);
+                }
+                var upstream = new Expr[outputGradients.Count];
+                for (int j = 0; j < upstream.Length; j++) upstream[j] = Expr.In(inputs.Count + j);
+                var outputs = new List<Expr>();
+                for (int j = 0; j < outputGradients.Count; j++) outputs.Add(forward.Outputs[j].Value);
+                var vjp = ExprDerivative.VectorJacobianProduct(outputs, upstream, n);
                 inputs.AddRange(outputGradients);
                 var results = new List<PointwiseOutput>();
                 for (int k = 0; k < n; k++)
                 {
                     if (inputGradients[k] is not { } target) continue;
-                    results.Add(new PointwiseOutput(target, vjp[k] ?? Expr.Const(0), accumulate[k]));
+                    var gradient = vjp[k] ?? Expr.Const(0);
+                    if (savedValues.Count > 0) gradient = ExprDerivative.Substitute(gradient, savedValues, overwritten);
+                    results.Add(new PointwiseOutput(target, gradient, accumulate[k]));
                 }
                 return new PointwiseOp(name, forward.Rows, forward.Cols, inputs, results) { Comment = name.Replace("_backward", "") + ": gradients of the fused step (derived symbolically)" };
+            }
+
+            private static int IndexOf(IReadOnlyList<View> views, View view)
+            {
+                for (int k = 0; k < views.Count; k++)
+                    if (ReferenceEquals(views[k], view)) return k;
+                return -1;
             }
 
             private Value Dropout(string name, LayerSpec layer, Value input)

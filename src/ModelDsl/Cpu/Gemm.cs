@@ -44,8 +44,17 @@ public static unsafe partial class Gemm
         float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate, float alpha = 1f, WorkerPool? pool = null)
         => Multiply(BestPath, transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate, alpha, pool);
 
+    /// <summary>
+    /// As above, with B packed at most once per pass of <paramref name="packCache"/> (see <see cref="GemmPackCache"/>):
+    /// the generated code passes its program's cache for parameter operands multiplied at every time step.
+    /// </summary>
+    public static void Multiply(bool transA, bool transB, int m, int n, int k,
+        float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate, GemmPackCache? packCache)
+        => Multiply(BestPath, transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate, 1f, null, packCache);
+
     internal static void Multiply(GemmPath path, bool transA, bool transB, int m, int n, int k,
-        float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate, float alpha, WorkerPool? pool)
+        float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate, float alpha, WorkerPool? pool,
+        GemmPackCache? packCache = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(m);
         ArgumentOutOfRangeException.ThrowIfNegative(n);
@@ -77,6 +86,8 @@ public static unsafe partial class Gemm
             return;
         }
 
+        // The GEMV above packs nothing, so the cache only serves the blocked paths.
+        float* prepacked = packCache is null ? null : packCache.Get(path, transB, n, k, b, ldb, parallel ? pool : null);
         int nrStrip = path == GemmPath.Vector512 ? 32 : 16;
         int strips = (n + nrStrip - 1) / nrStrip;
         if (parallel && strips >= 2 * pool.ThreadCount)
@@ -88,27 +99,53 @@ public static unsafe partial class Gemm
             var split = new ColumnSplitBody
             {
                 Path = path, TransA = transA, TransB = transB, M = m, N = n, K = k, A = a, Lda = lda, B = b, Ldb = ldb,
-                C = c, Ldc = ldc, Accumulate = accumulate, Alpha = alpha, Parts = parts, Strips = strips,
+                C = c, Ldc = ldc, Accumulate = accumulate, Alpha = alpha, Parts = parts, Strips = strips, Prepacked = prepacked,
             };
             pool.For(parts, ref split);
             return;
         }
-        Blocked(path, transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate, alpha, parallel ? pool : null);
+        Blocked(path, transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate, alpha, parallel ? pool : null, prepacked, 0, n);
     }
 
-    /// <summary>The packed, cache-blocked product; <paramref name="pool"/> null runs it on the calling thread.</summary>
+    /// <summary>Even k-blocks of at most <see cref="KC"/> (300 = 150 + 150, not 256 + 44), so no block is too shallow to amortise its C update.</summary>
+    internal static int KBlock(int k) => (k + (k + KC - 1) / KC - 1) / ((k + KC - 1) / KC);
+
+    /// <summary>Packs all of op(B) (k×n) in <see cref="GemmPackCache"/>'s layout: k-block pc at pc·n̄, strips of the whole width inside.</summary>
+    internal static void PackWhole(GemmPath path, bool transB, int n, int k, float* b, int ldb, float* dst, WorkerPool? pool)
+    {
+        int nr = path == GemmPath.Vector512 ? 32 : 16;
+        int strips = (n + nr - 1) / nr;
+        int kcMax = KBlock(k);
+        for (int pc = 0; pc < k; pc += kcMax)
+        {
+            var pack = new PackBBody
+            {
+                Path = path, TransB = transB, B = b, Ldb = ldb, Pc = pc, Kc = Math.Min(kcMax, k - pc), Jc = 0, Nc = n,
+                Packed = dst + (long)pc * strips * nr,
+            };
+            if (pool is not null) pool.For(strips, ref pack);
+            else for (int s = 0; s < strips; s++) pack.Execute(s);
+        }
+    }
+
+    /// <summary>
+    /// The packed, cache-blocked product; <paramref name="pool"/> null runs it on the calling thread. With
+    /// <paramref name="prepacked"/> (all of op(B), <see cref="PackWhole"/>'s layout, <paramref name="fullN"/> wide) nothing is
+    /// packed: these n columns start at column <paramref name="column"/> of it.
+    /// </summary>
     private static void Blocked(GemmPath path, bool transA, bool transB, int m, int n, int k,
-        float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate, float alpha, WorkerPool? pool)
+        float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate, float alpha, WorkerPool? pool,
+        float* prepacked, int column, int fullN)
     {
         bool parallel = pool is not null;
         int mr = path == GemmPath.Vector512 ? 8 : 6;
         int nrStrip = path == GemmPath.Vector512 ? 32 : 16;
         int threads = parallel ? pool!.ThreadCount : 1;
         int rowStrips = (m + mr - 1) / mr;
-        // Even k-blocks (300 = 150 + 150, not 256 + 44), so no block is too shallow to amortise its C update.
-        int kcMax = (k + (k + KC - 1) / KC - 1) / ((k + KC - 1) / KC);
+        int kcMax = KBlock(k);
         int ncBlock = Math.Max(nrStrip, PackedBFloats / kcMax / nrStrip * nrStrip);
-        float* packedB = PackedBuffer((long)kcMax * RoundUp(Math.Min(n, ncBlock), nrStrip));
+        float* packedB = prepacked is null ? PackedBuffer((long)kcMax * RoundUp(Math.Min(n, ncBlock), nrStrip)) : null;
+        long fullPadded = RoundUp(fullN, nrStrip);
 
         for (int jc = 0; jc < n; jc += ncBlock)
         {
@@ -122,6 +159,7 @@ public static unsafe partial class Gemm
             for (int pc = 0; pc < k; pc += kcMax)
             {
                 int kc = Math.Min(kcMax, k - pc);
+                if (prepacked is not null) packedB = prepacked + pc * fullPadded + (long)(column + jc) * kc;
                 var pack = new PackBBody
                 {
                     Path = path, TransB = transB, B = b, Ldb = ldb, Pc = pc, Kc = kc, Jc = jc, Nc = nc, Packed = packedB,
@@ -134,12 +172,12 @@ public static unsafe partial class Gemm
                 };
                 if (parallel)
                 {
-                    pool!.For(strips, ref pack);
-                    pool.For(rowStrips * colChunks, ref compute);
+                    if (prepacked is null) pool!.For(strips, ref pack);
+                    pool!.For(rowStrips * colChunks, ref compute);
                 }
                 else
                 {
-                    for (int s = 0; s < strips; s++) pack.Execute(s);
+                    if (prepacked is null) for (int s = 0; s < strips; s++) pack.Execute(s);
                     for (int t = 0; t < rowStrips * colChunks; t++) compute.Execute(t);
                 }
             }
@@ -167,7 +205,7 @@ public static unsafe partial class Gemm
         public GemmPath Path;
         public bool TransA, TransB, Accumulate;
         public int M, N, K, Lda, Ldb, Ldc, Parts, Strips;
-        public float* A, B, C;
+        public float* A, B, C, Prepacked;
         public float Alpha;
 
         public void Execute(int part)
@@ -176,7 +214,7 @@ public static unsafe partial class Gemm
             int j0 = Strips * part / Parts * nr, j1 = Math.Min(N, Strips * (part + 1) / Parts * nr);
             if (j1 <= j0) return;
             float* b = TransB ? B + (long)j0 * Ldb : B + j0;
-            Blocked(Path, TransA, TransB, M, j1 - j0, K, A, Lda, b, Ldb, C + j0, Ldc, Accumulate, Alpha, pool: null);
+            Blocked(Path, TransA, TransB, M, j1 - j0, K, A, Lda, b, Ldb, C + j0, Ldc, Accumulate, Alpha, pool: null, Prepacked, j0, N);
         }
     }
 

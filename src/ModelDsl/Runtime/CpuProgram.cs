@@ -58,6 +58,12 @@ public abstract unsafe class CpuProgram : ProgramExecutor
         throw new InvalidOperationException("Buffer " + b.Name + " is not part of the program.");
     }
 
+    /// <summary>
+    /// Packed recurrent weights, reused across the time steps of one pass and forgotten before the next: parameters may
+    /// change between passes in ways no one announces (a write through <see cref="Model.Parameters"/>).
+    /// </summary>
+    protected Cpu.GemmPackCache PackCache { get; } = new();
+
     /// <summary>The random stream dropout masks are drawn from.</summary>
     protected Rng Random { get; }
 
@@ -88,6 +94,7 @@ public abstract unsafe class CpuProgram : ProgramExecutor
             _stateBatch = batch;
         }
         if (Kind == ProgramKind.Step) CountCachedStep();
+        PackCache.BeginPass();
         return RunForward(batch);
     }
 
@@ -95,6 +102,7 @@ public abstract unsafe class CpuProgram : ProgramExecutor
     {
         CheckBatch(batch);
         if (Kind != ProgramKind.Train) throw new InvalidOperationException("Only training programs have a backward pass.");
+        PackCache.BeginPass();
         RunBackward(batch);
     }
 

@@ -62,6 +62,47 @@ public sealed unsafe class GemmTests : IDisposable
         CheckAgainstReference(Gemm.BestPath, transA, transB, m, n, k, pad: 1, accumulate: true, alpha: 0.5f, _twoThreads, 7);
     }
 
+    [Theory]
+    [InlineData(false, false, 128, 512, 128)] // h·U: the column split, each thread reading its slice of the cached copy
+    [InlineData(false, true, 128, 128, 512)]  // dz·Uᵀ: two k-blocks
+    [InlineData(false, false, 7, 600, 300)]   // several column blocks of a k-block, one thread
+    [InlineData(false, true, 9, 57, 130)]     // edges in every dimension
+    public void PackCacheReusesACopyWithinAPassAndRepacksAfterBeginPass(bool transA, bool transB, int m, int n, int k)
+    {
+        foreach (var path in new[] { GemmPath.Vector256, GemmPath.Vector512 })
+        {
+            var cache = new GemmPackCache();
+            int lda = (transA ? m : k) + 1, ldb = (transB ? k : n) + 2, ldc = n + 3;
+            var a = PinnedBuffer<float>.Random((transA ? k : m) * lda, 1);
+            var b = PinnedBuffer<float>.Random((transB ? n : k) * ldb, 2);
+            var c = new PinnedBuffer<float>(m * ldc);
+            var expected = new PinnedBuffer<float>(m * ldc);
+
+            void CheckProduct(string when)
+            {
+                Gemm.Multiply(path, transA, transB, m, n, k, a.Pointer, lda, b.Pointer, ldb, c.Pointer, ldc, false, 1f, _twoThreads, cache);
+                GemmReference.Multiply(transA, transB, m, n, k, a.Pointer, lda, b.Pointer, ldb, expected.Pointer, ldc, false, 1f);
+                for (int i = 0; i < m; i++)
+                    for (int j = 0; j < n; j++)
+                        Assert.True(Math.Abs(c.Array[i * ldc + j] - expected.Array[i * ldc + j]) <= 1e-4f * (1 + Math.Abs(expected.Array[i * ldc + j])),
+                            $"{path} {when}: C[{i},{j}] = {c.Array[i * ldc + j]}, expected {expected.Array[i * ldc + j]}");
+            }
+
+            CheckProduct("first call");
+            Assert.Equal(1, cache.PackCount);
+            CheckProduct("second call in the same pass");
+            Assert.Equal(1, cache.PackCount);
+
+            // The weights change between passes (an optimizer step): the next pass must see the new values.
+            for (int i = 0; i < b.Array.Length; i++) b.Array[i] = -0.5f * b.Array[i] + 0.25f;
+            cache.BeginPass();
+            CheckProduct("after the operand changed and a new pass began");
+            Assert.Equal(2, cache.PackCount);
+            GC.KeepAlive(a);
+            GC.KeepAlive(b);
+        }
+    }
+
     [Fact]
     public void ZeroInnerDimensionClearsOrKeepsC()
     {
