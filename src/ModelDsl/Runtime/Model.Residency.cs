@@ -71,9 +71,10 @@ public abstract partial class Model
             device.UploadTrainingState(_parameters, _optimizerState);
             _deviceCurrent = true;
         }
-        // Counted now for Adam's bias correction; ReadDeviceSteps takes back the steps the device did not apply.
+        // Counted as applied (Adam's bias correction needs the number); ReadDeviceSteps takes back the steps the device did not
+        // apply. Counted only once queued: EnqueueStep refuses bad ids before any launch.
+        device.EnqueueStep(batch, _optimizer!.DeviceRule(_optimizerStep + 1)!.Value, clipNorm ?? 0f, haltOnFault);
         _optimizerStep++;
-        device.EnqueueStep(batch, _optimizer!.DeviceRule(_optimizerStep)!.Value, clipNorm ?? 0f, haltOnFault);
         _hostCurrent = false;
     }
 
