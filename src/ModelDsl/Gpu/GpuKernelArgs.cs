@@ -123,3 +123,31 @@ public struct PositionArgs
     public int Sequence, SequenceStride, Cols, Output, OutputStride;
     public int Tokens, TokenStride, History;
 }
+
+/// <summary>
+/// The device-resident training step after backward. Offsets <see cref="Gradients"/> index the float arena; <see cref="Scalars"/>,
+/// <see cref="Losses"/> and <see cref="Status"/> index the program's step log (see <see cref="GpuKernels.StepGate"/>).
+/// </summary>
+public struct TrainingStepArgs
+{
+    /// <summary>Arena offsets of the gradients (the parameters sit at 0) and their count n.</summary>
+    public int Gradients, Count;
+    /// <summary>Threads of the gradient reduction (each strides over the gradients by this many).</summary>
+    public int Threads;
+    /// <summary>Step-log offsets: the four step scalars, this step's copy of the loss slots, and its status.</summary>
+    public int Scalars, Losses, LossCount, Status;
+    /// <summary>Global-norm clipping threshold, or 0 for none.</summary>
+    public float ClipNorm;
+    /// <summary>1: a faulty step halts every later update until the host reads the log (Fit without SkipNonFiniteBatches).</summary>
+    public int HaltOnFault;
+}
+
+/// <summary>One optimizer update rule with its per-step coefficients (see <see cref="ModelDsl.Training.DeviceUpdateRule"/>).</summary>
+public struct OptimizerArgs
+{
+    public int Gradients, Count, Scalars;
+    /// <summary>0 SGD, 1 SGD with momentum, 2 Nesterov SGD, 3 RMSprop, 4 Adam.</summary>
+    public int Rule;
+    /// <summary>lr; ρ or β₁ or μ; 1−ρ or 1−β₁; 1−β₂; ε; Adam's bias-corrected step α.</summary>
+    public float LearningRate, Decay, OneMinusDecay, OneMinusDecay2, Epsilon, Alpha;
+}

@@ -11,7 +11,8 @@ namespace ModelDsl.Gpu;
 /// gradients next, then activations, state and a few per-row loss slots), every int buffer in a second; both are sized for
 /// the batch capacity and allocated once. The generated <see cref="RunForward"/>/<see cref="RunBackward"/> launch one kernel per
 /// op with arena offsets. Each call uploads parameters and ids, runs the whole op sequence on the device, and only then
-/// downloads the loss, gradients or output.
+/// downloads the loss, gradients or output. A training program can also keep the whole training state on the device and run
+/// complete steps there (<see cref="IDeviceTraining"/>, GpuProgram.Training.cs).
 /// </summary>
 public abstract partial class GpuProgram : ProgramExecutor
 {
@@ -135,20 +136,9 @@ public abstract partial class GpuProgram : ProgramExecutor
         {
             Device.Accelerator.Bind(); // CUDA contexts are per thread, and callers may come from any thread
             var stream = Device.Accelerator.DefaultStream;
-            _floats.View.SubView(0, Model.ParameterCount).CopyFromCPU(stream, (ReadOnlySpan<float>)Model.ParameterArray);
-            int tokenCount = batch * Program.SequenceLength;
-            _ints.View.SubView(I(IndexOf(Program.Tokens)), tokenCount).CopyFromCPU(stream, (ReadOnlySpan<int>)_tokens.AsSpan(0, tokenCount));
-            if (training)
-            {
-                int targetCount = Program.TargetsPerStep ? batch * Program.SequenceLength : batch;
-                _ints.View.SubView(I(IndexOf(Program.Targets)), targetCount).CopyFromCPU(stream, (ReadOnlySpan<int>)_targets.AsSpan(0, targetCount));
-            }
-            if (_queryPositionsBase >= 0)
-                _ints.View.SubView(_queryPositionsBase, batch).CopyFromCPU(stream, (ReadOnlySpan<int>)_queryPositions.AsSpan(0, batch));
-            _floats.View.SubView(_lossBase, _lossSlots).MemSetToZero(stream);
-            _maskCursor = 0;
-            DrawDropoutMasks(batch);
-            RunForward(batch);
+            // The host arrays are the truth for this call: a device-resident training copy newer than them is fetched first.
+            _floats.View.SubView(0, Model.ParameterCount).CopyFromCPU(stream, (ReadOnlySpan<float>)Model.HostParameters());
+            UploadIdsAndRunForward(stream, batch, training);
             if (!training)
             {
                 stream.Synchronize();
@@ -161,6 +151,24 @@ public abstract partial class GpuProgram : ProgramExecutor
             foreach (var l in losses) loss += l;
             return loss;
         }
+    }
+
+    /// <summary>Uploads the staged ids, zeroes the loss slots, draws the dropout masks and launches the forward.</summary>
+    private void UploadIdsAndRunForward(AcceleratorStream stream, int batch, bool training)
+    {
+        int tokenCount = batch * Program.SequenceLength;
+        _ints.View.SubView(I(IndexOf(Program.Tokens)), tokenCount).CopyFromCPU(stream, (ReadOnlySpan<int>)_tokens.AsSpan(0, tokenCount));
+        if (training)
+        {
+            int targetCount = Program.TargetsPerStep ? batch * Program.SequenceLength : batch;
+            _ints.View.SubView(I(IndexOf(Program.Targets)), targetCount).CopyFromCPU(stream, (ReadOnlySpan<int>)_targets.AsSpan(0, targetCount));
+        }
+        if (_queryPositionsBase >= 0)
+            _ints.View.SubView(_queryPositionsBase, batch).CopyFromCPU(stream, (ReadOnlySpan<int>)_queryPositions.AsSpan(0, batch));
+        _floats.View.SubView(_lossBase, _lossSlots).MemSetToZero(stream);
+        _maskCursor = 0;
+        DrawDropoutMasks(batch);
+        RunForward(batch);
     }
 
     public override void Backward(int batch)
@@ -354,6 +362,8 @@ public abstract partial class GpuProgram : ProgramExecutor
             Device.Accelerator.Bind();
             _floats.Dispose();
             _ints.Dispose();
+            _optimizerState?.Dispose();
+            _stepLog?.Dispose();
         }
         GC.SuppressFinalize(this);
     }

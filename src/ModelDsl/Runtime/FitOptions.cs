@@ -58,6 +58,14 @@ public sealed record FitOptions
     public string? ResumeFrom { get; init; }
 
     /// <summary>
+    /// Where the training program keeps the training state on a device (the GPU backends), read the step losses back to the host
+    /// every this many steps, and at each epoch's end and each checkpoint; between readbacks no step waits for the host. Null:
+    /// every 10 steps there. The CPU backends read every step's loss as it is computed. Non-finite steps are found at readback:
+    /// see docs/reliability.md. With <see cref="SkipNonFiniteBatches"/> the device reads back every step.
+    /// </summary>
+    public int? LossReadbackEvery { get; init; }
+
+    /// <summary>
     /// Skip a batch whose loss or gradients hold NaN or infinity (no update; counted in <see cref="EpochResult.SkippedBatches"/>)
     /// instead of stopping with <see cref="NonFiniteLossException"/>.
     /// </summary>

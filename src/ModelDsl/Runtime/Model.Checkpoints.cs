@@ -96,7 +96,7 @@ public abstract partial class Model
     {
         var tensors = new List<TensorData>(ParameterTensors.Count);
         foreach (var t in ParameterTensors)
-            tensors.Add(new TensorData(t.Name, Shape(t), Parameter(t.Name).ToArray()));
+            tensors.Add(new TensorData(t.Name, Shape(t), ParameterValues(t.Name).ToArray()));
         return tensors;
     }
 

@@ -24,14 +24,22 @@ public abstract partial class Model
         ArgumentNullException.ThrowIfNull(optimizer);
         if (!ReferenceEquals(optimizer, _optimizer))
         {
+            HostWrites(); // a device copy of the weights is newer, and its optimizer state is being replaced
             _optimizer = optimizer;
             _optimizerState = new float[optimizer.StateLength(ParameterCount)];
             _optimizerStep = 0;
         }
     }
 
-    /// <summary>Optimizer state (for checkpoints), laid out slot-major like the parameters.</summary>
-    public Span<float> OptimizerState => _optimizerState;
+    /// <summary>Optimizer state (for checkpoints), laid out slot-major like the parameters; synchronised like <see cref="Parameters"/>.</summary>
+    public Span<float> OptimizerState
+    {
+        get
+        {
+            HostWrites();
+            return _optimizerState;
+        }
+    }
 
     /// <summary>
     /// One step on the batch already staged in the training program's <see cref="ProgramExecutor.Tokens"/> and
@@ -53,6 +61,8 @@ public abstract partial class Model
         var program = ExistingProgram(ProgramKind.Train);
         if (program is null || program.BatchCapacity < batch)
             throw new InvalidOperationException($"Stage the batch into GetProgram(ProgramKind.Train, {batch}) before TrainBatch({batch}); the training program holds {program?.BatchCapacity ?? 0} rows.");
+        if (DeviceTrainingOf(program) is { } device) return TrainBatchOnDevice(device, batch, clipNorm);
+        HostWrites(); // the update below changes the host arrays
         Array.Clear(_gradients);
         double loss = program.Forward(batch);
         if (!double.IsFinite(loss))
@@ -79,6 +89,7 @@ public abstract partial class Model
         if (options.BatchSize <= 0) throw new ArgumentOutOfRangeException(nameof(options), options.BatchSize, "BatchSize must be positive.");
         if (options.Epochs < 0) throw new ArgumentOutOfRangeException(nameof(options), options.Epochs, "Epochs must not be negative.");
         if (options.StepsPerEpoch is <= 0) throw new ArgumentOutOfRangeException(nameof(options), options.StepsPerEpoch, "StepsPerEpoch must be positive.");
+        if (options.LossReadbackEvery is <= 0) throw new ArgumentOutOfRangeException(nameof(options), options.LossReadbackEvery, "LossReadbackEvery must be positive.");
         if (options.CheckpointEverySteps is <= 0) throw new ArgumentOutOfRangeException(nameof(options), options.CheckpointEverySteps, "CheckpointEverySteps must be positive.");
         if (options.CheckpointEverySteps is not null && string.IsNullOrEmpty(options.CheckpointPath))
             throw new ArgumentException("CheckpointEverySteps needs a CheckpointPath to write to.", nameof(options));
@@ -111,6 +122,11 @@ public abstract partial class Model
         var shuffleAtFitStart = ShuffleRandom.GetState();
         var order = new BatchOrder(train.Count, batchSize, options.Shuffle, ShuffleRandom);
         var program = GetProgram(ProgramKind.Train, batchSize);
+        // On the device, steps are queued and their losses read back every few steps (at most the epoch's end, a checkpoint).
+        var device = DeviceTrainingOf(program);
+        int readbackEvery = device is null || options.SkipNonFiniteBatches ? 1 : options.LossReadbackEvery ?? DefaultDeviceReadbackEvery;
+        device?.ReserveSteps(readbackEvery);
+        var pending = new List<(int Batch, int Rows)>(readbackEvery);
         var history = new TrainingHistory();
         if (resume != null)
             foreach (var done in resume.History) history.Add(done);
@@ -132,22 +148,40 @@ public abstract partial class Model
                 var indices = order.Batch(s);
                 if (program.Program.TargetsPerStep) train.FillBatchPerStep(indices, program.Tokens, program.Targets);
                 else train.FillBatch(indices, program.Tokens, program.Targets);
-                var (loss, fault) = TryTrainBatch(indices.Length, options.ClipNorm);
-                if (fault != null)
+                long done = (long)(epoch - 1) * steps + s + 1;
+                bool checkpoint = options.CheckpointEverySteps is { } every && done % every == 0;
+                if (device is null)
+                    Account(s, indices.Length, TryTrainBatch(indices.Length, options.ClipNorm));
+                else
+                {
+                    EnqueueDeviceStep(device, indices.Length, options.ClipNorm, haltOnFault: !options.SkipNonFiniteBatches);
+                    pending.Add((s, indices.Length));
+                    if (pending.Count == readbackEvery || s == steps - 1 || checkpoint)
+                    {
+                        var outcomes = ReadDeviceSteps(device, indices.Length);
+                        for (int i = 0; i < outcomes.Length; i++) Account(pending[i].Batch, pending[i].Rows, outcomes[i]);
+                        pending.Clear();
+                    }
+                }
+                if (checkpoint)
+                    SaveTrainingCheckpoint(options.CheckpointPath!, TrainingState(epoch, s + 1, lossSum, rows, skipped));
+            }
+
+            // One step's outcome, in step order: throw or count a fault, add a loss, move the progress line.
+            void Account(int batch, int batchRows, (double Loss, NonFiniteLossException? Fault) step)
+            {
+                if (step.Fault != null)
                 {
                     if (!options.SkipNonFiniteBatches)
-                        throw fault;
+                        throw step.Fault;
                     skipped++;
                 }
                 else
                 {
-                    lossSum += loss * indices.Length;
-                    rows += indices.Length;
+                    lossSum += step.Loss * batchRows;
+                    rows += batchRows;
                 }
-                progress?.Report(s + 1, rows > 0 ? lossSum / rows : double.NaN);
-                long done = (long)(epoch - 1) * steps + s + 1;
-                if (options.CheckpointEverySteps is { } every && done % every == 0)
-                    SaveTrainingCheckpoint(options.CheckpointPath!, TrainingState(epoch, s + 1, lossSum, rows, skipped));
+                progress?.Report(batch + 1, rows > 0 ? lossSum / rows : double.NaN);
             }
             double trainLoss = rows > 0 ? lossSum / rows : double.NaN;
             double? validationLoss = validation is { Count: > 0 } ? Evaluate(validation, batchSize) : null;

@@ -16,6 +16,7 @@ public abstract partial class Model
     internal void SaveTrainingCheckpoint(string path, TrainingCheckpoint state)
     {
         var optimizer = _optimizer!;
+        SyncToHost();
         var tensors = WeightTensors();
         int n = ParameterCount;
         for (int slot = 0; slot < optimizer.StateSlots; slot++)
@@ -73,6 +74,7 @@ public abstract partial class Model
     /// <summary>Puts a checked checkpoint's weights, optimizer state and step, dropout and sampling streams into this model.</summary>
     internal void ApplyTrainingCheckpoint(TrainingCheckpoint state, Optimizer optimizer, SafeTensorsFile file)
     {
+        HostWrites();
         CopyWeights(file);
         _optimizer = optimizer;
         _optimizerState = new float[optimizer.StateLength(ParameterCount)];

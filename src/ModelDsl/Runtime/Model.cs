@@ -60,9 +60,28 @@ public abstract partial class Model : IDisposable
     public int ParameterCount { get; }
     public IReadOnlyList<ParameterTensor> ParameterTensors { get; }
 
-    /// <summary>All weights, laid out as <see cref="ParameterTensors"/> say.</summary>
-    public Span<float> Parameters => _parameters;
-    public Span<float> Gradients => _gradients;
+    /// <summary>
+    /// All weights, laid out as <see cref="ParameterTensors"/> say. After device-resident training (GPU backend) this first
+    /// downloads the device's weights, and since the span may be written, the next device step uploads them again.
+    /// </summary>
+    public Span<float> Parameters
+    {
+        get
+        {
+            HostWrites();
+            return _parameters;
+        }
+    }
+
+    /// <summary>The last step's gradients (clipped, when clipping applied); downloaded first after a device-resident step.</summary>
+    public Span<float> Gradients
+    {
+        get
+        {
+            SyncToHost();
+            return _gradients;
+        }
+    }
 
     internal float[] ParameterArray => _parameters;
     internal float[] GradientArray => _gradients;
@@ -70,8 +89,21 @@ public abstract partial class Model : IDisposable
     internal Rng ShuffleRandom { get; }
     internal Rng SamplingRandom { get; }
 
-    /// <summary>The values of one named tensor (e.g. "lstm.kernel").</summary>
+    /// <summary>The values of one named tensor (e.g. "lstm.kernel"), writable (synchronised like <see cref="Parameters"/>).</summary>
     public Span<float> Parameter(string name)
+    {
+        HostWrites();
+        return ParameterSlice(name);
+    }
+
+    /// <summary>One named tensor's values for a host reader that does not change them (Save): no re-upload follows.</summary>
+    internal ReadOnlySpan<float> ParameterValues(string name)
+    {
+        SyncToHost();
+        return ParameterSlice(name);
+    }
+
+    private Span<float> ParameterSlice(string name)
     {
         foreach (var t in ParameterTensors)
             if (t.Name == name)
@@ -92,6 +124,7 @@ public abstract partial class Model : IDisposable
         if (_programs.TryGetValue(kind, out var existing))
         {
             if (existing.BatchCapacity >= batchCapacity) return existing;
+            ReleaseDevice(existing);
             existing.Dispose();
         }
         var created = Backend switch
@@ -114,6 +147,8 @@ public abstract partial class Model : IDisposable
 
     public void Dispose()
     {
+        // The weights stay readable on the host after the programs are gone.
+        foreach (var p in _programs.Values) ReleaseDevice(p);
         foreach (var p in _programs.Values) p.Dispose();
         _programs.Clear();
         GC.SuppressFinalize(this);

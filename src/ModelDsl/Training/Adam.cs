@@ -43,6 +43,12 @@ public sealed class Adam : Optimizer
         json.WriteNumber("epsilon", Epsilon);
     }
 
+    internal override DeviceUpdateRule? DeviceRule(long step) =>
+        new(4, LearningRate, Beta1, 1 - Beta1, 1 - Beta2, Epsilon, Alpha(step));
+
+    /// <summary>α = lr·√(1 − β₂ᵗ)/(1 − β₁ᵗ); β^t in double: for long runs float powers lose the bias correction's last digits.</summary>
+    private float Alpha(long step) => (float)(LearningRate * Math.Sqrt(1 - Math.Pow(Beta2, step)) / (1 - Math.Pow(Beta1, step)));
+
     protected override void Update(Span<float> parameters, ReadOnlySpan<float> gradients, Span<float> state, long step)
     {
         int n = parameters.Length;
@@ -51,8 +57,7 @@ public sealed class Adam : Optimizer
         ref float g = ref MemoryMarshal.GetReference(gradients);
         ref float m = ref MemoryMarshal.GetReference(mState);
         ref float v = ref MemoryMarshal.GetReference(vState);
-        // β^t in double: for long runs float powers lose the bias correction's last digits.
-        float alpha = (float)(LearningRate * Math.Sqrt(1 - Math.Pow(Beta2, step)) / (1 - Math.Pow(Beta1, step)));
+        float alpha = Alpha(step);
         float c1 = 1 - Beta1, c2 = 1 - Beta2, eps = Epsilon;
         int i = 0;
 

@@ -56,6 +56,12 @@ public abstract class Optimizer
         Update(parameters, gradients, state, step);
     }
 
+    /// <summary>
+    /// The coefficients of update number <paramref name="step"/> for the device kernel, or null for a rule the device does not
+    /// know (a user subclass): the GPU backend then trains through the host, downloading the gradients each step.
+    /// </summary>
+    internal virtual DeviceUpdateRule? DeviceRule(long step) => null;
+
     /// <summary>The rule itself, called with lengths already checked.</summary>
     protected abstract void Update(Span<float> parameters, ReadOnlySpan<float> gradients, Span<float> state, long step);
 

@@ -37,6 +37,8 @@ public sealed class RmsProp : Optimizer
         json.WriteNumber("epsilon", Epsilon);
     }
 
+    internal override DeviceUpdateRule? DeviceRule(long step) => new(3, LearningRate, Rho, 1 - Rho, 0, Epsilon, 0);
+
     protected override void Update(Span<float> parameters, ReadOnlySpan<float> gradients, Span<float> state, long step)
     {
         int n = parameters.Length;

@@ -33,6 +33,9 @@ public sealed class Sgd : Optimizer
         json.WriteBoolean("nesterov", Nesterov);
     }
 
+    internal override DeviceUpdateRule? DeviceRule(long step) =>
+        Momentum == 0 ? new(0, LearningRate, 0, 0, 0, 0, 0) : new(Nesterov ? 2 : 1, LearningRate, Momentum, 0, 0, 0, 0);
+
     protected override void Update(Span<float> parameters, ReadOnlySpan<float> gradients, Span<float> state, long step)
     {
         float lr = LearningRate;
