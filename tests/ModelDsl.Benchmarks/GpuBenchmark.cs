@@ -23,30 +23,19 @@ internal static class GpuBenchmark
 
         bool agree = Agreement(128);
         var rows = new List<(string Name, double Value)>();
+        // Timed through Fit, as a user trains: the loss is read back every 10 steps and at the epoch's end (the PyTorch
+        // anchors synchronise only at the end of their timed loop). Each model runs one warm-up epoch first.
         foreach (int batch in new[] { 128, 1024 })
         {
             using var model = new SeedCharLstm(Vocabulary, new ModelOptions { Seed = 1, Backend = Backend.Gpu });
-            model.Compile(new RmsProp(0.01f));
-            Fill(model.GetProgram(ProgramKind.Train, batch), batch, 5);
-            for (int i = 0; i < 5; i++) model.TrainBatch(batch);
-            var clock = Stopwatch.StartNew();
-            for (int i = 0; i < steps; i++) model.TrainBatch(batch);
-            clock.Stop();
-            rows.Add(($"gpu.charlstm.b{batch}.ms_per_step", clock.Elapsed.TotalMilliseconds / steps));
+            var data = new Data.WindowDataset(RandomTokens(Vocabulary, 60 * 4096, 5), 60, 3);
+            rows.Add(($"gpu.charlstm.b{batch}.ms_per_step", TimeFit(model, data, batch, steps, new RmsProp(0.01f))));
         }
         foreach (int batch in new[] { 64, 512 })
         {
             using var model = new StackedLstm512(65, new ModelOptions { Seed = 1, Backend = Backend.Gpu });
-            model.Compile(new RmsProp(0.001f));
-            var program = model.GetProgram(ProgramKind.Train, batch);
-            var rng = new Rng(3);
-            for (int i = 0; i < batch * 100; i++) { program.Tokens[i] = rng.NextInt(65); program.Targets[i] = rng.NextInt(65); }
-            for (int i = 0; i < 3; i++) model.TrainBatch(batch);
-            var clock = Stopwatch.StartNew();
-            int n = Math.Max(3, steps / 5);
-            for (int i = 0; i < n; i++) model.TrainBatch(batch);
-            clock.Stop();
-            rows.Add(($"gpu.lstm512x2.b{batch}.ms_per_step", clock.Elapsed.TotalMilliseconds / n));
+            var data = new Data.WindowDataset(RandomTokens(65, 101 * 2048, 3), 100, 101);
+            rows.Add(($"gpu.lstm512x2.b{batch}.ms_per_step", TimeFit(model, data, batch, Math.Max(5, steps / 5), new RmsProp(0.001f))));
         }
         // The anchors' Transformer decoder at batch 256 (PyTorch/cuDNN: 25.7 ms per step on an H100).
         foreach (var r in TransformerBenchmark.Run(Backend.Gpu, batch: 256, steps: Math.Max(3, steps / 5), tokens: 50))
@@ -57,6 +46,24 @@ internal static class GpuBenchmark
         Console.WriteLine($"gpu.agreement {(agree ? 1 : 0)}");
         foreach (var r in rows) Console.WriteLine(FormattableString.Invariant($"{r.Name} {r.Value:0.###}"));
         return agree ? 0 : 3;
+    }
+
+    private static int[] RandomTokens(int vocabulary, int count, ulong seed)
+    {
+        var rng = new Rng(seed);
+        var tokens = new int[count];
+        for (int i = 0; i < tokens.Length; i++) tokens[i] = rng.NextInt(vocabulary);
+        return tokens;
+    }
+
+    /// <summary>ms per step of <paramref name="steps"/> steps of Fit, after a warm-up epoch of 3 steps.</summary>
+    public static double TimeFit(Model model, Data.ISequenceData data, int batch, int steps, Optimizer optimizer)
+    {
+        var options = new FitOptions { Epochs = 1, BatchSize = batch, StepsPerEpoch = 3, Optimizer = optimizer, Progress = TextWriter.Null, LossReadbackEvery = 10 };
+        model.Fit(data, options);
+        long start = Stopwatch.GetTimestamp();
+        model.Fit(data, options with { StepsPerEpoch = steps, Optimizer = null });
+        return Stopwatch.GetElapsedTime(start).TotalMilliseconds / steps;
     }
 
     private static void Fill(Runtime.ProgramExecutor program, int batch, ulong seed)

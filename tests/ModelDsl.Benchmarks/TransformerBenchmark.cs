@@ -19,16 +19,12 @@ internal static class TransformerBenchmark
         var rows = new List<(string, string, double, string)>();
         string prefix = backend == Backend.Gpu ? "gpu" : "cpu";
         using var model = new AnchorDecoder(new ModelOptions { Seed = 1, Backend = backend });
-        model.Compile(new RmsProp(0.001f));
-        var program = model.GetProgram(ProgramKind.Train, batch);
-        var rng = new Rng(3);
         int T = model.SequenceLength;
-        for (int i = 0; i < batch * T; i++) { program.Tokens[i] = rng.NextInt(Vocabulary); program.Targets[i] = rng.NextInt(Vocabulary); }
-        model.TrainBatch(batch);
-        model.TrainBatch(batch);
-        long start = Stopwatch.GetTimestamp();
-        for (int i = 0; i < steps; i++) model.TrainBatch(batch);
-        double ms = Stopwatch.GetElapsedTime(start).TotalMilliseconds / steps;
+        var rng = new Rng(3);
+        var corpus = new int[(T + 1) * Math.Max(batch, 64) * 2];
+        for (int i = 0; i < corpus.Length; i++) corpus[i] = rng.NextInt(Vocabulary);
+        // Fit, as a user trains (on a GPU the loss comes back every 10 steps).
+        double ms = GpuBenchmark.TimeFit(model, new Data.WindowDataset(corpus, T, T + 1), batch, steps, new RmsProp(0.001f));
         rows.Add(($"{prefix}.transformer.b{batch}.ms_per_step", $"training step, batch {batch} × {T} tokens", ms, "ms"));
         rows.Add(($"{prefix}.transformer.b{batch}.tokens_per_s", "training throughput", batch * T / ms * 1000, "tokens/s"));
 
@@ -36,7 +32,7 @@ internal static class TransformerBenchmark
         var prompt = new[] { 5, 7 };
         model.Generate(prompt, 4, 1f, SamplingMode.Stateful, new Rng(1));
         model.Generate(prompt, 4, 1f, SamplingMode.Window, new Rng(1));
-        start = Stopwatch.GetTimestamp();
+        long start = Stopwatch.GetTimestamp();
         model.Generate(prompt, tokens, 1f, SamplingMode.Stateful, new Rng(1));
         double cached = Stopwatch.GetElapsedTime(start).TotalMilliseconds / tokens;
         start = Stopwatch.GetTimestamp();
