@@ -160,7 +160,7 @@ public class DeviceTrainingTests
     }
 
     // On the emulator this run never finished (a NaN logit goes through the emulator's exp/log; not yet pinned down): run it on a GPU.
-    [Fact(Skip = "hangs on ILGPU's CPU emulator with NaN logits; run on a GPU (see docs/reliability.md)")]
+    [Fact(Skip = "Never finishes on ILGPU's CPU emulator once the gradients are NaN; the float atomics (the backward's scatter-add, the gradient-norm sum) are the likely cause, since a compare-and-swap loop never succeeds on NaN != NaN, and CUDA's atomicAdd does not loop. Run it on a GPU (see docs/reliability.md).")]
     public void A_non_finite_step_on_the_device_stops_the_run_with_nothing_applied_from_it_on()
     {
         using var gpu = Create(Backend.GpuEmulator);
