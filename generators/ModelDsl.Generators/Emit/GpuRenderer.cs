@@ -31,7 +31,7 @@ namespace ModelDsl.Generators.Emit
             {
                 foreach (var kind in kinds)
                     w.WriteLine("global::ModelDsl.Ir.ProgramKind." + kind + " => new " + ClassName(kind) + "(this, batchCapacity, emulator),");
-                w.WriteLine("_ => throw new global::System.NotSupportedException(GetType().Name + \" has no \" + kind + \" program (a model that flattens a sequence cannot step one token at a time; sample in window mode).\"),");
+                w.WriteLine("_ => throw new global::System.NotSupportedException(GetType().Name + \" has no \" + kind + \" program (a model that flattens a sequence, reads it backwards or attends to later positions cannot step one token at a time; sample in window mode).\"),");
             }
         }
 
