@@ -195,6 +195,30 @@ public class TransformerTests
     }
 
     [Fact]
+    public void A_trained_decoder_saves_and_loads_with_the_same_predictions_and_cache()
+    {
+        using var model = GradientTests.Create(nameof(TinySeedDecoder));
+        model.Compile(new ModelDsl.Training.RmsProp(0.01f));
+        var program = model.GetProgram(ProgramKind.Train, 4);
+        ProgramHarness.FillRandom(program, 4, model.Vocabulary, model.TargetClasses, 2);
+        for (int i = 0; i < 3; i++) model.TrainBatch(4);
+        string path = Path.Combine(Path.GetTempPath(), "modeldsl-decoder-" + Guid.NewGuid().ToString("N") + ".safetensors");
+        try
+        {
+            model.Save(path);
+            using var loaded = GradientTests.Create(nameof(TinySeedDecoder), seed: 99);
+            loaded.Load(path);
+            var window = new[] { 3, 0, 5, 7 };
+            for (int p = 0; p < window.Length; p++) Assert.Equal(OutputAt(model, window, p), OutputAt(loaded, window, p));
+            Assert.Equal(model.Generate(new[] { 2 }, 6, 0f, SamplingMode.Stateful), loaded.Generate(new[] { 2 }, 6, 0f, SamplingMode.Stateful));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public void Parameters_are_named_as_keras_names_them()
     {
         var names = Lowering.Lower(TinySeedDecoder.Architecture, ProgramKind.Train).Parameters.Select(p => p.Name).ToList();
