@@ -7,8 +7,8 @@ namespace ModelDsl.Gpu;
 // Optimizer classes (tests/ModelDsl.Tests/Gpu/ResidentTrainingTests.cs compares whole training runs).
 public static partial class GpuKernels
 {
-    /// <summary>Step-log scalar slots: Σg², whether the step applies, the clip scale, and the sticky halt flag.</summary>
-    public const int SumOfSquaresSlot = 0, ApplySlot = 1, ScaleSlot = 2, HaltSlot = 3, ScalarSlots = 4;
+    /// <summary>Step-log scalar slots: Σg², whether the step applies, the clip scale, the sticky halt flag, and whether a loss slot is not finite.</summary>
+    public const int SumOfSquaresSlot = 0, ApplySlot = 1, ScaleSlot = 2, HaltSlot = 3, LossFaultSlot = 4, ScalarSlots = 5;
 
     /// <summary>Step status written to the log: applied, gradients or loss not finite, skipped after an earlier fault.</summary>
     public const int Applied = 0, NonFiniteGradients = 1, NonFiniteLoss = 2, Halted = 3;
@@ -29,6 +29,12 @@ public static partial class GpuKernels
         }
         Atomic.Add(ref log[a.Scalars + SumOfSquaresSlot], sum);
         if (bad) log[a.Status] = NonFiniteGradients;
+        // The loss slots (one per row: 25,344 for a Transformer batch) are checked here, spread over the same threads, rather
+        // than by the gate's single thread.
+        bool lossBad = false;
+        for (int i = index; i < a.LossCount; i += a.Threads)
+            if (!(Math.Abs(log[a.Losses + i]) <= float.MaxValue)) lossBad = true;
+        if (lossBad) log[a.Scalars + LossFaultSlot] = 1f;
     }
 
     /// <summary>
@@ -38,9 +44,7 @@ public static partial class GpuKernels
     /// </summary>
     public static void StepGate(Index1D index, ArrayView<float> log, TrainingStepArgs a)
     {
-        bool lossFinite = true;
-        for (int i = 0; i < a.LossCount; i++)
-            if (!(Math.Abs(log[a.Losses + i]) <= float.MaxValue)) lossFinite = false;
+        bool lossFinite = log[a.Scalars + LossFaultSlot] == 0f;
         int status = !lossFinite ? NonFiniteLoss : log[a.Status] != 0f ? NonFiniteGradients : Applied;
         if (log[a.Scalars + HaltSlot] != 0f) status = Halted;
         log[a.Status] = status;

@@ -103,6 +103,7 @@ public abstract partial class GpuProgram : IDeviceTraining
             _floats.View.SubView(F(1), Model.ParameterCount).MemSetToZero(stream);
             RunBackward(batch);
             log.SubView(GpuKernels.SumOfSquaresSlot, 1).MemSetToZero(stream);
+            log.SubView(GpuKernels.LossFaultSlot, 1).MemSetToZero(stream);
             log.SubView(steps.Status, 1).MemSetToZero(stream);
             _floats.View.SubView(_lossBase, _lossSlots).CopyTo(stream, log.SubView(steps.Losses, _lossSlots));
             Device.TrainingUpdate(Floats, _optimizerState.View, log, steps, update);

@@ -175,6 +175,9 @@ public abstract partial class GpuProgram : ProgramExecutor
     {
         CheckBatch(batch);
         if (Kind != ProgramKind.Train) throw new InvalidOperationException("Only training programs have a backward pass.");
+        // A hand-driven backward adds into the host gradients: bring them up to date with the device first, or a later
+        // download of the device's training state would overwrite what this adds.
+        Model.SyncToHost();
         lock (Device.Sync)
         {
             Device.Accelerator.Bind();

@@ -106,9 +106,20 @@ public abstract partial class Model
         return outcomes;
     }
 
+    /// <summary>
+    /// Reads and drops steps left unread by a call that threw after queueing them (a data set's FillBatch, a progress sink):
+    /// their losses are lost with that call, but <see cref="Step"/> is corrected for any the device did not apply, and the step
+    /// log is empty again for the next call.
+    /// </summary>
+    private void DrainDeviceSteps(IDeviceTraining device)
+    {
+        if (device.PendingSteps > 0) ReadDeviceSteps(device, ((ProgramExecutor)device).BatchCapacity);
+    }
+
     /// <summary>One device step read back at once (<see cref="TrainBatch"/>).</summary>
     private (double Loss, NonFiniteLossException? Fault) TrainBatchOnDevice(IDeviceTraining device, int batch, float? clipNorm)
     {
+        DrainDeviceSteps(device);
         device.ReserveSteps(1);
         EnqueueDeviceStep(device, batch, clipNorm, haltOnFault: true);
         return ReadDeviceSteps(device, batch)[0];

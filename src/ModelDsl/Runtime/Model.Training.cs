@@ -125,7 +125,11 @@ public abstract partial class Model
         // On the device, steps are queued and their losses read back every few steps (at most the epoch's end, a checkpoint).
         var device = DeviceTrainingOf(program);
         int readbackEvery = device is null || options.SkipNonFiniteBatches ? 1 : options.LossReadbackEvery ?? DefaultDeviceReadbackEvery;
-        device?.ReserveSteps(readbackEvery);
+        if (device != null)
+        {
+            DrainDeviceSteps(device);
+            device.ReserveSteps(readbackEvery);
+        }
         var pending = new List<(int Batch, int Rows)>(readbackEvery);
         var history = new TrainingHistory();
         if (resume != null)

@@ -199,4 +199,36 @@ public class DeviceTrainingTests
         Assert.Equal(2, gpu.Step);
         AssertClose(cpu.Parameters, gpu.Parameters, "weights");
     }
+
+    /// <summary>A data set whose FillBatch throws on one call: a Fit that dies between queueing steps and reading them back.</summary>
+    private sealed class FailingData(ISequenceData inner, int failAt) : ISequenceData
+    {
+        private int _calls;
+        public int Count => inner.Count;
+        public int SequenceLength => inner.SequenceLength;
+        public ReadOnlySpan<int> Sequence(int index) => inner.Sequence(index);
+        public int Target(int index) => inner.Target(index);
+        public void FillBatch(ReadOnlySpan<int> indices, Span<int> inputs, Span<int> targets)
+        {
+            if (++_calls == failAt) throw new IOException("the data source went away");
+            inner.FillBatch(indices, inputs, targets);
+        }
+    }
+
+    [Fact]
+    public void Steps_left_unread_by_a_failed_fit_are_drained_before_the_next_one()
+    {
+        using var gpu = Create(Backend.GpuEmulator);
+        var options = new FitOptions { Epochs = 1, BatchSize = 4, StepsPerEpoch = 5, Optimizer = new RmsProp(0.01f), LossReadbackEvery = 10, Progress = TextWriter.Null };
+        // Steps 1 and 2 are queued, not read back, when the third FillBatch throws.
+        Assert.Throws<IOException>(() => gpu.Fit(new FailingData(Data(7, seed: 3), failAt: 3), options));
+        Assert.Equal(2, gpu.Step);
+        var history = gpu.Fit(Data(7, seed: 3), options with { Optimizer = null });
+        Assert.Equal(7, gpu.Step);
+        Assert.True(double.IsFinite(history.Epochs[0].TrainingLoss));
+        var program = gpu.GetProgram(ProgramKind.Train, 4);
+        Data(7, seed: 4).FillBatch(new[] { 0, 1, 2, 3 }, program.Tokens, program.Targets);
+        Assert.True(double.IsFinite(gpu.TrainBatch(4)));
+        Assert.Equal(8, gpu.Step);
+    }
 }
