@@ -116,6 +116,8 @@ public abstract partial class GpuProgram : ProgramExecutor
     /// <summary>Generated: backward for B rows.</summary>
     protected abstract void RunBackward(int B);
 
+    private long _uploadedParameterVersion = -1;
+
     public override double Forward(int batch)
     {
         CheckBatch(batch);
@@ -137,7 +139,13 @@ public abstract partial class GpuProgram : ProgramExecutor
             Device.Accelerator.Bind(); // CUDA contexts are per thread, and callers may come from any thread
             var stream = Device.Accelerator.DefaultStream;
             // The host arrays are the truth for this call: a device-resident training copy newer than them is fetched first.
-            _floats.View.SubView(0, Model.ParameterCount).CopyFromCPU(stream, (ReadOnlySpan<float>)Model.HostParameters());
+            // Inside Generate's loop they are uploaded only when the model saw them change (not again for every token).
+            var parameters = Model.HostParameters();
+            if (training || !ReuseUploadedParameters || _uploadedParameterVersion != Model.ParameterVersion)
+            {
+                _floats.View.SubView(0, Model.ParameterCount).CopyFromCPU(stream, (ReadOnlySpan<float>)parameters);
+                _uploadedParameterVersion = Model.ParameterVersion;
+            }
             UploadIdsAndRunForward(stream, batch, training);
             if (!training)
             {

@@ -84,34 +84,52 @@ public abstract partial class Model
         }
 
         bool positional = Lowering.UsesPositions(Declaration);
-        if (mode == SamplingMode.Window)
+        // Between this loop's own calls the weights do not change (parameters written from onToken are seen by the next
+        // call into the model): a device program keeps its uploaded copy instead of uploading it for every token.
+        var generating = GetProgram(mode == SamplingMode.Window ? ProgramKind.Infer : ProgramKind.Step, 1);
+        generating.ReuseUploadedParameters = true;
+        try
         {
-            var window = new int[SequenceLength];
-            var history = new List<int>(prompt.Length + count);
-            history.AddRange(prompt.ToArray());
-            for (int i = 0; i < count; i++)
-            {
-                int have = Math.Min(history.Count, SequenceLength);
-                Array.Fill(window, padToken);
-                if (positional)
-                {
-                    // Positions are absolute: the tokens start at position 0 and the prediction is read at the last one.
-                    history.CopyTo(history.Count - have, window, 0, have);
-                    Predict(window, output, have - 1);
-                }
-                else
-                {
-                    history.CopyTo(history.Count - have, window, SequenceLength - have, have);
-                    Predict(window, output);
-                }
-                int next = Draw();
-                result[i] = next;
-                history.Add(next);
-                onToken?.Invoke(next);
-            }
-            return result;
+            return mode == SamplingMode.Window
+                ? GenerateWindow(prompt, count, padToken, positional, result, output, onToken, Draw)
+                : GenerateStateful(prompt, count, result, output, onToken, Draw);
         }
+        finally
+        {
+            generating.ReuseUploadedParameters = false;
+        }
+    }
 
+    private int[] GenerateWindow(ReadOnlySpan<int> prompt, int count, int padToken, bool positional, int[] result, float[] output, Action<int>? onToken, Func<int> Draw)
+    {
+        var window = new int[SequenceLength];
+        var history = new List<int>(prompt.Length + count);
+        history.AddRange(prompt.ToArray());
+        for (int i = 0; i < count; i++)
+        {
+            int have = Math.Min(history.Count, SequenceLength);
+            Array.Fill(window, padToken);
+            if (positional)
+            {
+                // Positions are absolute: the tokens start at position 0 and the prediction is read at the last one.
+                history.CopyTo(history.Count - have, window, 0, have);
+                Predict(window, output, have - 1);
+            }
+            else
+            {
+                history.CopyTo(history.Count - have, window, SequenceLength - have, have);
+                Predict(window, output);
+            }
+            int next = Draw();
+            result[i] = next;
+            history.Add(next);
+            onToken?.Invoke(next);
+        }
+        return result;
+    }
+
+    private int[] GenerateStateful(ReadOnlySpan<int> prompt, int count, int[] result, float[] output, Action<int>? onToken, Func<int> Draw)
+    {
         var program = GetProgram(ProgramKind.Step, 1);
         program.ResetState();
         int capacity = program.Program.CacheCapacity;

@@ -28,13 +28,22 @@ public abstract partial class Model
         if (_hostCurrent) return;
         _device!.DownloadTrainingState(_parameters, _optimizerState, _gradients);
         _hostCurrent = true;
+        _parameterVersion++;
     }
+
+    /// <summary>
+    /// Changes whenever the host parameter array may have changed (a host write, or a download of newer device values): a
+    /// device program that uploaded the parameters at this version need not upload them again.
+    /// </summary>
+    internal long ParameterVersion => _parameterVersion;
+    private long _parameterVersion;
 
     /// <summary>Before the host changes parameters or optimizer state: fetch them first, and have the device re-read them.</summary>
     internal void HostWrites()
     {
         SyncToHost();
         _deviceCurrent = false;
+        _parameterVersion++;
     }
 
     /// <summary>The parameters for a host-side reader that does not change them (another program's upload, the CPU programs).</summary>

@@ -33,6 +33,14 @@ public abstract class ProgramExecutor : IDisposable
     /// </summary>
     public virtual Span<int> QueryPositions => Span<int>.Empty;
 
+    /// <summary>
+    /// Set by <see cref="Model.Generate"/> between its own calls: nothing outside the model has written the parameters since
+    /// this program's last call unless the model says so (a device program then keeps the copy it uploaded instead of
+    /// uploading the weights again for every token). Off everywhere else: a parameter span kept by the caller and written
+    /// later is always seen.
+    /// </summary>
+    internal bool ReuseUploadedParameters { get; set; }
+
     /// <summary>Step programs of attention models: positions fed since the last <see cref="ResetState"/> (the key/value caches hold <see cref="IrProgram.CacheCapacity"/>).</summary>
     public int CachedPositions { get; protected set; }
 

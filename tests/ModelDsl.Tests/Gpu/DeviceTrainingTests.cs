@@ -231,4 +231,26 @@ public class DeviceTrainingTests
         Assert.True(double.IsFinite(gpu.TrainBatch(4)));
         Assert.Equal(8, gpu.Step);
     }
+
+    [Fact]
+    public void A_parameter_span_kept_and_written_later_is_seen_by_the_next_prediction()
+    {
+        using var gpu = Create(Backend.GpuEmulator);
+        using var cpu = Create(Backend.Cpu);
+        var window = new[] { 1, 2, 3, 4, 5 };
+        var before = new float[gpu.OutputSize];
+        var bias = gpu.Parameter("dense.bias"); // kept, written after a prediction
+        gpu.Predict(window, before);
+        bias[2] += 3f;
+        cpu.Parameter("dense.bias")[2] += 3f;
+        var after = new float[gpu.OutputSize];
+        var expected = new float[cpu.OutputSize];
+        gpu.Predict(window, after);
+        cpu.Predict(window, expected);
+        Assert.NotEqual(before[2], after[2]);
+        AssertClose(expected, after, "prediction after the write");
+        // Generation keeps its uploaded copy between tokens and still matches the CPU.
+        Assert.Equal(cpu.Generate(new[] { 1 }, 6, 0f, SamplingMode.Stateful), gpu.Generate(new[] { 1 }, 6, 0f, SamplingMode.Stateful));
+        Assert.Equal(cpu.Generate(new[] { 1 }, 3, 0f, SamplingMode.Window), gpu.Generate(new[] { 1 }, 3, 0f, SamplingMode.Window));
+    }
 }
