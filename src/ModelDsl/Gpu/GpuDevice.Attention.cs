@@ -66,10 +66,25 @@ public sealed partial class GpuDevice
     /// The parameter sums first (one thread per column), then dX (one thread per row): dX is then free to overwrite dY, which
     /// the sums read.
     /// </summary>
+    private Action<Index1D, ArrayView<float>, ArrayView<float>, LayerNormArgs>? _layerNormBackwardPartials, _layerNormBackwardOfPartials;
+
+    /// <summary>dγ and dβ first (one thread per column for one chunk of rows, else two deterministic stages), then dX per row.</summary>
     public void LayerNormBackward(ArrayView<float> f, in LayerNormArgs a)
     {
         if (a.Rows <= 0 || a.Cols <= 0) return;
-        _layerNormBackwardColumns(a.Cols, f, NoIds, a);
+        int chunks = (a.Rows + GpuKernels.ColumnSumsChunk - 1) / GpuKernels.ColumnSumsChunk;
+        if (chunks <= 1)
+        {
+            _layerNormBackwardColumns(a.Cols, f, NoIds, a);
+        }
+        else
+        {
+            var partial = ColumnScratch(2L * chunks * a.Cols);
+            _layerNormBackwardPartials ??= Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, LayerNormArgs>(GpuKernels.LayerNormBackwardPartials);
+            _layerNormBackwardOfPartials ??= Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, LayerNormArgs>(GpuKernels.LayerNormBackwardOfPartials);
+            _layerNormBackwardPartials(chunks * a.Cols, f, partial, a);
+            _layerNormBackwardOfPartials(a.Cols, f, partial, a);
+        }
         _layerNormBackwardRows(a.Rows, f, NoIds, a);
     }
 

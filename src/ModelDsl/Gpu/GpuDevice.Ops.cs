@@ -95,9 +95,42 @@ public sealed partial class GpuDevice
         if (s.Rows > 0 && s.Cols > 0) _scatterAddRows(s.Rows * s.Cols, f, ids, s);
     }
 
+    private Action<Index1D, ArrayView<float>, ArrayView<float>, ColumnSumsArgs>? _columnPartialSums, _columnSumsOfPartials;
+    private MemoryBuffer1D<float, Stride1D.Dense>? _columnPartials;
+
+    /// <summary>
+    /// Sums[c] (+)= Σ_r Source[r, c]. One thread per column walking every row would leave most of the GPU idle and wait on memory
+    /// row after row (25,344 rows for a Transformer batch); above one chunk of rows the sum runs in two deterministic stages
+    /// through a device-owned scratch buffer. Callers hold <see cref="Sync"/>, as for every launch.
+    /// </summary>
     public void ColumnSums(ArrayView<float> f, in ColumnSumsArgs s)
     {
-        if (s.Cols > 0) _columnSums(s.Cols, f, NoIds, s);
+        if (s.Cols <= 0) return;
+        int chunks = (s.Rows + GpuKernels.ColumnSumsChunk - 1) / GpuKernels.ColumnSumsChunk;
+        if (chunks <= 1)
+        {
+            _columnSums(s.Cols, f, NoIds, s);
+            return;
+        }
+        long needed = (long)chunks * s.Cols;
+        var partial = ColumnScratch(needed);
+        _columnPartialSums ??= Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ColumnSumsArgs>(GpuKernels.ColumnPartialSums);
+        _columnSumsOfPartials ??= Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ColumnSumsArgs>(GpuKernels.ColumnSumsOfPartials);
+        _columnPartialSums((int)needed, f, partial, s);
+        _columnSumsOfPartials(s.Cols, f, partial, s);
+    }
+
+    /// <summary>The partial sums' scratch, grown to at least <paramref name="length"/> floats (stream order keeps reuse safe).</summary>
+    private ArrayView<float> ColumnScratch(long length)
+    {
+        if (_columnPartials is null || _columnPartials.Length < length)
+        {
+            // Launches queued on the stream may still read the old scratch: let them finish before freeing it (growth is rare).
+            Accelerator.DefaultStream.Synchronize();
+            _columnPartials?.Dispose();
+            _columnPartials = Accelerator.Allocate1D<float>(length);
+        }
+        return _columnPartials.View;
     }
 
     public void Softmax(ArrayView<float> f, in SoftmaxArgs s)

@@ -125,6 +125,7 @@ public sealed partial class GpuDevice : IDisposable
             if (Accelerator.IsDisposed) return;
             _blas?.Dispose();
             _noIds.Dispose();
+            _columnPartials?.Dispose();
             Accelerator.Dispose();
             _context.Dispose();
         }

@@ -234,6 +234,42 @@ public static partial class GpuKernels
         f[a.DBeta + c] += dBeta;
     }
 
+    /// <summary>
+    /// The same sums in two deterministic stages for many rows (see <see cref="ColumnPartialSums"/>): stage 1, one thread per
+    /// (chunk of <see cref="ColumnSumsChunk"/> rows, column), writes the chunk's Σ dy·x̂ to partial[k·cols + c] and its Σ dy
+    /// to partial[(chunks + k)·cols + c].
+    /// </summary>
+    public static void LayerNormBackwardPartials(Index1D index, ArrayView<float> f, ArrayView<float> partial, LayerNormArgs a)
+    {
+        int chunk = index / a.Cols, c = index - chunk * a.Cols;
+        int chunks = (a.Rows + ColumnSumsChunk - 1) / ColumnSumsChunk;
+        int r0 = chunk * ColumnSumsChunk, r1 = Math.Min(a.Rows, r0 + ColumnSumsChunk);
+        float dGamma = 0f, dBeta = 0f;
+        for (int r = r0; r < r1; r++)
+        {
+            float dy = f[a.DY + r * a.DYStride + c];
+            dGamma += dy * (f[a.X + r * a.XStride + c] - f[a.Mean + r]) * f[a.InverseStd + r];
+            dBeta += dy;
+        }
+        partial[index] = dGamma;
+        partial[(chunks + chunk) * a.Cols + c] = dBeta;
+    }
+
+    /// <summary>Stage 2: one thread per column adds the partial sums in chunk order into dγ and dβ.</summary>
+    public static void LayerNormBackwardOfPartials(Index1D index, ArrayView<float> f, ArrayView<float> partial, LayerNormArgs a)
+    {
+        int c = index;
+        int chunks = (a.Rows + ColumnSumsChunk - 1) / ColumnSumsChunk;
+        float dGamma = 0f, dBeta = 0f;
+        for (int k = 0; k < chunks; k++)
+        {
+            dGamma += partial[k * a.Cols + c];
+            dBeta += partial[(chunks + k) * a.Cols + c];
+        }
+        f[a.DGamma + c] += dGamma;
+        f[a.DBeta + c] += dBeta;
+    }
+
     /// <summary>One thread per output element: Output[b, c] = Sequence[Positions[b]·Batch + b, c].</summary>
     public static void GatherPositions(Index1D index, ArrayView<float> f, ArrayView<int> ids, PositionArgs a)
     {

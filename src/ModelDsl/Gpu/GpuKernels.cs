@@ -79,7 +79,34 @@ public static partial class GpuKernels
         Atomic.Add(ref f[s.Table + id * s.TableStride + c], f[s.Source + r * s.SourceStride + c]);
     }
 
-    /// <summary>One thread per column, summing down the rows in order (deterministic, unlike an atomic reduction).</summary>
+    /// <summary>Rows per partial sum in the two-stage column sums.</summary>
+    public const int ColumnSumsChunk = 64;
+
+    /// <summary>
+    /// Stage 1 of the column sums: one thread per (chunk of <see cref="ColumnSumsChunk"/> rows, column), neighbouring threads
+    /// reading neighbouring columns of a row; partial[chunk·cols + c] gets the chunk's sum, added in row order.
+    /// </summary>
+    public static void ColumnPartialSums(Index1D index, ArrayView<float> f, ArrayView<float> partial, ColumnSumsArgs s)
+    {
+        int chunk = index / s.Cols, c = index - chunk * s.Cols;
+        int r0 = chunk * ColumnSumsChunk, r1 = Math.Min(s.Rows, r0 + ColumnSumsChunk);
+        float acc = 0f;
+        for (int r = r0; r < r1; r++) acc += f[s.Source + r * s.Stride + c];
+        partial[index] = acc;
+    }
+
+    /// <summary>Stage 2: one thread per column adds the chunks' partial sums in chunk order (deterministic, no atomics).</summary>
+    public static void ColumnSumsOfPartials(Index1D index, ArrayView<float> f, ArrayView<float> partial, ColumnSumsArgs s)
+    {
+        int c = index;
+        int chunks = (s.Rows + ColumnSumsChunk - 1) / ColumnSumsChunk;
+        float acc = 0f;
+        for (int k = 0; k < chunks; k++) acc += partial[k * s.Cols + c];
+        int o = s.Sums + c;
+        f[o] = s.Accumulate != 0 ? f[o] + acc : acc;
+    }
+
+    /// <summary>One thread per column, summing down the rows in order: for few rows (one chunk), where two stages do not pay.</summary>
     public static void ColumnSums(Index1D index, ArrayView<float> f, ArrayView<int> ids, ColumnSumsArgs s)
     {
         int c = index;

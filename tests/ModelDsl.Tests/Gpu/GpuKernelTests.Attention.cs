@@ -76,12 +76,15 @@ public partial class GpuKernelTests
         AssertClose(expected, arena.Read(), 1e-5, "cached attention");
     }
 
-    [Fact]
-    public unsafe void Layer_norm_forward_and_backward_match_the_cpu_kernels()
+    [Theory]
+    [InlineData(5)]   // one chunk of rows: dγ, dβ one thread per column
+    [InlineData(150)] // three chunks, the last partial: the two-stage sums
+    public unsafe void Layer_norm_forward_and_backward_match_the_cpu_kernels(int rows)
     {
-        const int rows = 5, cols = 7, stride = 9, matrix = rows * stride;
-        const int x = 0, y = matrix, dy = 2 * matrix, dx = 3 * matrix, gamma = 4 * matrix, beta = gamma + cols, mean = beta + cols;
-        const int rstd = mean + rows, dGamma = rstd + rows, dBeta = dGamma + cols, total = dBeta + cols;
+        const int cols = 7, stride = 9;
+        int matrix = rows * stride;
+        int x = 0, y = matrix, dy = 2 * matrix, dx = 3 * matrix, gamma = 4 * matrix, beta = gamma + cols, mean = beta + cols;
+        int rstd = mean + rows, dGamma = rstd + rows, dBeta = dGamma + cols, total = dBeta + cols;
         var data = Random(total, 22);
         for (int c = 0; c < cols; c++) data[x + c] += 3f; // an offset row: the statistics are taken in two passes
         var expected = (float[])data.Clone();

@@ -175,7 +175,13 @@ public partial class GpuKernelTests : IClassFixture<GpuKernelTests.WideEmulator>
     [InlineData(true)]
     public void Column_sums_add_down_the_rows(bool accumulate)
     {
-        const int rows = 9, cols = 19, stride = 21;
+        Column_sums_match(9, accumulate);   // one chunk: one thread per column
+        Column_sums_match(200, accumulate); // four chunks, the last one partial: the two-stage path
+    }
+
+    private static void Column_sums_match(int rows, bool accumulate)
+    {
+        const int cols = 19, stride = 21;
         int sumsOff = rows * stride;
         var data = Random(sumsOff + cols, 5);
         var expected = (float[])data.Clone();
