@@ -77,43 +77,42 @@ public static unsafe partial class Gemm
         CopyTile(tile, 32, c, ldc, mr, nr, overwrite);
     }
 
-    /// <summary>6×16 tile of C; see <see cref="Kernel8x32"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    /// <summary>How a micro-kernel steps through A: between the rows of one k step (Row) and from one k step to the next (Step).</summary>
+    private interface IAStrides
+    {
+        nint Row { get; }
+        nint Step { get; }
+    }
+
+    /// <summary>Packed A, the usual case: six contiguous values per k step. Constants, so the JIT folds every broadcast's offset.</summary>
+    private readonly struct PackedA6 : IAStrides
+    {
+        public nint Row => 1;
+        public nint Step => 6;
+    }
+
+    /// <summary>A read in place (too few tiles to pay for packing): the strides of the matrix itself.</summary>
+    private readonly struct StridedA(nint row, nint step) : IAStrides
+    {
+        public nint Row { get; } = row;
+        public nint Step { get; } = step;
+    }
+
+    /// <summary>6×16 tile of C; see <see cref="Kernel8x32"/>. Packed A gets its own specialisation of the same loop.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Kernel6x16(int kc, float* a, nint aRow, nint aStep, float* b, float* c, int ldc, int mr, int nr, float alpha, bool overwrite)
+    {
+        if (aRow == 1 && aStep == 6) Kernel6x16(default(PackedA6), kc, a, b, c, ldc, mr, nr, alpha, overwrite);
+        else Kernel6x16(new StridedA(aRow, aStep), kc, a, b, c, ldc, mr, nr, alpha, overwrite);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel6x16<TA>(TA strides, int kc, float* a, float* b, float* c, int ldc, int mr, int nr, float alpha, bool overwrite)
+        where TA : struct, IAStrides
     {
         Vector256<float> c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
         c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = Vector256<float>.Zero;
-        if (aRow == 1 && aStep == 6)
-        {
-            // Packed A (the common case): the six values of a k step are contiguous, so every broadcast has a constant
-            // offset and the loop keeps no stride multiples in registers.
-            for (int p = 0; p < kc; p++)
-            {
-                var b0 = Vector256.Load(b + 0);
-                var b1 = Vector256.Load(b + 8);
-                var a0 = Vector256.Create(a[0]);
-                c00 = Vector256.FusedMultiplyAdd(a0, b0, c00);
-                c01 = Vector256.FusedMultiplyAdd(a0, b1, c01);
-                var a1 = Vector256.Create(a[1]);
-                c10 = Vector256.FusedMultiplyAdd(a1, b0, c10);
-                c11 = Vector256.FusedMultiplyAdd(a1, b1, c11);
-                var a2 = Vector256.Create(a[2]);
-                c20 = Vector256.FusedMultiplyAdd(a2, b0, c20);
-                c21 = Vector256.FusedMultiplyAdd(a2, b1, c21);
-                var a3 = Vector256.Create(a[3]);
-                c30 = Vector256.FusedMultiplyAdd(a3, b0, c30);
-                c31 = Vector256.FusedMultiplyAdd(a3, b1, c31);
-                var a4 = Vector256.Create(a[4]);
-                c40 = Vector256.FusedMultiplyAdd(a4, b0, c40);
-                c41 = Vector256.FusedMultiplyAdd(a4, b1, c41);
-                var a5 = Vector256.Create(a[5]);
-                c50 = Vector256.FusedMultiplyAdd(a5, b0, c50);
-                c51 = Vector256.FusedMultiplyAdd(a5, b1, c51);
-                a += 6;
-                b += 16;
-            }
-            kc = 0;
-        }
+        nint aRow = strides.Row, aStep = strides.Step;
         for (int p = 0; p < kc; p++)
         {
             var b0 = Vector256.Load(b + 0);
