@@ -1,5 +1,6 @@
 using System.Globalization;
 using CharLstm;
+using ModelDsl.Examples;
 using ModelDsl;
 using ModelDsl.Data;
 using ModelDsl.Numerics;
@@ -9,31 +10,7 @@ using ModelDsl.Visualization;
 using Spectre.Console;
 
 // The Keras "character-level text generation with LSTM" example, declared in C#.
-Options options;
-try
-{
-    options = Options.Parse(args);
-}
-catch (OptionException e)
-{
-    Console.Error.WriteLine(e.Message);
-    return 2;
-}
-if (options.Help)
-{
-    Console.WriteLine(Options.Usage);
-    return 0;
-}
-
-try
-{
-    return Run(options);
-}
-catch (Exception e) when (e is CorpusUnavailableException or InvalidDataException or FileNotFoundException or IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
-{
-    Console.Error.WriteLine("error: " + e.Message);
-    return 1;
-}
+return ExampleMain.Run(args, Options.Parse, o => o.Help, Options.Usage, Run);
 
 static int Run(Options options)
 {

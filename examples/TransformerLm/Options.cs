@@ -1,5 +1,5 @@
-using System.Globalization;
 using ModelDsl;
+using ModelDsl.Examples;
 
 namespace TransformerLm;
 
@@ -49,39 +49,27 @@ internal sealed record Options
     public static Options Parse(string[] args)
     {
         var o = new Options();
-        for (int i = 0; i < args.Length; i++)
+        var r = new OptionReader(args);
+        while (r.Next())
         {
-            string name = args[i];
-            string Value()
+            o = r.Name switch
             {
-                if (i + 1 >= args.Length) throw new OptionException($"{name} needs a value.");
-                return args[++i];
-            }
-            int Positive()
-            {
-                var text = Value();
-                if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) || v <= 0)
-                    throw new OptionException($"{name} needs a positive whole number, not '{text}'.");
-                return v;
-            }
-            o = name switch
-            {
-                "--corpus" => o with { Corpus = Value() },
-                "--epochs" => o with { Epochs = Positive() },
-                "--steps-per-epoch" => o with { StepsPerEpoch = Positive() },
-                "--batch" => o with { BatchSize = Positive() },
-                "--vocabulary" => o with { Vocabulary = Positive() },
-                "--block" => o with { SeedBlock = ParseBlock(Value()) },
-                "--seed" => o with { Seed = ParseSeed(Value()) },
-                "--backend" => o with { Backend = ParseBackend(Value()) },
-                "--sampling" => o with { SamplingMode = ParseMode(Value()) },
-                "--words" => o with { Words = Positive() },
-                "--top-k" => o with { TopK = Positive() },
-                "--prompt" => o with { Prompt = Value() },
-                "--save" => o with { Save = Value() },
-                "--plot" => o with { Plot = Value() },
+                "--corpus" => o with { Corpus = r.Value() },
+                "--epochs" => o with { Epochs = r.Positive() },
+                "--steps-per-epoch" => o with { StepsPerEpoch = r.Positive() },
+                "--batch" => o with { BatchSize = r.Positive() },
+                "--vocabulary" => o with { Vocabulary = r.Positive() },
+                "--block" => o with { SeedBlock = ParseBlock(r.Value()) },
+                "--seed" => o with { Seed = r.Seed() },
+                "--backend" => o with { Backend = r.Backend() },
+                "--sampling" => o with { SamplingMode = r.SamplingMode() },
+                "--words" => o with { Words = r.Positive() },
+                "--top-k" => o with { TopK = r.Positive() },
+                "--prompt" => o with { Prompt = r.Value() },
+                "--save" => o with { Save = r.Value() },
+                "--plot" => o with { Plot = r.Value() },
                 "--help" or "-h" => o with { Help = true },
-                _ => throw new OptionException($"Unknown option '{name}'. Try --help."),
+                _ => throw r.Unknown(),
             };
         }
         if (o.Vocabulary < 3) throw new OptionException("--vocabulary counts the padding and [UNK] tokens, so it must be at least 3.");
@@ -94,25 +82,4 @@ internal sealed record Options
         "standard" => false,
         _ => throw new OptionException($"--block is seed or standard, not '{text}'."),
     };
-
-    private static ulong ParseSeed(string text) =>
-        ulong.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : throw new OptionException($"--seed needs a non-negative whole number, not '{text}'.");
-
-    private static Backend ParseBackend(string text) => text.ToLowerInvariant() switch
-    {
-        "cpu" => Backend.Cpu,
-        "gpu" or "cuda" => Backend.Gpu,
-        "auto" => Backend.Auto,
-        "reference" => Backend.Reference,
-        _ => throw new OptionException($"--backend is cpu, gpu, auto or reference, not '{text}'."),
-    };
-
-    private static SamplingMode ParseMode(string text) => text.ToLowerInvariant() switch
-    {
-        "window" => SamplingMode.Window,
-        "stateful" => SamplingMode.Stateful,
-        _ => throw new OptionException($"--sampling is window or stateful, not '{text}'."),
-    };
 }
-
-internal sealed class OptionException(string message) : Exception(message);

@@ -6,28 +6,15 @@ using ModelDsl.Text;
 using ModelDsl.Training;
 using ModelDsl.Visualization;
 using Spectre.Console;
+using ModelDsl.Examples;
 using TransformerLm;
 
 // The seed's Transformer text generator, on a word-level corpus: the text is vectorised as the seed does (lower case,
 // punctuation stripped, vocabulary capped with [UNK]) and cut into sequences of 100 words; each trains the model to
 // predict words 1..99 from words 0..98 (inputs without the last word, targets without the first), as the seed does.
-Options options;
-try
-{
-    options = Options.Parse(args);
-}
-catch (OptionException e)
-{
-    Console.Error.WriteLine(e.Message);
-    return 2;
-}
-if (options.Help)
-{
-    Console.WriteLine(Options.Usage);
-    return 0;
-}
+return ExampleMain.Run(args, Options.Parse, o => o.Help, Options.Usage, Run);
 
-try
+static int Run(Options options)
 {
     string path = Corpus.ResolveCorpusPath(options.Corpus, KnownCorpora.Nietzsche);
     string text = TextNormalization.ReadCorpus(path, lowerCase: false);
@@ -88,9 +75,4 @@ try
         }
     });
     return 0;
-}
-catch (Exception e) when (e is CorpusUnavailableException or InvalidDataException or FileNotFoundException or IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
-{
-    Console.Error.WriteLine("error: " + e.Message);
-    return 1;
 }
