@@ -169,9 +169,10 @@ namespace ModelDsl.Ir
                         new GatherRowsOp(ParamView(tokens), input.Tokens!, step, accumulate: false, bias: row) { Comment = name + ": token embedding + position embedding of step t" },
                     }));
                 }
-                if (sink != null)
+                var value = SequenceValue(all, step, sink, w, input);
+                value.Mask = layer.MaskZero ? input.Tokens : null;
+                if (value.GradStep is { } gradStep)
                 {
-                    var gradStep = new View(sink.View.Buffer, sink.View.Offset, Size.B, w, w, timeStride: Size.B * w);
                     var gradRow = new View(_grads, positions.Offset, 1, w, w, timeStride: w);
                     _backwardBlocks.Add(new List<Op>
                     {
@@ -182,9 +183,6 @@ namespace ModelDsl.Ir
                         }),
                     });
                 }
-                var value = SequenceValue(all, step, sink, w, input);
-                value.Mask = layer.MaskZero ? input.Tokens : null;
-                value.GradStep = sink is null ? null : value.GradStep;
                 return value;
             }
 

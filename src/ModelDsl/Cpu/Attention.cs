@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Numerics.Tensors;
 
 namespace ModelDsl.Cpu;
@@ -10,6 +11,9 @@ namespace ModelDsl.Cpu;
 /// </summary>
 public static unsafe class Attention
 {
+    /// <summary>Longest score row kept on the stack; longer ones come from the array pool (no allocation after warm-up).</summary>
+    private const int MaxStackRow = 2048;
+
     /// <summary>Where the ids that mark padded keys are: id of (b, s) at ids[b·batchStride + s·positionStride]; null: no mask.</summary>
     public readonly struct KeyMask(int* ids, long batchStride, long positionStride)
     {
@@ -55,7 +59,8 @@ public static unsafe class Attention
     {
         float scale = 1f / MathF.Sqrt(keySize);
         int width = heads * keySize;
-        Span<float> scratch = capacity <= 2048 ? stackalloc float[capacity] : new float[capacity];
+        float[]? rented = capacity <= MaxStackRow ? null : ArrayPool<float>.Shared.Rent(capacity);
+        Span<float> scratch = rented is null ? stackalloc float[capacity] : rented.AsSpan(0, capacity);
         for (int b = 0; b < batch; b++)
         {
             int p = positions[b];
@@ -85,6 +90,8 @@ public static unsafe class Attention
                         TensorPrimitives.MultiplyAdd(new ReadOnlySpan<float>(valueCache + ((long)s * batch + b) * cacheStride + h * keySize, keySize), scores[s] * inverse, result, result);
             }
         }
+        // (Not returned when a position is refused: the pool simply makes another.)
+        if (rented != null) ArrayPool<float>.Shared.Return(rented);
     }
 
     private struct ForwardBody : IParallelBody
@@ -98,7 +105,8 @@ public static unsafe class Attention
         public void Execute(int index)
         {
             int b = index / Heads, h = index % Heads, d = KeySize, T = Steps;
-            Span<float> scores = T <= 2048 ? stackalloc float[T] : new float[T];
+            float[]? rented = T <= MaxStackRow ? null : ArrayPool<float>.Shared.Rent(T);
+            Span<float> scores = rented is null ? stackalloc float[T] : rented.AsSpan(0, T);
             for (int t = 0; t < T; t++)
             {
                 var query = new ReadOnlySpan<float>(Q + ((long)t * Batch + b) * QStride + h * d, d);
@@ -130,6 +138,7 @@ public static unsafe class Attention
                 }
                 if (Probabilities != null) scores.CopyTo(new Span<float>(Probabilities + (((long)b * Heads + h) * T + t) * T, T));
             }
+            if (rented != null) ArrayPool<float>.Shared.Return(rented);
         }
     }
 
@@ -147,7 +156,8 @@ public static unsafe class Attention
                 new Span<float>(DK + ((long)s * Batch + b) * DKStride + h * d, d).Clear();
                 new Span<float>(DV + ((long)s * Batch + b) * DVStride + h * d, d).Clear();
             }
-            Span<float> ds = T <= 2048 ? stackalloc float[T] : new float[T];
+            float[]? rented = T <= MaxStackRow ? null : ArrayPool<float>.Shared.Rent(T);
+            Span<float> ds = rented is null ? stackalloc float[T] : rented.AsSpan(0, T);
             for (int t = 0; t < T; t++)
             {
                 var p = new ReadOnlySpan<float>(Probabilities + (((long)b * Heads + h) * T + t) * T, T);
@@ -173,6 +183,7 @@ public static unsafe class Attention
                     TensorPrimitives.MultiplyAdd(dOut, p[s], dv, dv);
                 }
             }
+            if (rented != null) ArrayPool<float>.Shared.Return(rented);
         }
     }
 }

@@ -59,6 +59,8 @@ public abstract partial class GpuProgram
         });
 
     /// <summary>output[b, :] = sequence[positions[b]·B + b, :]; positions were checked on the host (<see cref="Runtime.ProgramExecutor.ValidateIds"/>).</summary>
+    // steps and capacity are in the CPU kernels' argument order but not passed on: the host has already bounded every
+    // position (ProgramExecutor.ValidateIds checks query positions, CountCachedStep refuses a step past the cache).
     protected void GatherPositions(int sequence, int sequenceStride, int positions, int batch, int steps, int cols, int output, int outputStride) =>
         Device.GatherPositions(Floats, Ints, new PositionArgs
         {
