@@ -100,7 +100,7 @@ public abstract partial class Model
         }
     }
 
-    private int[] GenerateWindow(ReadOnlySpan<int> prompt, int count, int padToken, bool positional, int[] result, float[] output, Action<int>? onToken, Func<int> Draw)
+    private int[] GenerateWindow(ReadOnlySpan<int> prompt, int count, int padToken, bool positional, int[] result, float[] output, Action<int>? onToken, Func<int> draw)
     {
         var window = new int[SequenceLength];
         var history = new List<int>(prompt.Length + count);
@@ -120,7 +120,7 @@ public abstract partial class Model
                 history.CopyTo(history.Count - have, window, SequenceLength - have, have);
                 Predict(window, output);
             }
-            int next = Draw();
+            int next = draw();
             result[i] = next;
             history.Add(next);
             onToken?.Invoke(next);
@@ -128,7 +128,7 @@ public abstract partial class Model
         return result;
     }
 
-    private int[] GenerateStateful(ReadOnlySpan<int> prompt, int count, int[] result, float[] output, Action<int>? onToken, Func<int> Draw)
+    private int[] GenerateStateful(ReadOnlySpan<int> prompt, int count, int[] result, float[] output, Action<int>? onToken, Func<int> draw)
     {
         var program = GetProgram(ProgramKind.Step, 1);
         program.ResetState();
@@ -161,7 +161,7 @@ public abstract partial class Model
         for (int i = 0; i < count; i++)
         {
             program.ReadOutput(output, 1);
-            int next = Draw();
+            int next = draw();
             result[i] = next;
             onToken?.Invoke(next);
             if (i + 1 < count) Feed(next);
