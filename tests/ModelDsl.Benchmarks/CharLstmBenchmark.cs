@@ -74,6 +74,28 @@ internal static class CharLstmBenchmark
         };
     }
 
+    /// <summary>The seed training step alone, <paramref name="steps"/> times after warm-up: mean, fastest and median ms per step (for a profiler, or to compare two builds).</summary>
+    public static (double Mean, double Min, double Median) Train(int steps)
+    {
+        using var model = new SeedCharLstm(Vocabulary, new ModelOptions { Seed = 1 });
+        model.Compile(new RmsProp(0.01f));
+        var program = model.GetProgram(ProgramKind.Train, Batch);
+        var rng = new Rng(5);
+        for (int i = 0; i < Batch * model.SequenceLength; i++) program.Tokens[i] = rng.NextInt(Vocabulary);
+        for (int i = 0; i < Batch; i++) program.Targets[i] = rng.NextInt(Vocabulary);
+        for (int i = 0; i < 100; i++) model.TrainBatch(Batch);
+        var ticks = new long[steps];
+        for (int i = 0; i < steps; i++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            model.TrainBatch(Batch);
+            ticks[i] = Stopwatch.GetTimestamp() - start;
+        }
+        Array.Sort(ticks);
+        double Ms(long t) => t * 1000.0 / Stopwatch.Frequency;
+        return (ticks.Average(t => Ms(t)), Ms(ticks[0]), Ms(ticks[steps / 2]));
+    }
+
     /// <summary>
     /// Windows in one epoch of the seed recipe: Nietzsche (lower-cased), windows of 60 every 3 characters, 10% held out
     /// for validation. Read from <c>shared/data/nietzsche.txt</c> beside or above the working directory (or

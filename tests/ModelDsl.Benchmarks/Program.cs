@@ -53,6 +53,13 @@ switch (which)
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"cpu.lstm512x2.b64.ms_per_step {clock.Elapsed.TotalMilliseconds / n:0.#}"));
         return 0;
     }
+    case "train":
+    {
+        // The seed training step alone (for a profiler): `-- train 300` steps.
+        var (mean, min, median) = CharLstmBenchmark.Train(Math.Max(steps, 1));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"charlstm.train.ms_per_step {mean:0.###}\ncharlstm.train.min_ms {min:0.###}\ncharlstm.train.median_ms {median:0.###}"));
+        return 0;
+    }
     case "sample":
     {
         // Stateful sampling alone (for a profiler): `-- sample 200000` characters.
@@ -78,6 +85,6 @@ switch (which)
     case "gpu":
         return GpuBenchmark.Run(steps);
     default:
-        Console.Error.WriteLine($"Unknown benchmark '{which}'. Available: charlstm, gemm, sample, micro, lstm512, gpu");
+        Console.Error.WriteLine($"Unknown benchmark '{which}'. Available: charlstm, train, gemm, sample, micro, lstm512, transformer, gpu");
         return 2;
 }

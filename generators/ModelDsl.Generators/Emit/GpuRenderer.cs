@@ -114,6 +114,12 @@ namespace ModelDsl.Generators.Emit
             if (op.Comment.Length > 0) w.WriteLine("// " + op.Comment);
             switch (op)
             {
+                case LoopOp loop when TimeBatchable(loop):
+                    // Steps that do not depend on each other: one launch per op covers them all (the per-step launches of a
+                    // one-hot input projection, a position embedding or their gradients would each cost a launch per step).
+                    w.WriteLine(loop.Count == 1 ? "// the one step, no loop" : "// all " + I(loop.Count) + " steps at once: each op's steps are independent");
+                    foreach (var inner in loop.Body) RenderAllSteps(w, inner, loop.Count);
+                    break;
                 case LoopOp loop:
                 {
                     // The time loop stays on the host: each step's launches are queued in order on the one stream.
@@ -222,6 +228,78 @@ namespace ModelDsl.Generators.Emit
                     throw new System.NotSupportedException(op.GetType().Name);
             }
         }
+
+        /// <summary>
+        /// Whether a time loop's ops can each run all their steps in one launch: gathers into per-step outputs, scatter-adds
+        /// (atomic, so order-free) and per-step column sums, where no op reads a buffer that an op of the loop writes, so no
+        /// step sees another step's (or another op's) results.
+        /// </summary>
+        internal static bool TimeBatchable(LoopOp loop)
+        {
+            if (loop.Body.Count == 0) return false;
+            var written = new HashSet<IrBuffer>();
+            var read = new HashSet<IrBuffer>();
+            foreach (var op in loop.Body)
+            {
+                switch (op)
+                {
+                    case GatherRowsOp g when g.Output.IsTimeIndexed && !g.Table.IsTimeIndexed:
+                        written.Add(g.Output.Buffer);
+                        read.Add(g.Table.Buffer);
+                        read.Add(g.Ids.Buffer);
+                        if (g.Bias != null) read.Add(g.Bias.Buffer);
+                        break;
+                    case ScatterAddRowsOp s when s.Source.IsTimeIndexed && !s.Table.IsTimeIndexed:
+                        written.Add(s.Table.Buffer);
+                        read.Add(s.Source.Buffer);
+                        read.Add(s.Ids.Buffer);
+                        break;
+                    case ColumnSumsOp c when c.Source.IsTimeIndexed && c.Sums.IsTimeIndexed:
+                        written.Add(c.Sums.Buffer);
+                        read.Add(c.Source.Buffer);
+                        break;
+                    default:
+                        return false;
+                }
+            }
+            foreach (var b in written)
+                if (read.Contains(b)) return false;
+            return true;
+        }
+
+        /// <summary>An op of a <see cref="TimeBatchable"/> loop for all <paramref name="steps"/> steps: addresses at t = 0 plus time strides.</summary>
+        private static void RenderAllSteps(IndentedTextWriter w, Op op, int steps)
+        {
+            if (op.Comment.Length > 0) w.WriteLine("// " + op.Comment);
+            var count = I(steps);
+            switch (op)
+            {
+                case GatherRowsOp g:
+                    w.WriteLine("GatherRows(" + Base(g.Table) + ", " + S(g.Table.RowStride) + ", " + Base(g.Ids.Buffer.Name, g.Ids.Offset) + ", " + S(g.Ids.Stride) + ", "
+                        + S(g.Output.Rows) + ", " + S(g.Output.Cols) + ", " + Base(g.Output) + ", " + S(g.Output.RowStride) + ", "
+                        + (g.Bias is null ? "-1" : Base(g.Bias)) + ", accumulate: " + Bool(g.Accumulate) + ", steps: " + count
+                        + ", idTimeStride: " + S(g.Ids.TimeStride) + ", outputTimeStride: " + S(g.Output.TimeStride)
+                        + ", biasTimeStride: " + (g.Bias is null ? "0" : S(g.Bias.TimeStride)) + ");");
+                    break;
+                case ScatterAddRowsOp s:
+                    w.WriteLine("ScatterAddRows(" + Base(s.Source) + ", " + S(s.Source.RowStride) + ", " + Base(s.Ids.Buffer.Name, s.Ids.Offset) + ", " + S(s.Ids.Stride) + ", "
+                        + S(s.Source.Rows) + ", " + S(s.Source.Cols) + ", " + Base(s.Table) + ", " + S(s.Table.RowStride) + ", steps: " + count
+                        + ", sourceTimeStride: " + S(s.Source.TimeStride) + ", idTimeStride: " + S(s.Ids.TimeStride) + ");");
+                    break;
+                case ColumnSumsOp c:
+                    w.WriteLine("ColumnSums(" + Base(c.Source) + ", " + S(c.Source.Rows) + ", " + S(c.Source.Cols) + ", " + S(c.Source.RowStride) + ", "
+                        + Base(c.Sums) + ", accumulate: " + Bool(c.Accumulate) + ", steps: " + count
+                        + ", sourceTimeStride: " + S(c.Source.TimeStride) + ", sumsTimeStride: " + S(c.Sums.TimeStride) + ");");
+                    break;
+                default:
+                    throw new System.NotSupportedException(op.GetType().Name);
+            }
+        }
+
+        /// <summary>A view's offset at t = 0 (its time stride applied by the kernel).</summary>
+        private static string Base(View v) => Base(v.Buffer.Name, v.Offset);
+
+        private static string Base(string buffer, Size offset) => offset == Size.Zero ? buffer : buffer + " + " + S(offset);
 
         /// <summary>A padding mask as (int-arena offset, batch stride, position stride), or -1 when there is none.</summary>
         private static string Mask(KeyTokens? mask)

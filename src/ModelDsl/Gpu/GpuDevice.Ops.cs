@@ -11,6 +11,7 @@ public sealed partial class GpuDevice
     private Action<Index1D, ArrayView<float>, ArrayView<int>, GatherRowsArgs> _gatherRows = null!;
     private Action<Index1D, ArrayView<float>, ArrayView<int>, ScatterAddRowsArgs> _scatterAddRows = null!;
     private Action<Index1D, ArrayView<float>, ArrayView<int>, ColumnSumsArgs> _columnSums = null!;
+    private Action<Index1D, ArrayView<float>, ArrayView<int>, ColumnSumsArgs>? _stepColumnSums;
     private Action<Index1D, ArrayView<float>, ArrayView<int>, SoftmaxArgs> _softmax = null!;
     private Action<Index1D, ArrayView<float>, ArrayView<int>, SoftmaxArgs> _softmaxCrossEntropy = null!;
     private Action<Index1D, ArrayView<float>, ArrayView<int>, SoftmaxArgs> _sigmoidCrossEntropy = null!;
@@ -85,14 +86,33 @@ public sealed partial class GpuDevice
     private static ArrayView<float> Window(ArrayView<float> f, int offset, int rows, int cols, int stride) =>
         f.SubView(offset, (long)(rows - 1) * stride + cols);
 
+    /// <summary>Every step of <see cref="GatherRowsArgs.Steps"/> (at least 1) in one launch.</summary>
     public void GatherRows(ArrayView<float> f, ArrayView<int> ids, in GatherRowsArgs g)
     {
-        if (g.Rows > 0 && g.Cols > 0) _gatherRows(g.Rows * g.Cols, f, ids, g);
+        if (g.Rows > 0 && g.Cols > 0 && g.Steps > 0) _gatherRows(Threads(g.Steps, g.Rows, g.Cols), f, ids, g);
     }
 
+    /// <summary>Every step of <see cref="ScatterAddRowsArgs.Steps"/> (at least 1) in one launch.</summary>
     public void ScatterAddRows(ArrayView<float> f, ArrayView<int> ids, in ScatterAddRowsArgs s)
     {
-        if (s.Rows > 0 && s.Cols > 0) _scatterAddRows(s.Rows * s.Cols, f, ids, s);
+        if (s.Rows > 0 && s.Cols > 0 && s.Steps > 0) _scatterAddRows(Threads(s.Steps, s.Rows, s.Cols), f, ids, s);
+    }
+
+    /// <summary>One column sum per time step, all <see cref="ColumnSumsArgs.Steps"/> in one launch (a batch of rows each).</summary>
+    public void StepColumnSums(ArrayView<float> f, in ColumnSumsArgs s)
+    {
+        if (s.Cols <= 0 || s.Steps <= 0) return;
+        _stepColumnSums ??= Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ColumnSumsArgs>(GpuKernels.StepColumnSums);
+        _stepColumnSums(Threads(s.Steps, 1, s.Cols), f, NoIds, s);
+    }
+
+    /// <summary>steps · rows · cols threads, refused when it does not fit one launch's int index.</summary>
+    private static int Threads(int steps, int rows, int cols)
+    {
+        long threads = (long)steps * rows * cols;
+        if (threads > int.MaxValue)
+            throw new InvalidOperationException($"{steps} steps of {rows}×{cols} elements exceed one launch ({int.MaxValue} threads).");
+        return (int)threads;
     }
 
     private Action<Index1D, ArrayView<float>, ArrayView<float>, ColumnSumsArgs>? _columnPartialSums, _columnSumsOfPartials;

@@ -13,22 +13,31 @@ public struct GemmArgs
     public int Bias;
 }
 
-/// <summary>Output[r, :] (+)= Table[Ids[r], :] (+ bias).</summary>
+/// <summary>
+/// Output[r, :] (+)= Table[Ids[r], :] (+ bias), for <see cref="Steps"/> independent time steps in one launch: step s reads its
+/// ids at Ids + s·IdTimeStride, its bias at Bias + s·BiasTimeStride and writes at Output + s·OutputTimeStride.
+/// </summary>
 public struct GatherRowsArgs
 {
     public int Table, TableStride, Ids, IdStride, Rows, Cols, Output, OutputStride, Bias, Accumulate;
+    public int Steps, IdTimeStride, OutputTimeStride, BiasTimeStride;
 }
 
-/// <summary>Table[Ids[r], :] += Source[r, :].</summary>
+/// <summary>Table[Ids[r], :] += Source[r, :], for <see cref="Steps"/> time steps in one launch (step s at + s·…TimeStride).</summary>
 public struct ScatterAddRowsArgs
 {
     public int Source, SourceStride, Ids, IdStride, Rows, Cols, Table, TableStride;
+    public int Steps, SourceTimeStride, IdTimeStride;
 }
 
-/// <summary>Sums[c] (+)= Σ_r Source[r, c].</summary>
+/// <summary>
+/// Sums[c] (+)= Σ_r Source[r, c]; with <see cref="Steps"/> above 1, one such sum per time step in one launch, step s reading
+/// Source + s·SourceTimeStride and writing Sums + s·SumsTimeStride.
+/// </summary>
 public struct ColumnSumsArgs
 {
     public int Source, Rows, Cols, Stride, Sums, Accumulate;
+    public int Steps, SourceTimeStride, SumsTimeStride;
 }
 
 /// <summary>Row-wise softmax, or softmax + cross-entropy against integer targets.</summary>

@@ -62,11 +62,13 @@ public static partial class GpuKernels
     public static void GatherRows(Index1D index, ArrayView<float> f, ArrayView<int> ids, GatherRowsArgs g)
     {
         int i = index;
-        int r = i / g.Cols, c = i - r * g.Cols;
-        int id = ids[g.Ids + r * g.IdStride];
+        int perStep = g.Rows * g.Cols;
+        int s = i / perStep, e = i - s * perStep;
+        int r = e / g.Cols, c = e - r * g.Cols;
+        int id = ids[g.Ids + s * g.IdTimeStride + r * g.IdStride];
         float v = f[g.Table + id * g.TableStride + c];
-        if (g.Bias >= 0) v += f[g.Bias + c];
-        int o = g.Output + r * g.OutputStride + c;
+        if (g.Bias >= 0) v += f[g.Bias + s * g.BiasTimeStride + c];
+        int o = g.Output + s * g.OutputTimeStride + r * g.OutputStride + c;
         f[o] = g.Accumulate != 0 ? f[o] + v : v;
     }
 
@@ -74,9 +76,11 @@ public static partial class GpuKernels
     public static void ScatterAddRows(Index1D index, ArrayView<float> f, ArrayView<int> ids, ScatterAddRowsArgs s)
     {
         int i = index;
-        int r = i / s.Cols, c = i - r * s.Cols;
-        int id = ids[s.Ids + r * s.IdStride];
-        Atomic.Add(ref f[s.Table + id * s.TableStride + c], f[s.Source + r * s.SourceStride + c]);
+        int perStep = s.Rows * s.Cols;
+        int step = i / perStep, e = i - step * perStep;
+        int r = e / s.Cols, c = e - r * s.Cols;
+        int id = ids[s.Ids + step * s.IdTimeStride + r * s.IdStride];
+        Atomic.Add(ref f[s.Table + id * s.TableStride + c], f[s.Source + step * s.SourceTimeStride + r * s.SourceStride + c]);
     }
 
     /// <summary>Rows per partial sum in the two-stage column sums.</summary>
@@ -113,6 +117,20 @@ public static partial class GpuKernels
         float acc = 0f;
         for (int r = 0; r < s.Rows; r++) acc += f[s.Source + r * s.Stride + c];
         int o = s.Sums + c;
+        f[o] = s.Accumulate != 0 ? f[o] + acc : acc;
+    }
+
+    /// <summary>
+    /// Column sums of <see cref="ColumnSumsArgs.Steps"/> time steps at once: one thread per (step, column) walking that step's
+    /// rows in order (a batch of rows: short enough for one thread, and deterministic).
+    /// </summary>
+    public static void StepColumnSums(Index1D index, ArrayView<float> f, ArrayView<int> ids, ColumnSumsArgs s)
+    {
+        int step = index / s.Cols, c = index - step * s.Cols;
+        int source = s.Source + step * s.SourceTimeStride + c;
+        float acc = 0f;
+        for (int r = 0; r < s.Rows; r++) acc += f[source + r * s.Stride];
+        int o = s.Sums + step * s.SumsTimeStride + c;
         f[o] = s.Accumulate != 0 ? f[o] + acc : acc;
     }
 

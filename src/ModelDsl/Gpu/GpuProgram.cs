@@ -250,21 +250,36 @@ public abstract partial class GpuProgram : ProgramExecutor
             TransA = transA ? 1 : 0, TransB = transB ? 1 : 0, Accumulate = accumulate ? 1 : 0, Bias = bias,
         });
 
-    protected void GatherRows(int table, int tableStride, int ids, int idStride, int rows, int cols, int output, int outputStride, int bias, bool accumulate) =>
+    /// <summary>One gather, or with <paramref name="steps"/> above 1 a time loop's gathers (independent steps) in one launch.</summary>
+    protected void GatherRows(int table, int tableStride, int ids, int idStride, int rows, int cols, int output, int outputStride, int bias, bool accumulate,
+        int steps = 1, int idTimeStride = 0, int outputTimeStride = 0, int biasTimeStride = 0) =>
         Device.GatherRows(Floats, Ints, new GatherRowsArgs
         {
             Table = table, TableStride = tableStride, Ids = ids, IdStride = idStride, Rows = rows, Cols = cols,
             Output = output, OutputStride = outputStride, Bias = bias, Accumulate = accumulate ? 1 : 0,
+            Steps = steps, IdTimeStride = idTimeStride, OutputTimeStride = outputTimeStride, BiasTimeStride = biasTimeStride,
         });
 
-    protected void ScatterAddRows(int source, int sourceStride, int ids, int idStride, int rows, int cols, int table, int tableStride) =>
+    /// <summary>One scatter-add, or a time loop's (atomic, so in any order) in one launch.</summary>
+    protected void ScatterAddRows(int source, int sourceStride, int ids, int idStride, int rows, int cols, int table, int tableStride,
+        int steps = 1, int sourceTimeStride = 0, int idTimeStride = 0) =>
         Device.ScatterAddRows(Floats, Ints, new ScatterAddRowsArgs
         {
             Source = source, SourceStride = sourceStride, Ids = ids, IdStride = idStride, Rows = rows, Cols = cols, Table = table, TableStride = tableStride,
+            Steps = steps, SourceTimeStride = sourceTimeStride, IdTimeStride = idTimeStride,
         });
 
-    protected void ColumnSums(int source, int rows, int cols, int stride, int sums, bool accumulate) =>
-        Device.ColumnSums(Floats, new ColumnSumsArgs { Source = source, Rows = rows, Cols = cols, Stride = stride, Sums = sums, Accumulate = accumulate ? 1 : 0 });
+    /// <summary>One column sum, or with <paramref name="steps"/> above 1 one per time step (each into its own row) in one launch.</summary>
+    protected void ColumnSums(int source, int rows, int cols, int stride, int sums, bool accumulate, int steps = 1, int sourceTimeStride = 0, int sumsTimeStride = 0)
+    {
+        var args = new ColumnSumsArgs
+        {
+            Source = source, Rows = rows, Cols = cols, Stride = stride, Sums = sums, Accumulate = accumulate ? 1 : 0,
+            Steps = steps, SourceTimeStride = sourceTimeStride, SumsTimeStride = sumsTimeStride,
+        };
+        if (steps == 1) Device.ColumnSums(Floats, args);
+        else Device.StepColumnSums(Floats, args);
+    }
 
     /// <summary>Adds the mean cross-entropy over the rows to the loss slots (summed on the host); dLogits = (p − onehot)/rows.</summary>
     protected void SoftmaxCrossEntropy(int logits, int rows, int cols, int stride, int targets, int targetStride, int dLogits, int dStride, int steps = 1)

@@ -20,6 +20,7 @@ public sealed unsafe class GemmTests : IDisposable
         (1, 1, 1), (1, 3, 17), (3, 1, 5), (1, 130, 65), (1, 512, 128), (3, 17, 33), (17, 33, 65), (33, 65, 17),
         (65, 130, 3), (130, 33, 1), (8, 32, 256), (9, 33, 257), (6, 16, 300), (7, 57, 130), (64, 130, 520),
         (5, 600, 300), // several column blocks: a 256-deep k-block packs at most 256 columns of B
+        (150, 40, 20), (290, 33, 9), (300, 200, 70), // more rows than one packed A block (Gemm.MC), partial last strips, A in place and packed
         (1, 57, 128), (1, 199, 7), (1, 7, 300), (1, 1030, 520), // GEMV: row streaming, 64/32/8-column blocks, 4-row dots, scalar tails; 1030×520 runs as parallel column tasks
     ];
 

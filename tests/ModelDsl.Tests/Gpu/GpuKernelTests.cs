@@ -146,9 +146,88 @@ public partial class GpuKernelTests : IClassFixture<GpuKernelTests.WideEmulator>
         Device.GatherRows(arena.F, arena.I, new GatherRowsArgs
         {
             Table = tableOff, TableStride = tableStride, Ids = 1, IdStride = idStride, Rows = rows, Cols = cols,
-            Output = outOff, OutputStride = outStride, Bias = bias ? biasOff : -1, Accumulate = accumulate ? 1 : 0,
+            Output = outOff, OutputStride = outStride, Bias = bias ? biasOff : -1, Accumulate = accumulate ? 1 : 0, Steps = 1,
         });
         AssertClose(expected, arena.Read(), 1e-6, "output");
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Gather_rows_runs_every_step_of_a_time_loop_in_one_launch(bool backwards)
+    {
+        // 3 steps of 4 rows × 5 columns; step s: ids at 2·s + 7·r, bias row s of a table of rows, output block s (or 2 − s,
+        // walking time backwards with a negative stride, as the backward direction of a bidirectional layer does).
+        const int steps = 3, rows = 4, cols = 5, vocab = 6, tableStride = 5, outStride = 6;
+        int tableOff = 0, biasOff = vocab * tableStride, outOff = biasOff + steps * cols;
+        int outTimeStride = rows * outStride;
+        var data = Random(outOff + steps * outTimeStride, 8);
+        var ids = new int[2 * steps + 7 * rows];
+        var rng = new System.Random(4);
+        for (int i = 0; i < ids.Length; i++) ids[i] = rng.Next(vocab);
+        var expected = (float[])data.Clone();
+        int outBase = backwards ? outOff + (steps - 1) * outTimeStride : outOff;
+        int outStep = backwards ? -outTimeStride : outTimeStride;
+        for (int s = 0; s < steps; s++)
+            for (int r = 0; r < rows; r++)
+                for (int c = 0; c < cols; c++)
+                    expected[outBase + s * outStep + r * outStride + c] = data[tableOff + ids[2 * s + 7 * r] * tableStride + c] + data[biasOff + s * cols + c];
+        using var arena = new Arena(data, ids);
+        Device.GatherRows(arena.F, arena.I, new GatherRowsArgs
+        {
+            Table = tableOff, TableStride = tableStride, Ids = 0, IdStride = 7, Rows = rows, Cols = cols, Output = outBase, OutputStride = outStride,
+            Bias = biasOff, Accumulate = 0, Steps = steps, IdTimeStride = 2, OutputTimeStride = outStep, BiasTimeStride = cols,
+        });
+        AssertClose(expected, arena.Read(), 1e-6, "output");
+    }
+
+    [Fact]
+    public void Scatter_add_rows_adds_every_step_of_a_time_loop()
+    {
+        const int steps = 4, rows = 3, cols = 2, sourceStride = 3, tableStride = 2, vocab = 3;
+        int tableOff = 0, sourceOff = vocab * tableStride, sourceTimeStride = rows * sourceStride;
+        var data = Random(sourceOff + steps * sourceTimeStride, 9);
+        var ids = new int[steps * rows];
+        var rng = new System.Random(6);
+        for (int i = 0; i < ids.Length; i++) ids[i] = rng.Next(vocab);
+        var expected = (float[])data.Clone();
+        for (int s = 0; s < steps; s++)
+            for (int r = 0; r < rows; r++)
+                for (int c = 0; c < cols; c++)
+                    expected[tableOff + ids[s * rows + r] * tableStride + c] += data[sourceOff + s * sourceTimeStride + r * sourceStride + c];
+        using var arena = new Arena(data, ids);
+        Device.ScatterAddRows(arena.F, arena.I, new ScatterAddRowsArgs
+        {
+            Source = sourceOff, SourceStride = sourceStride, Ids = 0, IdStride = 1, Rows = rows, Cols = cols, Table = tableOff, TableStride = tableStride,
+            Steps = steps, SourceTimeStride = sourceTimeStride, IdTimeStride = rows,
+        });
+        AssertClose(expected, arena.Read(), 1e-5, "table");
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Step_column_sums_sum_each_step_into_its_own_row(bool accumulate)
+    {
+        const int steps = 3, rows = 5, cols = 4, stride = 6;
+        int sumsOff = steps * rows * stride, sumsTimeStride = cols + 1;
+        var data = Random(sumsOff + steps * sumsTimeStride, 10);
+        var expected = (float[])data.Clone();
+        for (int s = 0; s < steps; s++)
+            for (int c = 0; c < cols; c++)
+            {
+                double acc = 0;
+                for (int r = 0; r < rows; r++) acc += data[s * rows * stride + r * stride + c];
+                int o = sumsOff + s * sumsTimeStride + c;
+                expected[o] = (float)(accumulate ? data[o] + acc : acc);
+            }
+        using var arena = new Arena(data);
+        Device.StepColumnSums(arena.F, new ColumnSumsArgs
+        {
+            Source = 0, Rows = rows, Cols = cols, Stride = stride, Sums = sumsOff, Accumulate = accumulate ? 1 : 0,
+            Steps = steps, SourceTimeStride = rows * stride, SumsTimeStride = sumsTimeStride,
+        });
+        AssertClose(expected, arena.Read(), 1e-5, "sums");
     }
 
     [Fact]
@@ -165,7 +244,7 @@ public partial class GpuKernelTests : IClassFixture<GpuKernelTests.WideEmulator>
         using var arena = new Arena(data, ids);
         Device.ScatterAddRows(arena.F, arena.I, new ScatterAddRowsArgs
         {
-            Source = sourceOff, SourceStride = sourceStride, Ids = 0, IdStride = 1, Rows = rows, Cols = cols, Table = tableOff, TableStride = tableStride,
+            Source = sourceOff, SourceStride = sourceStride, Ids = 0, IdStride = 1, Rows = rows, Cols = cols, Table = tableOff, TableStride = tableStride, Steps = 1,
         });
         AssertClose(expected, arena.Read(), 1e-5, "table");
     }
