@@ -27,9 +27,17 @@ internal static class GpuBenchmark
         // anchors synchronise only at the end of their timed loop). Each model runs one warm-up epoch first.
         foreach (int batch in new[] { 128, 1024 })
         {
-            using var model = new SeedCharLstm(Vocabulary, new ModelOptions { Seed = 1, Backend = Backend.Gpu });
-            var data = new Data.WindowDataset(RandomTokens(Vocabulary, 60 * 4096, 5), 60, 3);
-            rows.Add(($"gpu.charlstm.b{batch}.ms_per_step", TimeFit(model, data, batch, steps, new RmsProp(0.01f))));
+            // Fused recurrent steps (the default) and, for comparison, the product and cell as two launches per step.
+            foreach (bool fuse in new[] { true, false })
+            {
+                using var model = new SeedCharLstm(Vocabulary, new ModelOptions { Seed = 1, Backend = Backend.Gpu });
+                var device = ((Gpu.GpuProgram)model.GetProgram(ProgramKind.Train, batch)).Device;
+                bool saved = device.FuseRecurrentSteps;
+                device.FuseRecurrentSteps = fuse;
+                var data = new Data.WindowDataset(RandomTokens(Vocabulary, 60 * 4096, 5), 60, 3);
+                rows.Add(($"gpu.charlstm.b{batch}{(fuse ? "" : ".unfused")}.ms_per_step", TimeFit(model, data, batch, steps, new RmsProp(0.01f))));
+                device.FuseRecurrentSteps = saved;
+            }
         }
         foreach (int batch in new[] { 64, 512 })
         {

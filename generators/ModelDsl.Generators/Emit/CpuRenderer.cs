@@ -294,6 +294,9 @@ namespace ModelDsl.Generators.Emit
         private readonly HashSet<string> _used = new HashSet<string>();
         public List<KeyValuePair<string, PointwiseOp>> All { get; } = new List<KeyValuePair<string, PointwiseOp>>();
 
+        /// <summary>GPU only: the recurrent steps rendered as one kernel, by product and by cell.</summary>
+        public Dictionary<Op, FusedStep>? Fused { get; set; }
+
         public void Collect(IReadOnlyList<Op> ops)
         {
             foreach (var op in ops)

@@ -40,12 +40,21 @@ namespace ModelDsl.Generators.Emit
             var kernels = new PointwiseNames();
             kernels.Collect(program.Forward);
             kernels.Collect(program.Backward);
+            var fused = new Dictionary<Op, FusedStep>();
+            CollectFusedSteps(program.Forward, fused);
+            CollectFusedSteps(program.Backward, fused);
+            kernels.Fused = fused;
+            var fusedKernels = new List<FusedStep>();
+            foreach (var pair in fused)
+                if (pair.Key is MatMulOp) fusedKernels.Add(pair.Value);
             var name = ClassName(program.Kind);
             w.WriteLine("/// <summary>The " + program.Kind.ToString().ToLowerInvariant() + " program as ILGPU kernels, one launch per op.</summary>");
             using (w.WriteBlock("private sealed class " + name + " : global::ModelDsl.Gpu.GpuProgram"))
             {
                 foreach (var pair in kernels.All)
                     w.WriteLine("private readonly global::System.Action<" + Index1D + ", " + FloatView + ", " + Args + "> " + Field(pair.Key) + ";");
+                foreach (var f in fusedKernels)
+                    w.WriteLine("private readonly global::System.Action<" + Index1D + ", " + FloatView + ", " + Args + "> " + Field(kernels.NameOf(f.Cell) + "Fused") + ";");
                 if (kernels.All.Count > 0) w.WriteLine();
 
                 w.WriteLine("public " + name + "(global::ModelDsl.Model model, int batchCapacity, bool emulator)");
@@ -54,6 +63,8 @@ namespace ModelDsl.Generators.Emit
                 {
                     foreach (var pair in kernels.All)
                         w.WriteLine(Field(pair.Key) + " = LoadPointwise(" + pair.Key + "Kernel);");
+                    foreach (var f in fusedKernels)
+                        w.WriteLine(Field(kernels.NameOf(f.Cell) + "Fused") + " = LoadPointwise(" + kernels.NameOf(f.Cell) + "FusedKernel);");
                 }
                 if (HasMasks(program.Forward))
                 {
@@ -89,6 +100,11 @@ namespace ModelDsl.Generators.Emit
                 {
                     w.WriteLine();
                     RenderPointwiseKernel(w, pair.Value, pair.Key);
+                }
+                foreach (var f in fusedKernels)
+                {
+                    w.WriteLine();
+                    RenderFusedStepKernel(w, f, kernels.NameOf(f.Cell) + "Fused");
                 }
             }
         }
@@ -140,11 +156,24 @@ namespace ModelDsl.Generators.Emit
                     w.WriteLine("Copy(" + CpuRenderer.Ptr(c.Source) + ", " + S(c.Source.RowStride) + ", " + CpuRenderer.Ptr(c.Target) + ", " + S(c.Target.RowStride) + ", "
                         + S(c.Target.Rows) + ", " + S(c.Target.Cols) + ");");
                     break;
+                case MatMulOp m when kernels.Fused != null && kernels.Fused.TryGetValue(m, out var step):
+                    using (w.WriteBlock("if (FuseRecurrentSteps)"))
+                    {
+                        w.WriteLine("// " + step.Cell.Comment + ", with the product above in the same kernel");
+                        RenderPointwiseCall(w, step.Cell, kernels.NameOf(step.Cell) + "Fused", step);
+                    }
+                    using (w.WriteBlock("else"))
+                    {
+                        RenderMatMul(w, m);
+                        if (step.Cell.Comment.Length > 0) w.WriteLine("// " + step.Cell.Comment);
+                        RenderPointwiseCall(w, step.Cell, kernels.NameOf(step.Cell), null);
+                    }
+                    break;
+                case PointwiseOp p when kernels.Fused != null && kernels.Fused.ContainsKey(p):
+                    w.WriteLine("// (launched with the product above)");
+                    break;
                 case MatMulOp m:
-                    w.WriteLine("MatMul(" + Bool(m.TransA) + ", " + Bool(m.TransB) + ", " + S(m.M) + ", " + S(m.N) + ", " + S(m.K) + ", "
-                        + CpuRenderer.Ptr(m.A) + ", " + S(m.A.RowStride) + ", " + CpuRenderer.Ptr(m.B) + ", " + S(m.B.RowStride) + ", "
-                        + CpuRenderer.Ptr(m.C) + ", " + S(m.C.RowStride) + ", accumulate: " + Bool(m.Accumulate)
-                        + (m.Bias is null ? "" : ", bias: " + CpuRenderer.Ptr(m.Bias)) + ");");
+                    RenderMatMul(w, m);
                     break;
                 case GatherRowsOp g:
                     w.WriteLine("GatherRows(" + CpuRenderer.Ptr(g.Table) + ", " + S(g.Table.RowStride) + ", " + CpuRenderer.Ptr(g.Ids) + ", " + S(g.Ids.Stride) + ", "
@@ -173,16 +202,8 @@ namespace ModelDsl.Generators.Emit
                     w.WriteLine("// (drawn and uploaded in DrawDropoutMasks, before the first launch)");
                     break;
                 case PointwiseOp p:
-                {
-                    var name = kernels.NameOf(p);
-                    if (p.Inputs.Count + p.Outputs.Count > MaxOperands)
-                        throw new System.NotSupportedException(p.Name + " has more than " + I(MaxOperands) + " operands");
-                    var fields = new List<string> { "B = B", "V = V" };
-                    for (int k = 0; k < p.Inputs.Count; k++) fields.Add(InputSlot(k) + " = " + CpuRenderer.Ptr(p.Inputs[k]));
-                    for (int j = 0; j < p.Outputs.Count; j++) fields.Add(OutputSlot(p, j) + " = " + CpuRenderer.Ptr(p.Outputs[j].Target));
-                    w.WriteLine("Pointwise(" + Field(name) + ", " + S(p.Rows) + " * " + S(p.Cols) + ", new " + Args + " { " + string.Join(", ", fields) + " });");
+                    RenderPointwiseCall(w, p, kernels.NameOf(p), null);
                     break;
-                }
                 case AttentionOp a:
                     w.WriteLine("Attention(" + CpuRenderer.Ptr(a.Q) + ", " + S(a.Q.RowStride) + ", " + CpuRenderer.Ptr(a.K) + ", " + S(a.K.RowStride) + ", " + CpuRenderer.Ptr(a.V) + ", " + S(a.V.RowStride) + ", "
                         + CpuRenderer.Ptr(a.Output) + ", " + S(a.Output.RowStride) + ", B, " + I(a.Steps) + ", " + I(a.Heads) + ", " + I(a.KeySize) + ", causal: " + Bool(a.Causal) + ", " + Mask(a.Mask) + ", "
@@ -226,6 +247,147 @@ namespace ModelDsl.Generators.Emit
                     break;
                 default:
                     throw new System.NotSupportedException(op.GetType().Name);
+            }
+        }
+
+        private static void RenderMatMul(IndentedTextWriter w, MatMulOp m) =>
+            w.WriteLine("MatMul(" + Bool(m.TransA) + ", " + Bool(m.TransB) + ", " + S(m.M) + ", " + S(m.N) + ", " + S(m.K) + ", "
+                + CpuRenderer.Ptr(m.A) + ", " + S(m.A.RowStride) + ", " + CpuRenderer.Ptr(m.B) + ", " + S(m.B.RowStride) + ", "
+                + CpuRenderer.Ptr(m.C) + ", " + S(m.C.RowStride) + ", accumulate: " + Bool(m.Accumulate)
+                + (m.Bias is null ? "" : ", bias: " + CpuRenderer.Ptr(m.Bias)) + ");");
+
+        /// <summary>A pointwise launch over rows · cols threads; a fused step also passes its product's A, U, C and bias.</summary>
+        private static void RenderPointwiseCall(IndentedTextWriter w, PointwiseOp p, string kernel, FusedStep? step)
+        {
+            int slots = p.Inputs.Count + p.Outputs.Count + (step == null ? 0 : 4);
+            if (slots > MaxOperands)
+                throw new System.NotSupportedException(p.Name + " has more than " + I(MaxOperands) + " operands");
+            var fields = new List<string> { "B = B", "V = V" };
+            for (int k = 0; k < p.Inputs.Count; k++) fields.Add(InputSlot(k) + " = " + CpuRenderer.Ptr(p.Inputs[k]));
+            for (int j = 0; j < p.Outputs.Count; j++) fields.Add(OutputSlot(p, j) + " = " + CpuRenderer.Ptr(p.Outputs[j].Target));
+            if (step != null)
+            {
+                var m = step.Product;
+                fields.Add(ProductSlot(p, 0) + " = " + CpuRenderer.Ptr(m.A));
+                fields.Add(ProductSlot(p, 1) + " = " + CpuRenderer.Ptr(m.B));
+                fields.Add(ProductSlot(p, 2) + " = " + CpuRenderer.Ptr(m.C));
+                fields.Add(ProductSlot(p, 3) + " = " + (m.Bias == null ? "-1" : CpuRenderer.Ptr(m.Bias)));
+            }
+            w.WriteLine("Pointwise(" + Field(kernel) + ", " + S(p.Rows) + " * " + S(p.Cols) + ", new " + Args + " { " + string.Join(", ", fields) + " });");
+        }
+
+        /// <summary>Slots after the cell's own operands: 0 = A (h_{t-1}), 1 = U, 2 = C, 3 = the product's bias row (or -1).</summary>
+        private static string ProductSlot(PointwiseOp p, int i) => "O" + I(p.Inputs.Count + p.Outputs.Count + i);
+
+        /// <summary>Largest recurrent matrix (k × n) whose step is fused: one thread per cell element computes n/cols dot products of length k.</summary>
+        internal const int FusedMaxK = 256, FusedMaxN = 1024;
+
+        private static void CollectFusedSteps(IReadOnlyList<Op> ops, Dictionary<Op, FusedStep> fused)
+        {
+            for (int i = 0; i < ops.Count; i++)
+            {
+                if (ops[i] is LoopOp loop) CollectFusedSteps(loop.Body, fused);
+                else if (ops[i] is MatMulOp m && i + 1 < ops.Count && ops[i + 1] is PointwiseOp p && TryFuse(m, p) is FusedStep step)
+                {
+                    fused[m] = step;
+                    fused[p] = step;
+                }
+            }
+        }
+
+        /// <summary>
+        /// A per-step recurrent product C (+)= A·U (+ bias) followed by the cell that reads C only as whole column slices
+        /// [j·cols, (j+1)·cols), which together cover C: thread (r, c) can then compute its own C[r, j·cols + c] for every j
+        /// and run the cell on them, with no other thread reading or writing those elements. Null when any condition fails:
+        /// transposes, a non-constant or too large U, cell outputs over A's rows of this step or over U, other uses of C.
+        /// </summary>
+        internal static FusedStep? TryFuse(MatMulOp m, PointwiseOp p)
+        {
+            if (m.TransA || m.TransB || !m.N.IsConstant || !m.K.IsConstant || !p.Cols.IsConstant) return null;
+            long n = m.N.Constant, k = m.K.Constant, cols = p.Cols.Constant;
+            if (k > FusedMaxK || n > FusedMaxN || cols <= 0 || n % cols != 0 || p.Rows != m.M) return null;
+            if (m.B.IsTimeIndexed || !m.A.IsTimeIndexed || !m.C.IsTimeIndexed) return null;
+            int slices = (int)(n / cols);
+            var sliceOf = new int[p.Inputs.Count];
+            var covered = new bool[slices];
+            for (int i = 0; i < p.Inputs.Count; i++)
+            {
+                sliceOf[i] = -1;
+                var v = p.Inputs[i];
+                if (v.Buffer != m.C.Buffer) continue;
+                int j = SliceIndex(m.C, v, cols, slices);
+                if (j < 0) return null;
+                sliceOf[i] = j;
+                covered[j] = true;
+            }
+            foreach (var c in covered)
+                if (!c) return null;
+            var slab = m.A.Rows * m.A.RowStride;
+            foreach (var o in p.Outputs)
+            {
+                var v = o.Target;
+                if (v.Buffer == m.B.Buffer) return null;
+                if (v.Buffer == m.C.Buffer && SliceIndex(m.C, v, cols, slices) < 0) return null;
+                if (v.Buffer == m.A.Buffer)
+                {
+                    // The next step's state beside this step's (either time direction): never over the rows being read.
+                    var d = v.Offset - m.A.Offset;
+                    if (v.TimeStride != m.A.TimeStride || v.RowStride != m.A.RowStride || (d != slab && d != Size.Zero - slab)) return null;
+                }
+            }
+            return new FusedStep(m, p, sliceOf, slices, cols);
+        }
+
+        /// <summary>Which column slice of C the view is (same strides, a constant offset of j·cols), or -1.</summary>
+        private static int SliceIndex(View c, View v, long cols, int slices)
+        {
+            if (v.RowStride != c.RowStride || v.TimeStride != c.TimeStride || v.Rows != c.Rows || !v.Cols.IsConstant || v.Cols.Constant != cols) return -1;
+            var d = v.Offset - c.Offset;
+            if (!d.IsConstant || d.Constant < 0 || d.Constant % cols != 0 || d.Constant / cols >= slices) return -1;
+            return (int)(d.Constant / cols);
+        }
+
+        /// <summary>
+        /// The fused step: thread (r, c) accumulates its slices' dot products h_{t-1}[r, :]·U[:, j·cols + c] (U read in
+        /// coalesced rows by neighbouring threads, h's row broadcast), completes C as the product would have (kept: a GRU's
+        /// backward reads it), then evaluates the cell with those values in place of its slice inputs.
+        /// </summary>
+        private static void RenderFusedStepKernel(IndentedTextWriter w, FusedStep step, string name)
+        {
+            var p = step.Cell;
+            var m = step.Product;
+            w.WriteLine("// " + p.Comment + ", fused with " + (m.Comment.Length > 0 ? m.Comment : "its recurrent product") + ": rows " + S(p.Rows) + ", cols " + S(p.Cols));
+            using (w.WriteBlock("private static void " + name + "Kernel(" + Index1D + " index, " + FloatView + " f, " + Args + " a)"))
+            {
+                var cols = K(p.Cols);
+                w.WriteLine("int i = index;");
+                w.WriteLine("int r = i / " + cols + ";");
+                w.WriteLine("int c = i - r * " + cols + ";");
+                for (int j = 0; j < step.Slices; j++) w.WriteLine("float p" + I(j) + " = 0f;");
+                w.WriteLine("int aRow = a." + ProductSlot(p, 0) + " + r * " + K(m.A.RowStride) + ";");
+                using (w.WriteBlock("for (int k = 0; k < " + K(m.K) + "; k++)"))
+                {
+                    w.WriteLine("float h = f[aRow + k];");
+                    w.WriteLine("int u = a." + ProductSlot(p, 1) + " + k * " + K(m.B.RowStride) + " + c;");
+                    for (int j = 0; j < step.Slices; j++)
+                        w.WriteLine("p" + I(j) + " += h * f[u + " + (j * step.Cols).ToString(CultureInfo.InvariantCulture) + "];");
+                }
+                w.WriteLine("int cAt = a." + ProductSlot(p, 2) + " + r * " + K(m.C.RowStride) + " + c;");
+                for (int j = 0; j < step.Slices; j++)
+                {
+                    var at = "cAt + " + (j * step.Cols).ToString(CultureInfo.InvariantCulture);
+                    var value = "p" + I(j);
+                    if (m.Accumulate) value = "f[" + at + "] + " + value;
+                    if (m.Bias != null) value += " + f[a." + ProductSlot(p, 3) + " + " + (j * step.Cols).ToString(CultureInfo.InvariantCulture) + " + c]";
+                    w.WriteLine("float z" + I(j) + " = " + value + ";");
+                    w.WriteLine("f[" + at + "] = z" + I(j) + ";");
+                }
+                var roots = new List<Expr>();
+                foreach (var o in p.Outputs) roots.Add(o.Value);
+                var names = ExprRenderer.Render(w, roots, ExprFlavor.Gpu,
+                    k => step.SliceOf[k] >= 0 ? "z" + I(step.SliceOf[k]) : "f[a." + InputSlot(k) + " + r * " + K(p.Inputs[k].RowStride) + " + c]");
+                for (int j = 0; j < p.Outputs.Count; j++)
+                    w.WriteLine("f[a." + OutputSlot(p, j) + " + r * " + K(p.Outputs[j].Target.RowStride) + " + c] " + (p.Outputs[j].Accumulate ? "+=" : "=") + " " + names[j] + ";");
             }
         }
 
@@ -381,5 +543,25 @@ namespace ModelDsl.Generators.Emit
         private static string Field(string kernel) => "_" + char.ToLowerInvariant(kernel[0]) + kernel.Substring(1);
 
         private static string I(int i) => i.ToString(CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>A recurrent step whose product and cell the GPU renderer launches as one kernel (<see cref="GpuRenderer.TryFuse"/>).</summary>
+    internal sealed class FusedStep
+    {
+        public FusedStep(MatMulOp product, PointwiseOp cell, int[] sliceOf, int slices, long cols)
+        {
+            Product = product;
+            Cell = cell;
+            SliceOf = sliceOf;
+            Slices = slices;
+            Cols = cols;
+        }
+
+        public MatMulOp Product { get; }
+        public PointwiseOp Cell { get; }
+        /// <summary>Per cell input: which column slice of the product it is, or -1 for any other input.</summary>
+        public int[] SliceOf { get; }
+        public int Slices { get; }
+        public long Cols { get; }
     }
 }

@@ -55,6 +55,13 @@ public sealed partial class GpuDevice : IDisposable
         }
     }
 
+    /// <summary>
+    /// Whether a recurrent step's product h_{t-1}·U and its cell run as one generated kernel (small recurrent matrices only,
+    /// see docs/architecture.md) instead of a product launch and a cell launch. On by default; MODELDSL_GPU_FUSED_STEP=0 turns it
+    /// off, so the device script can time both.
+    /// </summary>
+    public bool FuseRecurrentSteps { get; set; } = Environment.GetEnvironmentVariable("MODELDSL_GPU_FUSED_STEP") != "0";
+
     /// <summary>Held by a program for the whole of each call, so programs on different threads do not interleave on the stream.</summary>
     public object Sync { get; } = new();
 

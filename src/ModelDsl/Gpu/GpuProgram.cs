@@ -306,6 +306,9 @@ public abstract partial class GpuProgram : ProgramExecutor
     protected void Softmax(int logits, int rows, int cols, int stride, int output, int outputStride) =>
         Device.Softmax(Floats, new SoftmaxArgs { Logits = logits, Rows = rows, Cols = cols, Stride = stride, Output = output, OutputStride = outputStride });
 
+    /// <summary>The generated code's switch between a fused recurrent step and its two launches (<see cref="GpuDevice.FuseRecurrentSteps"/>).</summary>
+    protected bool FuseRecurrentSteps => Device.FuseRecurrentSteps;
+
     protected void Zero(int target, int rows, int cols, int stride) => Device.Zero(Floats, target, rows, cols, stride);
 
     protected void TokenMask(int ids, int idStride, int rows, int cols, int mask, int stride) => Device.TokenMask(Floats, Ints, ids, idStride, rows, cols, mask, stride);

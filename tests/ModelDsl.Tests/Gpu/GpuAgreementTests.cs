@@ -1,5 +1,6 @@
 using ModelDsl.Gpu;
 using ModelDsl.Ir;
+using ModelDsl.Tests.Models;
 using ModelDsl.Runtime;
 
 namespace ModelDsl.Tests.Gpu;
@@ -39,6 +40,40 @@ public class GpuAgreementTests
             Assert.True(Math.Abs(loss - cpuLoss) <= 1e-5 * Math.Abs(cpuLoss), $"loss {loss} vs cpu {cpuLoss}");
             GpuHarness.AssertClose(gpu.Gradients, interpreter.Gradients, 1e-4, 1e-6, name + " gradients vs interpreter");
             GpuHarness.AssertClose(gpu.Gradients, GpuHarness.ToDouble(cpu.Gradients), 1e-4, 1e-6, name + " gradients vs cpu");
+        }
+    }
+
+    [Theory]
+    [InlineData(nameof(TinyCharLstm))]
+    [InlineData(nameof(TinyGru))]
+    [InlineData(nameof(TinyBiStack))]
+    [InlineData(nameof(MaskedBidirectional))]
+    [InlineData(nameof(TinyCharRnn))]
+    public void Fused_recurrent_steps_match_the_product_and_cell_launched_apart(string name)
+    {
+        // CI runs the fused kernels everywhere else (the default); here the two launches they replace give the same step.
+        using var model = GpuHarness.Create(name, Backend.GpuEmulator);
+        const int batch = 3;
+        var program = (GpuProgram)model.GetProgram(ProgramKind.Train, batch);
+        GpuHarness.FillRandom(batch, model, 5, program);
+        bool saved = program.Device.FuseRecurrentSteps;
+        try
+        {
+            var results = new List<(double Loss, float[] Gradients)>();
+            foreach (bool fuse in new[] { true, false })
+            {
+                program.Device.FuseRecurrentSteps = fuse;
+                model.Gradients.Clear();
+                double loss = program.Forward(batch);
+                program.Backward(batch);
+                results.Add((loss, model.Gradients.ToArray()));
+            }
+            Assert.True(Math.Abs(results[0].Loss - results[1].Loss) <= 1e-6 * Math.Abs(results[1].Loss), $"loss {results[0].Loss} fused vs {results[1].Loss}");
+            GpuHarness.AssertClose(results[0].Gradients, GpuHarness.ToDouble(results[1].Gradients), 1e-5, 1e-7, name + " fused vs apart");
+        }
+        finally
+        {
+            program.Device.FuseRecurrentSteps = saved;
         }
     }
 
