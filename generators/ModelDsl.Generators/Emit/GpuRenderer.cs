@@ -273,13 +273,14 @@ namespace ModelDsl.Generators.Emit
                 fields.Add(ProductSlot(p, 2) + " = " + CpuRenderer.Ptr(m.C));
                 fields.Add(ProductSlot(p, 3) + " = " + (m.Bias == null ? "-1" : CpuRenderer.Ptr(m.Bias)));
             }
-            w.WriteLine("Pointwise(" + Field(kernel) + ", " + S(p.Rows) + " * " + S(p.Cols) + ", new " + Args + " { " + string.Join(", ", fields) + " });");
+            var threads = step == null ? S(p.Rows) + " * " + S(p.Cols) : "(" + S(p.Rows) + " + " + I(FusedRows - 1) + ") / " + I(FusedRows) + " * " + S(p.Cols);
+            w.WriteLine("Pointwise(" + Field(kernel) + ", " + threads + ", new " + Args + " { " + string.Join(", ", fields) + " });");
         }
 
         /// <summary>Slots after the cell's own operands: 0 = A (h_{t-1}), 1 = U, 2 = C, 3 = the product's bias row (or -1).</summary>
         private static string ProductSlot(PointwiseOp p, int i) => "O" + I(p.Inputs.Count + p.Outputs.Count + i);
 
-        /// <summary>Largest recurrent matrix (k × n) whose step is fused: one thread per cell element computes n/cols dot products of length k.</summary>
+        /// <summary>Largest recurrent matrix (k × n) whose step is fused: one thread computes n/cols dot products of length k for each of its rows.</summary>
         internal const int FusedMaxK = 256, FusedMaxN = 1024;
 
         private static void CollectFusedSteps(IReadOnlyList<Op> ops, Dictionary<Op, FusedStep> fused)
@@ -347,47 +348,67 @@ namespace ModelDsl.Generators.Emit
             return (int)(d.Constant / cols);
         }
 
+        /// <summary>Rows of the cell one thread of a fused step computes: each U element it loads serves all of them.</summary>
+        internal const int FusedRows = 4;
+
         /// <summary>
-        /// The fused step: thread (r, c) accumulates its slices' dot products h_{t-1}[r, :]·U[:, j·cols + c] (U read in
-        /// coalesced rows by neighbouring threads, h's row broadcast), completes C as the product would have (kept: a GRU's
-        /// backward reads it), then evaluates the cell with those values in place of its slice inputs.
+        /// The fused step: thread (r0, c) accumulates, for <see cref="FusedRows"/> rows r from r0, its slices' dot products
+        /// h_{t-1}[r, :]·U[:, j·cols + c] (U read in coalesced rows by neighbouring threads and reused across the rows, h's
+        /// rows broadcast), completes C as the product would have (kept: a GRU's backward reads it), then evaluates the
+        /// cell for each row with those values in place of its slice inputs.
         /// </summary>
         private static void RenderFusedStepKernel(IndentedTextWriter w, FusedStep step, string name)
         {
             var p = step.Cell;
             var m = step.Product;
-            w.WriteLine("// " + p.Comment + ", fused with " + (m.Comment.Length > 0 ? m.Comment : "its recurrent product") + ": rows " + S(p.Rows) + ", cols " + S(p.Cols));
+            w.WriteLine("// " + p.Comment + ", fused with " + (m.Comment.Length > 0 ? m.Comment : "its recurrent product") + ": rows " + S(p.Rows) + " (" + I(FusedRows) + " per thread), cols " + S(p.Cols));
             using (w.WriteBlock("private static void " + name + "Kernel(" + Index1D + " index, " + FloatView + " f, " + Args + " a)"))
             {
                 var cols = K(p.Cols);
                 w.WriteLine("int i = index;");
-                w.WriteLine("int r = i / " + cols + ";");
-                w.WriteLine("int c = i - r * " + cols + ";");
-                for (int j = 0; j < step.Slices; j++) w.WriteLine("float p" + I(j) + " = 0f;");
-                w.WriteLine("int aRow = a." + ProductSlot(p, 0) + " + r * " + K(m.A.RowStride) + ";");
+                w.WriteLine("int rows = " + K(p.Rows) + ";");
+                w.WriteLine("int r0 = i / " + cols + " * " + I(FusedRows) + ";");
+                w.WriteLine("int c = i - i / " + cols + " * " + cols + ";");
+                // Rows past the end read the last row (always inside the arena) and are never written.
+                for (int q = 0; q < FusedRows; q++)
+                    w.WriteLine("int aRow" + I(q) + " = a." + ProductSlot(p, 0) + " + global::System.Math.Min(r0 + " + I(q) + ", rows - 1) * " + K(m.A.RowStride) + ";");
+                for (int q = 0; q < FusedRows; q++)
+                    for (int j = 0; j < step.Slices; j++) w.WriteLine("float p" + I(j) + "_" + I(q) + " = 0f;");
                 using (w.WriteBlock("for (int k = 0; k < " + K(m.K) + "; k++)"))
                 {
-                    w.WriteLine("float h = f[aRow + k];");
                     w.WriteLine("int u = a." + ProductSlot(p, 1) + " + k * " + K(m.B.RowStride) + " + c;");
                     for (int j = 0; j < step.Slices; j++)
-                        w.WriteLine("p" + I(j) + " += h * f[u + " + (j * step.Cols).ToString(CultureInfo.InvariantCulture) + "];");
+                        w.WriteLine("float u" + I(j) + " = f[u + " + (j * step.Cols).ToString(CultureInfo.InvariantCulture) + "];");
+                    for (int q = 0; q < FusedRows; q++)
+                    {
+                        w.WriteLine("float h" + I(q) + " = f[aRow" + I(q) + " + k];");
+                        for (int j = 0; j < step.Slices; j++)
+                            w.WriteLine("p" + I(j) + "_" + I(q) + " += h" + I(q) + " * u" + I(j) + ";");
+                    }
                 }
-                w.WriteLine("int cAt = a." + ProductSlot(p, 2) + " + r * " + K(m.C.RowStride) + " + c;");
-                for (int j = 0; j < step.Slices; j++)
+                for (int q = 0; q < FusedRows; q++)
                 {
-                    var at = "cAt + " + (j * step.Cols).ToString(CultureInfo.InvariantCulture);
-                    var value = "p" + I(j);
-                    if (m.Accumulate) value = "f[" + at + "] + " + value;
-                    if (m.Bias != null) value += " + f[a." + ProductSlot(p, 3) + " + " + (j * step.Cols).ToString(CultureInfo.InvariantCulture) + " + c]";
-                    w.WriteLine("float z" + I(j) + " = " + value + ";");
-                    w.WriteLine("f[" + at + "] = z" + I(j) + ";");
+                    using (w.WriteBlock("if (r0 + " + I(q) + " < rows)"))
+                    {
+                        w.WriteLine("int r = r0 + " + I(q) + ";");
+                        w.WriteLine("int cAt = a." + ProductSlot(p, 2) + " + r * " + K(m.C.RowStride) + " + c;");
+                        for (int j = 0; j < step.Slices; j++)
+                        {
+                            var at = "cAt + " + (j * step.Cols).ToString(CultureInfo.InvariantCulture);
+                            var value = "p" + I(j) + "_" + I(q);
+                            if (m.Accumulate) value = "f[" + at + "] + " + value;
+                            if (m.Bias != null) value += " + f[a." + ProductSlot(p, 3) + " + " + (j * step.Cols).ToString(CultureInfo.InvariantCulture) + " + c]";
+                            w.WriteLine("float z" + I(j) + " = " + value + ";");
+                            w.WriteLine("f[" + at + "] = z" + I(j) + ";");
+                        }
+                        var roots = new List<Expr>();
+                        foreach (var o in p.Outputs) roots.Add(o.Value);
+                        var names = ExprRenderer.Render(w, roots, ExprFlavor.Gpu,
+                            k => step.SliceOf[k] >= 0 ? "z" + I(step.SliceOf[k]) : "f[a." + InputSlot(k) + " + r * " + K(p.Inputs[k].RowStride) + " + c]");
+                        for (int j = 0; j < p.Outputs.Count; j++)
+                            w.WriteLine("f[a." + OutputSlot(p, j) + " + r * " + K(p.Outputs[j].Target.RowStride) + " + c] " + (p.Outputs[j].Accumulate ? "+=" : "=") + " " + names[j] + ";");
+                    }
                 }
-                var roots = new List<Expr>();
-                foreach (var o in p.Outputs) roots.Add(o.Value);
-                var names = ExprRenderer.Render(w, roots, ExprFlavor.Gpu,
-                    k => step.SliceOf[k] >= 0 ? "z" + I(step.SliceOf[k]) : "f[a." + InputSlot(k) + " + r * " + K(p.Inputs[k].RowStride) + " + c]");
-                for (int j = 0; j < p.Outputs.Count; j++)
-                    w.WriteLine("f[a." + OutputSlot(p, j) + " + r * " + K(p.Outputs[j].Target.RowStride) + " + c] " + (p.Outputs[j].Accumulate ? "+=" : "=") + " " + names[j] + ";");
             }
         }
 
