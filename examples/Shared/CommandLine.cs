@@ -48,7 +48,10 @@ internal sealed class OptionReader(string[] args)
         return text.ToLowerInvariant() switch
         {
             "cpu" => ModelDsl.Backend.Cpu,
-            "gpu" or "cuda" => ModelDsl.Backend.Gpu,
+            // Checked here, before the corpus is read and the model built, rather than failing at the first training step.
+            "gpu" or "cuda" => ModelDsl.Runtime.GpuAvailability.HasCudaDevice()
+                ? ModelDsl.Backend.Gpu
+                : throw new OptionException("--backend gpu: this machine has no CUDA GPU that ILGPU can use (no device, or no driver). Use --backend cpu, or auto to take a GPU only when there is one."),
             "auto" => ModelDsl.Backend.Auto,
             "reference" => ModelDsl.Backend.Reference,
             _ => throw new OptionException($"--backend is cpu, gpu, auto or reference, not '{text}'."),
