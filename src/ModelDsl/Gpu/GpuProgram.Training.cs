@@ -99,7 +99,9 @@ public abstract partial class GpuProgram : IDeviceTraining
             Device.Accelerator.Bind();
             var stream = Device.Accelerator.DefaultStream;
             var log = _stepLog!.View;
-            UploadIdsAndRunForward(stream, batch, training: true);
+            _queueUploads = true;
+            try { UploadIdsAndRunForward(stream, batch, training: true); }
+            finally { _queueUploads = false; }
             _floats.View.SubView(F(1), Model.ParameterCount).MemSetToZero(stream);
             RunBackward(batch);
             log.SubView(GpuKernels.SumOfSquaresSlot, 1).MemSetToZero(stream);
@@ -125,6 +127,7 @@ public abstract partial class GpuProgram : IDeviceTraining
             log.SubView(GpuKernels.ScalarSlots, _pendingSteps * stride).CopyToCPU(stream, _hostLog.AsSpan(0, _pendingSteps * stride));
             log.SubView(GpuKernels.HaltSlot, 1).MemSetToZero(stream);
             stream.Synchronize();
+            StreamSynchronized();
         }
         for (int s = 0; s < results.Length; s++)
         {

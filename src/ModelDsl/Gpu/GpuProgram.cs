@@ -150,29 +150,43 @@ public abstract partial class GpuProgram : ProgramExecutor
             if (!training)
             {
                 stream.Synchronize();
+                StreamSynchronized();
                 return 0;
             }
             var losses = _hostFloats.AsSpan(0, _lossSlots);
             _floats.View.SubView(_lossBase, _lossSlots).CopyToCPU(stream, losses);
             stream.Synchronize();
+            StreamSynchronized();
             double loss = 0;
             foreach (var l in losses) loss += l;
             return loss;
         }
     }
 
-    /// <summary>Uploads the staged ids, zeroes the loss slots, draws the dropout masks and launches the forward.</summary>
+    /// <summary>
+    /// Uploads the staged ids, zeroes the loss slots, draws the dropout masks and launches the forward. Queued (a
+    /// device-resident training step) the uploads go through a page-locked staging slot without synchronising the stream;
+    /// otherwise each upload synchronises, as ILGPU's CopyFromCPU does.
+    /// </summary>
     private void UploadIdsAndRunForward(AcceleratorStream stream, int batch, bool training)
     {
         int tokenCount = batch * Program.SequenceLength;
-        _ints.View.SubView(I(IndexOf(Program.Tokens)), tokenCount).CopyFromCPU(stream, (ReadOnlySpan<int>)_tokens.AsSpan(0, tokenCount));
-        if (training)
+        int targetCount = Program.TargetsPerStep ? batch * Program.SequenceLength : batch;
+        if (QueueingUploads)
         {
-            int targetCount = Program.TargetsPerStep ? batch * Program.SequenceLength : batch;
-            _ints.View.SubView(I(IndexOf(Program.Targets)), targetCount).CopyFromCPU(stream, (ReadOnlySpan<int>)_targets.AsSpan(0, targetCount));
+            int slot = TakeSlot(stream);
+            QueueInts(stream, slot, 0, _tokens.AsSpan(0, tokenCount), I(IndexOf(Program.Tokens)));
+            if (training) QueueInts(stream, slot, _tokens.Length, _targets.AsSpan(0, targetCount), I(IndexOf(Program.Targets)));
+            if (_queryPositionsBase >= 0) QueueInts(stream, slot, _tokens.Length + _targets.Length, _queryPositions.AsSpan(0, batch), _queryPositionsBase);
         }
-        if (_queryPositionsBase >= 0)
-            _ints.View.SubView(_queryPositionsBase, batch).CopyFromCPU(stream, (ReadOnlySpan<int>)_queryPositions.AsSpan(0, batch));
+        else
+        {
+            _ints.View.SubView(I(IndexOf(Program.Tokens)), tokenCount).CopyFromCPU(stream, (ReadOnlySpan<int>)_tokens.AsSpan(0, tokenCount));
+            if (training)
+                _ints.View.SubView(I(IndexOf(Program.Targets)), targetCount).CopyFromCPU(stream, (ReadOnlySpan<int>)_targets.AsSpan(0, targetCount));
+            if (_queryPositionsBase >= 0)
+                _ints.View.SubView(_queryPositionsBase, batch).CopyFromCPU(stream, (ReadOnlySpan<int>)_queryPositions.AsSpan(0, batch));
+        }
         _floats.View.SubView(_lossBase, _lossSlots).MemSetToZero(stream);
         _maskCursor = 0;
         DrawDropoutMasks(batch);
@@ -328,8 +342,28 @@ public abstract partial class GpuProgram : ProgramExecutor
         float scale = 1f / (1f - rate);
         var host = _masks.AsSpan(_maskCursor, rows * cols);
         _maskCursor += host.Length;
-        for (int i = 0; i < host.Length; i++) host[i] = Random.NextFloat() >= rate ? scale : 0f;
         var stream = Device.Accelerator.DefaultStream;
+        var queued = QueuedMaskSpan(host.Length);
+        if (!queued.IsEmpty)
+        {
+            // Drawn straight into the page-locked slot and copied without a synchronisation (see GpuProgram.Uploads.cs).
+            for (int i = 0; i < queued.Length; i++) queued[i] = Random.NextFloat() >= rate ? scale : 0f;
+            if (stride == cols)
+            {
+                ArrayView<float> view = _floats.View.SubView(mask, queued.Length);
+                view.CopyFromCPUUnsafeAsync(stream, ref queued[0], queued.Length);
+            }
+            else
+            {
+                for (int r = 0; r < rows; r++)
+                {
+                    ArrayView<float> view = _floats.View.SubView(mask + r * stride, cols);
+                    view.CopyFromCPUUnsafeAsync(stream, ref queued[r * cols], cols);
+                }
+            }
+            return;
+        }
+        for (int i = 0; i < host.Length; i++) host[i] = Random.NextFloat() >= rate ? scale : 0f;
         if (stride == cols)
         {
             _floats.View.SubView(mask, host.Length).CopyFromCPU(stream, (ReadOnlySpan<float>)host);
@@ -391,6 +425,7 @@ public abstract partial class GpuProgram : ProgramExecutor
             Device.Accelerator.Bind();
             _floats.Dispose();
             _ints.Dispose();
+            DisposeUploadSlots();
             _optimizerState?.Dispose();
             _stepLog?.Dispose();
         }
