@@ -46,7 +46,7 @@ namespace ModelDsl.Generators.Emit
             kernels.Fused = fused;
             var fusedKernels = new List<FusedStep>();
             foreach (var pair in fused)
-                if (pair.Key is MatMulOp) fusedKernels.Add(pair.Value);
+                if (pair.Key is PointwiseOp cell && ReferenceEquals(pair.Value.Cell, cell)) fusedKernels.Add(pair.Value);
             var name = ClassName(program.Kind);
             w.WriteLine("/// <summary>The " + program.Kind.ToString().ToLowerInvariant() + " program as ILGPU kernels, one launch per op.</summary>");
             using (w.WriteBlock("private sealed class " + name + " : global::ModelDsl.Gpu.GpuProgram"))
@@ -54,7 +54,7 @@ namespace ModelDsl.Generators.Emit
                 foreach (var pair in kernels.All)
                     w.WriteLine("private readonly global::System.Action<" + Index1D + ", " + FloatView + ", " + Args + "> " + Field(pair.Key) + ";");
                 foreach (var f in fusedKernels)
-                    w.WriteLine("private readonly global::System.Action<" + Index1D + ", " + FloatView + ", " + Args + "> " + Field(kernels.NameOf(f.Cell) + "Fused") + ";");
+                    w.WriteLine("private readonly global::System.Action<" + (f.Backward ? "global::ILGPU.KernelConfig" : Index1D) + ", " + FloatView + ", " + Args + "> " + Field(kernels.NameOf(f.Cell) + "Fused") + ";");
                 if (kernels.All.Count > 0) w.WriteLine();
 
                 w.WriteLine("public " + name + "(global::ModelDsl.Model model, int batchCapacity, bool emulator)");
@@ -64,7 +64,7 @@ namespace ModelDsl.Generators.Emit
                     foreach (var pair in kernels.All)
                         w.WriteLine(Field(pair.Key) + " = LoadPointwise(" + pair.Key + "Kernel);");
                     foreach (var f in fusedKernels)
-                        w.WriteLine(Field(kernels.NameOf(f.Cell) + "Fused") + " = LoadPointwise(" + kernels.NameOf(f.Cell) + "FusedKernel);");
+                        w.WriteLine(Field(kernels.NameOf(f.Cell) + "Fused") + " = " + (f.Backward ? "LoadGroupedPointwise(" : "LoadPointwise(") + kernels.NameOf(f.Cell) + "FusedKernel);");
                 }
                 if (HasMasks(program.Forward))
                 {
@@ -104,7 +104,8 @@ namespace ModelDsl.Generators.Emit
                 foreach (var f in fusedKernels)
                 {
                     w.WriteLine();
-                    RenderFusedStepKernel(w, f, kernels.NameOf(f.Cell) + "Fused");
+                    if (f.Backward) RenderFusedBackwardKernel(w, f, kernels.NameOf(f.Cell) + "Fused");
+                    else RenderFusedStepKernel(w, f, kernels.NameOf(f.Cell) + "Fused");
                 }
             }
         }
@@ -155,6 +156,25 @@ namespace ModelDsl.Generators.Emit
                 case CopyOp c:
                     w.WriteLine("Copy(" + CpuRenderer.Ptr(c.Source) + ", " + S(c.Source.RowStride) + ", " + CpuRenderer.Ptr(c.Target) + ", " + S(c.Target.RowStride) + ", "
                         + S(c.Target.Rows) + ", " + S(c.Target.Cols) + ");");
+                    break;
+                case PointwiseOp p when kernels.Fused != null && kernels.Fused.TryGetValue(p, out var back) && back.Backward:
+                {
+                    var groupSize = S(p.Cols);
+                    using (w.WriteBlock("if (FuseRecurrentBackward(" + groupSize + "))"))
+                    {
+                        w.WriteLine("// " + p.Comment + ", with the product below in the same kernel (" + I(FusedRows) + " rows per group)");
+                        RenderPointwiseCall(w, p, kernels.NameOf(p) + "Fused", back);
+                    }
+                    using (w.WriteBlock("else"))
+                    {
+                        RenderPointwiseCall(w, p, kernels.NameOf(p), null);
+                        if (back.Product.Comment.Length > 0) w.WriteLine("// " + back.Product.Comment);
+                        RenderMatMul(w, back.Product);
+                    }
+                    break;
+                }
+                case MatMulOp m when kernels.Fused != null && kernels.Fused.TryGetValue(m, out var fwd) && fwd.Backward:
+                    w.WriteLine("// (launched with the cell above)");
                     break;
                 case MatMulOp m when kernels.Fused != null && kernels.Fused.TryGetValue(m, out var step):
                     using (w.WriteBlock("if (FuseRecurrentSteps)"))
@@ -273,7 +293,13 @@ namespace ModelDsl.Generators.Emit
                 fields.Add(ProductSlot(p, 2) + " = " + CpuRenderer.Ptr(m.C));
                 fields.Add(ProductSlot(p, 3) + " = " + (m.Bias == null ? "-1" : CpuRenderer.Ptr(m.Bias)));
             }
-            var threads = step == null ? S(p.Rows) + " * " + S(p.Cols) : "(" + S(p.Rows) + " + " + I(FusedRows - 1) + ") / " + I(FusedRows) + " * " + S(p.Cols);
+            var groups = "(" + S(p.Rows) + " + " + I(FusedRows - 1) + ") / " + I(FusedRows);
+            if (step != null && step.Backward)
+            {
+                w.WriteLine("GroupedPointwise(" + Field(kernel) + ", " + groups + ", " + S(p.Cols) + ", new " + Args + " { " + string.Join(", ", fields) + " });");
+                return;
+            }
+            var threads = step == null ? S(p.Rows) + " * " + S(p.Cols) : groups + " * " + S(p.Cols);
             w.WriteLine("Pointwise(" + Field(kernel) + ", " + threads + ", new " + Args + " { " + string.Join(", ", fields) + " });");
         }
 
@@ -292,6 +318,11 @@ namespace ModelDsl.Generators.Emit
                 {
                     fused[m] = step;
                     fused[p] = step;
+                }
+                else if (ops[i] is PointwiseOp q && i + 1 < ops.Count && ops[i + 1] is MatMulOp n && TryFuseBackward(q, n) is FusedStep back)
+                {
+                    fused[q] = back;
+                    fused[n] = back;
                 }
             }
         }
@@ -407,6 +438,100 @@ namespace ModelDsl.Generators.Emit
                             k => step.SliceOf[k] >= 0 ? "z" + I(step.SliceOf[k]) : "f[a." + InputSlot(k) + " + r * " + K(p.Inputs[k].RowStride) + " + c]");
                         for (int j = 0; j < p.Outputs.Count; j++)
                             w.WriteLine("f[a." + OutputSlot(p, j) + " + r * " + K(p.Outputs[j].Target.RowStride) + " + c] " + (p.Outputs[j].Accumulate ? "+=" : "=") + " " + names[j] + ";");
+                    }
+                }
+            }
+        }
+
+        /// <summary>
+        /// The backward of a recurrent step: the cell's backward writes dz_t (every column slice of the product's A), then
+        /// dh_{t-1} (+)= dz_t·Uᵀ. Fused into one kernel of one group per <see cref="FusedRows"/> rows and one thread per
+        /// cell column: each thread runs the cell backward for its rows, the group waits at a barrier (its rows of dz_t are
+        /// then all written), and thread c computes dh_{t-1}[r, c] for the group's rows. Accepted only when the product's
+        /// columns are the cell's (thread c owns C[r, c] in both halves), the cell writes every slice of A and writes C only
+        /// as exactly C's view, and reads C's buffer only there or in an adjacent time slot (never rows another group writes).
+        /// </summary>
+        internal static FusedStep? TryFuseBackward(PointwiseOp p, MatMulOp m)
+        {
+            if (m.TransA || !m.TransB || m.Bias != null || !m.N.IsConstant || !m.K.IsConstant || !p.Cols.IsConstant) return null;
+            long n = m.N.Constant, k = m.K.Constant, cols = p.Cols.Constant;
+            if (n != cols || cols > FusedMaxK || k > FusedMaxN || cols <= 0 || k % cols != 0 || p.Rows != m.M) return null;
+            if (m.B.IsTimeIndexed || !m.A.IsTimeIndexed || !m.C.IsTimeIndexed) return null;
+            if (m.A.Buffer == m.C.Buffer || m.A.Buffer == m.B.Buffer || m.C.Buffer == m.B.Buffer) return null;
+            int slices = (int)(k / cols);
+            var covered = new bool[slices];
+            var slab = m.C.Rows * m.C.RowStride;
+            foreach (var o in p.Outputs)
+            {
+                var v = o.Target;
+                if (v.Buffer == m.B.Buffer) return null;
+                if (v.Buffer == m.A.Buffer)
+                {
+                    int j = SliceIndex(m.A, v, cols, slices);
+                    if (j < 0) return null;
+                    covered[j] = true;
+                }
+                if (v.Buffer == m.C.Buffer && !SameView(v, m.C)) return null;
+            }
+            foreach (var c in covered)
+                if (!c) return null;
+            foreach (var v in p.Inputs)
+            {
+                if (v.Buffer == m.A.Buffer && SliceIndex(m.A, v, cols, slices) < 0) return null;
+                if (v.Buffer == m.C.Buffer && !SameView(v, m.C))
+                {
+                    var d = v.Offset - m.C.Offset;
+                    if (v.TimeStride != m.C.TimeStride || v.RowStride != m.C.RowStride || (d != slab && d != Size.Zero - slab)) return null;
+                }
+            }
+            return new FusedStep(m, p, new int[p.Inputs.Count], slices, cols, backward: true);
+        }
+
+        private static bool SameView(View a, View b) =>
+            a.Buffer == b.Buffer && a.Offset == b.Offset && a.RowStride == b.RowStride && a.TimeStride == b.TimeStride && a.Rows == b.Rows && a.Cols == b.Cols;
+
+        /// <summary>The fused backward step (<see cref="TryFuseBackward"/>): a grouped kernel, one group per <see cref="FusedRows"/> rows.</summary>
+        private static void RenderFusedBackwardKernel(IndentedTextWriter w, FusedStep step, string name)
+        {
+            var p = step.Cell;
+            var m = step.Product;
+            w.WriteLine("// " + p.Comment + ", fused with " + (m.Comment.Length > 0 ? m.Comment : "its recurrent product") + ": groups of " + I(FusedRows) + " rows × " + S(p.Cols) + " threads");
+            using (w.WriteBlock("private static void " + name + "Kernel(" + FloatView + " f, " + Args + " a)"))
+            {
+                w.WriteLine("int rows = " + K(p.Rows) + ";");
+                w.WriteLine("int r0 = global::ILGPU.Grid.IdxX * " + I(FusedRows) + ";");
+                w.WriteLine("int c = global::ILGPU.Group.IdxX;");
+                for (int q = 0; q < FusedRows; q++)
+                {
+                    using (w.WriteBlock("if (r0 + " + I(q) + " < rows)"))
+                    {
+                        w.WriteLine("int r = r0 + " + I(q) + ";");
+                        var roots = new List<Expr>();
+                        foreach (var o in p.Outputs) roots.Add(o.Value);
+                        var names = ExprRenderer.Render(w, roots, ExprFlavor.Gpu, k => "f[a." + InputSlot(k) + " + r * " + K(p.Inputs[k].RowStride) + " + c]");
+                        for (int j = 0; j < p.Outputs.Count; j++)
+                            w.WriteLine("f[a." + OutputSlot(p, j) + " + r * " + K(p.Outputs[j].Target.RowStride) + " + c] " + (p.Outputs[j].Accumulate ? "+=" : "=") + " " + names[j] + ";");
+                    }
+                }
+                w.WriteLine("// Every row of dz this group reads below is written above, by this group's threads.");
+                w.WriteLine("global::ILGPU.Group.Barrier();");
+                for (int q = 0; q < FusedRows; q++)
+                {
+                    w.WriteLine("int aRow" + I(q) + " = a." + ProductSlot(p, 0) + " + global::System.Math.Min(r0 + " + I(q) + ", rows - 1) * " + K(m.A.RowStride) + ";");
+                    w.WriteLine("float acc" + I(q) + " = 0f;");
+                }
+                w.WriteLine("int u = a." + ProductSlot(p, 1) + " + c * " + K(m.B.RowStride) + ";");
+                using (w.WriteBlock("for (int k = 0; k < " + K(m.K) + "; k++)"))
+                {
+                    w.WriteLine("float uk = f[u + k];");
+                    for (int q = 0; q < FusedRows; q++) w.WriteLine("acc" + I(q) + " += f[aRow" + I(q) + " + k] * uk;");
+                }
+                for (int q = 0; q < FusedRows; q++)
+                {
+                    using (w.WriteBlock("if (r0 + " + I(q) + " < rows)"))
+                    {
+                        w.WriteLine("int at = a." + ProductSlot(p, 2) + " + (r0 + " + I(q) + ") * " + K(m.C.RowStride) + " + c;");
+                        w.WriteLine("f[at] = " + (m.Accumulate ? "f[at] + " : "") + "acc" + I(q) + ";");
                     }
                 }
             }
@@ -569,14 +694,18 @@ namespace ModelDsl.Generators.Emit
     /// <summary>A recurrent step whose product and cell the GPU renderer launches as one kernel (<see cref="GpuRenderer.TryFuse"/>).</summary>
     internal sealed class FusedStep
     {
-        public FusedStep(MatMulOp product, PointwiseOp cell, int[] sliceOf, int slices, long cols)
+        public FusedStep(MatMulOp product, PointwiseOp cell, int[] sliceOf, int slices, long cols, bool backward = false)
         {
             Product = product;
             Cell = cell;
             SliceOf = sliceOf;
             Slices = slices;
             Cols = cols;
+            Backward = backward;
         }
+
+        /// <summary>The backward order: cell, barrier, then the product dz·Uᵀ (a grouped kernel).</summary>
+        public bool Backward { get; }
 
         public MatMulOp Product { get; }
         public PointwiseOp Cell { get; }

@@ -45,6 +45,10 @@ public sealed partial class GpuDevice
     public Action<Index1D, ArrayView<float>, PointwiseArgs> LoadPointwise(Action<Index1D, ArrayView<float>, PointwiseArgs> kernel) =>
         Accelerator.LoadAutoGroupedStreamKernel(kernel);
 
+    /// <summary>Loads a generated kernel launched with an explicit grid and group (it synchronises its group with barriers).</summary>
+    public Action<KernelConfig, ArrayView<float>, PointwiseArgs> LoadGroupedPointwise(Action<ArrayView<float>, PointwiseArgs> kernel) =>
+        Accelerator.LoadStreamKernel(kernel);
+
     /// <summary>Side of the GEMM kernel's square tile: 16 where groups of 256 threads are allowed, else 4.</summary>
     public int GemmTile { get; private set; }
 

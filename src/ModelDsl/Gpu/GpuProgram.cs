@@ -323,6 +323,18 @@ public abstract partial class GpuProgram : ProgramExecutor
     /// <summary>The generated code's switch between a fused recurrent step and its two launches (<see cref="GpuDevice.FuseRecurrentSteps"/>).</summary>
     protected bool FuseRecurrentSteps => Device.FuseRecurrentSteps;
 
+    /// <summary>Whether a fused backward step with groups of <paramref name="groupSize"/> threads may run here (switch on, group size supported).</summary>
+    protected bool FuseRecurrentBackward(int groupSize) => Device.FuseRecurrentSteps && groupSize <= Device.Accelerator.MaxNumThreadsPerGroup;
+
+    protected Action<KernelConfig, ArrayView<float>, PointwiseArgs> LoadGroupedPointwise(Action<ArrayView<float>, PointwiseArgs> kernel) =>
+        Device.LoadGroupedPointwise(kernel);
+
+    /// <summary>Launches a generated grouped kernel: <paramref name="groups"/> groups of <paramref name="groupSize"/> threads.</summary>
+    protected void GroupedPointwise(Action<KernelConfig, ArrayView<float>, PointwiseArgs> kernel, int groups, int groupSize, in PointwiseArgs args)
+    {
+        if (groups > 0) kernel(new KernelConfig(groups, groupSize), Floats, args);
+    }
+
     protected void Zero(int target, int rows, int cols, int stride) => Device.Zero(Floats, target, rows, cols, stride);
 
     protected void TokenMask(int ids, int idStride, int rows, int cols, int mask, int stride) => Device.TokenMask(Floats, Ints, ids, idStride, rows, cols, mask, stride);
