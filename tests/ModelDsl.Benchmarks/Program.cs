@@ -84,7 +84,9 @@ switch (which)
     }
     case "gpu":
         return GpuBenchmark.Run(steps);
+    case "gpu-dry":
+        return GpuBenchmark.Run(steps, dryRun: true);
     default:
-        Console.Error.WriteLine($"Unknown benchmark '{which}'. Available: charlstm, train, gemm, sample, micro, lstm512, transformer, gpu");
+        Console.Error.WriteLine($"Unknown benchmark '{which}'. Available: charlstm, train, gemm, sample, micro, lstm512, transformer, gpu, gpu-dry");
         return 2;
 }

@@ -16,8 +16,10 @@ def anchor(**match):
 
 rows = [
     ("one-hot 57 -> LSTM 128 -> Dense, seq 60, batch 128", anchor(bench="lstm_train", tf32=False, hidden=128, batch=128), modeldsl.get("gpu.charlstm.b128.ms_per_step"), 1.1),
+    ("same, batch 128, forward step fused only", None, modeldsl.get("gpu.charlstm.b128.fwdfused.ms_per_step"), None),
     ("same, batch 128, product and cell as two launches", None, modeldsl.get("gpu.charlstm.b128.unfused.ms_per_step"), None),
     ("same, batch 1024", anchor(bench="lstm_train", tf32=False, hidden=128, batch=1024), modeldsl.get("gpu.charlstm.b1024.ms_per_step"), 1.75),
+    ("same, batch 1024, forward step fused only", None, modeldsl.get("gpu.charlstm.b1024.fwdfused.ms_per_step"), None),
     ("same, batch 1024, product and cell as two launches", None, modeldsl.get("gpu.charlstm.b1024.unfused.ms_per_step"), None),
     ("LSTM 512 x2, seq 100, batch 64, every-step loss", anchor(bench="lstm_train", tf32=False, hidden=512, batch=64), modeldsl.get("gpu.lstm512x2.b64.ms_per_step"), 5.7),
     ("same, batch 512", anchor(bench="lstm_train", tf32=False, hidden=512, batch=512), modeldsl.get("gpu.lstm512x2.b512.ms_per_step"), None),

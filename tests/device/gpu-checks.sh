@@ -3,6 +3,10 @@
 #
 #   here:   bash tests/device/gpu-checks.sh pack
 #           (packs .NET, the benchmark app, the corpus and the PyTorch anchors into .device/)
+#           bash tests/device/gpu-checks.sh dry
+#           (runs the packed app from .device/ as the device would, on ILGPU's CPU emulator at tiny sizes, and the table
+#           script: checks the pack and this harness before device time is spent on them; about five minutes, the
+#           emulator being ~1,500× slower than the CPU backend)
 #   device: run tool, carry [".device"], command "bash tests/device/gpu-checks.sh", timeout ~540 s
 #
 # On the device it runs, in one call: ModelDsl's GPU-vs-CPU agreement at real sizes and its GPU timings (ILGPU,
@@ -19,6 +23,12 @@ fi
 source .device/env.sh
 export MODELDSL_DATA_DIR=.device/files
 out=$(mktemp -d)
+if [ "${1:-}" = "dry" ]; then
+  dotnet .device/app/ModelDsl.Benchmarks.dll gpu-dry | tee "$out/modeldsl.txt" || exit $?
+  : > "$out/torch.txt"
+  python3 .device/files/combine.py "$out/modeldsl.txt" "$out/torch.txt"
+  exit $?
+fi
 nvidia-smi --query-gpu=name,driver_version --format=csv,noheader || true
 echo "== ModelDsl (ILGPU) =="
 dotnet .device/app/ModelDsl.Benchmarks.dll gpu 50 | tee "$out/modeldsl.txt"

@@ -318,11 +318,13 @@ namespace ModelDsl.Generators.Emit
                 {
                     fused[m] = step;
                     fused[p] = step;
+                    i++; // an op belongs to one fused pair at most
                 }
                 else if (ops[i] is PointwiseOp q && i + 1 < ops.Count && ops[i + 1] is MatMulOp n && TryFuseBackward(q, n) is FusedStep back)
                 {
                     fused[q] = back;
                     fused[n] = back;
+                    i++;
                 }
             }
         }
@@ -545,34 +547,71 @@ namespace ModelDsl.Generators.Emit
         internal static bool TimeBatchable(LoopOp loop)
         {
             if (loop.Body.Count == 0) return false;
-            var written = new HashSet<IrBuffer>();
             var read = new HashSet<IrBuffer>();
+            // Every write as (view, atomic): plain writes must not meet another step's or another op's.
+            var writes = new List<KeyValuePair<View, bool>>();
             foreach (var op in loop.Body)
             {
                 switch (op)
                 {
                     case GatherRowsOp g when g.Output.IsTimeIndexed && !g.Table.IsTimeIndexed:
-                        written.Add(g.Output.Buffer);
+                        writes.Add(new KeyValuePair<View, bool>(g.Output, false));
                         read.Add(g.Table.Buffer);
                         read.Add(g.Ids.Buffer);
                         if (g.Bias != null) read.Add(g.Bias.Buffer);
                         break;
                     case ScatterAddRowsOp s when s.Source.IsTimeIndexed && !s.Table.IsTimeIndexed:
-                        written.Add(s.Table.Buffer);
+                        writes.Add(new KeyValuePair<View, bool>(s.Table, true));
                         read.Add(s.Source.Buffer);
                         read.Add(s.Ids.Buffer);
                         break;
                     case ColumnSumsOp c when c.Source.IsTimeIndexed && c.Sums.IsTimeIndexed:
-                        written.Add(c.Sums.Buffer);
+                        writes.Add(new KeyValuePair<View, bool>(c.Sums, false));
                         read.Add(c.Source.Buffer);
                         break;
                     default:
                         return false;
                 }
             }
-            foreach (var b in written)
-                if (read.Contains(b)) return false;
+            try
+            {
+                for (int i = 0; i < writes.Count; i++)
+                {
+                    var v = writes[i].Key;
+                    if (read.Contains(v.Buffer)) return false;
+                    // A plain write's steps must not overlap: |time stride| ≥ the rows and columns one step covers.
+                    if (!writes[i].Value && !NonNegative(Abs(v.TimeStride) - Extent(v))) return false;
+                    for (int j = 0; j < i; j++)
+                    {
+                        var u = writes[j].Key;
+                        if (u.Buffer != v.Buffer || (writes[i].Value && writes[j].Value)) continue;
+                        var (lo1, hi1) = Region(v, loop.Count);
+                        var (lo2, hi2) = Region(u, loop.Count);
+                        if (!NonNegative(lo2 - hi1) && !NonNegative(lo1 - hi2)) return false;
+                    }
+                }
+            }
+            catch (System.InvalidOperationException)
+            {
+                return false; // a size the checks cannot form (B² or V²): keep the loop
+            }
             return true;
+        }
+
+        /// <summary>Whether <paramref name="s"/> ≥ 0 for every batch and vocabulary size ≥ 1 (no negative coefficient, ≥ 0 at B = V = 1).</summary>
+        private static bool NonNegative(Size s) => s.Batch >= 0 && s.Vocabulary >= 0 && s.BatchVocabulary >= 0 && s.Evaluate(1, 1) >= 0;
+
+        /// <summary>|s| when its sign is known for every B and V, else s itself (which then fails the callers' checks).</summary>
+        private static Size Abs(Size s) => NonNegative(s) ? s : NonNegative(Size.Zero - s) ? Size.Zero - s : s;
+
+        /// <summary>Elements from a view's first to past its last in one step.</summary>
+        private static Size Extent(View v) => (v.Rows - 1) * v.RowStride + v.Cols;
+
+        /// <summary>[first, past the last) element a (time-indexed) view touches over <paramref name="steps"/> steps.</summary>
+        private static (Size Low, Size High) Region(View v, int steps)
+        {
+            var span = (steps - 1) * v.TimeStride;
+            return NonNegative(v.TimeStride) ? (v.Offset, v.Offset + span + Extent(v)) : (v.Offset + span, v.Offset + Extent(v));
         }
 
         /// <summary>An op of a <see cref="TimeBatchable"/> loop for all <paramref name="steps"/> steps: addresses at t = 0 plus time strides.</summary>

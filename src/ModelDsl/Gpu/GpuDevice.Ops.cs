@@ -90,16 +90,16 @@ public sealed partial class GpuDevice
     private static ArrayView<float> Window(ArrayView<float> f, int offset, int rows, int cols, int stride) =>
         f.SubView(offset, (long)(rows - 1) * stride + cols);
 
-    /// <summary>Every step of <see cref="GatherRowsArgs.Steps"/> (at least 1) in one launch.</summary>
+    /// <summary>Every step of <see cref="GatherRowsArgs.Steps"/> in one launch (0, an args struct from before time steps, means 1).</summary>
     public void GatherRows(ArrayView<float> f, ArrayView<int> ids, in GatherRowsArgs g)
     {
-        if (g.Rows > 0 && g.Cols > 0 && g.Steps > 0) _gatherRows(Threads(g.Steps, g.Rows, g.Cols), f, ids, g);
+        if (g.Rows > 0 && g.Cols > 0) _gatherRows(Threads(Math.Max(1, g.Steps), g.Rows, g.Cols), f, ids, g);
     }
 
-    /// <summary>Every step of <see cref="ScatterAddRowsArgs.Steps"/> (at least 1) in one launch.</summary>
+    /// <summary>Every step of <see cref="ScatterAddRowsArgs.Steps"/> in one launch (0 means 1).</summary>
     public void ScatterAddRows(ArrayView<float> f, ArrayView<int> ids, in ScatterAddRowsArgs s)
     {
-        if (s.Rows > 0 && s.Cols > 0 && s.Steps > 0) _scatterAddRows(Threads(s.Steps, s.Rows, s.Cols), f, ids, s);
+        if (s.Rows > 0 && s.Cols > 0) _scatterAddRows(Threads(Math.Max(1, s.Steps), s.Rows, s.Cols), f, ids, s);
     }
 
     /// <summary>One column sum per time step, all <see cref="ColumnSumsArgs.Steps"/> in one launch (a batch of rows each).</summary>

@@ -62,6 +62,13 @@ public sealed partial class GpuDevice : IDisposable
     /// </summary>
     public bool FuseRecurrentSteps { get; set; } = Environment.GetEnvironmentVariable("MODELDSL_GPU_FUSED_STEP") != "0";
 
+    /// <summary>
+    /// With <see cref="FuseRecurrentSteps"/>, whether the backward step is fused too (a grouped kernel with a barrier, reading U
+    /// in rows of the transposed product). On by default; MODELDSL_GPU_FUSED_BACKWARD=0 fuses the forward only, so the two
+    /// can be timed apart.
+    /// </summary>
+    public bool FuseRecurrentBackwardSteps { get; set; } = Environment.GetEnvironmentVariable("MODELDSL_GPU_FUSED_BACKWARD") != "0";
+
     /// <summary>Held by a program for the whole of each call, so programs on different threads do not interleave on the stream.</summary>
     public object Sync { get; } = new();
 

@@ -7,49 +7,63 @@ namespace ModelDsl.Gpu;
 // id upload used to wait for the previous step to finish on the device: the host could never queue ahead, and every
 // launch's host-side cost added to the step. A queued step instead writes its ids and dropout masks into one of a few
 // page-locked staging slots and copies them with CopyFromCPUUnsafeAsync (a true asynchronous copy from page-locked memory).
-// A slot is written again only once the stream has been synchronised since it was queued (the loss readback every N steps
-// does that; otherwise the slot's reuse synchronises first), so no pending copy can read a slot being refilled.
+// There is one slot more than the steps read back at once (the step log's capacity, at most MaxUploadSlots), so between two
+// loss readbacks no slot is reused; a slot is written again only once the stream has been synchronised since it was queued
+// (otherwise its reuse synchronises first), so no pending copy can read a slot being refilled.
 public abstract partial class GpuProgram
 {
-    /// <summary>Staging slots: up to this many steps can be queued between synchronisations.</summary>
-    internal const int UploadSlots = 3;
+    /// <summary>Most staging slots a program keeps (a longer readback window reuses slots, synchronising as it does).</summary>
+    internal const int MaxUploadSlots = 16;
 
-    /// <summary>Above this many mask floats per step, masks are uploaded synchronously (page-locked memory is a scarce resource).</summary>
-    private const int MaxQueuedMaskFloats = 1 << 22;
+    /// <summary>Page-locked bytes a program may hold for queued dropout masks (all slots); above it masks upload synchronously.</summary>
+    private const long MaxQueuedMaskBytes = 64L << 20;
 
     private PageLockedArray1D<int>[]? _intSlots;
     private PageLockedArray1D<float>[]? _floatSlots;
-    private readonly long[] _slotQueuedAt = new long[UploadSlots];
+    private long[] _slotQueuedAt = Array.Empty<long>();
     private long _syncEpoch = 1;
     private int _slot;
     private bool _queueUploads;
     private int _slotMaskCursor;
 
-    /// <summary>Steps whose uploads had to wait for a slot (tests: with a readback at least every <see cref="UploadSlots"/> steps, none).</summary>
+    /// <summary>Staging slots in use: the step log's capacity plus one, at most <see cref="MaxUploadSlots"/> (0 before the first queued step).</summary>
+    internal int UploadSlots => _intSlots?.Length ?? 0;
+
+    /// <summary>Steps whose uploads had to wait for a slot (none while the readback window fits the slots).</summary>
     internal long UploadWaits { get; private set; }
 
     /// <summary>Marks a synchronisation of the stream this program queues on: every slot queued before it is free again.</summary>
     private void StreamSynchronized() => _syncEpoch++;
 
-    /// <summary>Whether this call's uploads go through the staging slots (set by <see cref="IDeviceTraining.EnqueueStep"/>).</summary>
+    /// <summary>Whether this call's uploads go through the staging slots (set while a device-resident training step is queued).</summary>
     private bool QueueingUploads => _queueUploads;
 
     /// <summary>Takes the next staging slot, synchronising first if it may still be read by a queued copy.</summary>
     private int TakeSlot(AcceleratorStream stream)
     {
-        if (_intSlots is null)
+        int wanted = Math.Clamp(_stepCapacity + 1, 2, MaxUploadSlots);
+        if (_intSlots is null || _intSlots.Length < wanted)
         {
-            int ints = _tokens.Length + _targets.Length + _queryPositions.Length;
-            _intSlots = new PageLockedArray1D<int>[UploadSlots];
-            for (int s = 0; s < UploadSlots; s++) _intSlots[s] = Device.Accelerator.AllocatePageLocked1D<int>(Math.Max(1, ints));
-            if (_masks.Length is > 0 and <= MaxQueuedMaskFloats)
+            // (Re)allocated only when the readback window grows; the old slots may still feed queued copies.
+            if (_intSlots is not null)
             {
-                _floatSlots = new PageLockedArray1D<float>[UploadSlots];
-                for (int s = 0; s < UploadSlots; s++) _floatSlots[s] = Device.Accelerator.AllocatePageLocked1D<float>(_masks.Length);
+                stream.Synchronize();
+                StreamSynchronized();
+                DisposeUploadSlots();
             }
+            int ints = _tokens.Length + _targets.Length + _queryPositions.Length;
+            _intSlots = new PageLockedArray1D<int>[wanted];
+            for (int s = 0; s < wanted; s++) _intSlots[s] = Device.Accelerator.AllocatePageLocked1D<int>(Math.Max(1, ints));
+            if (_masks.Length > 0 && (long)_masks.Length * sizeof(float) * wanted <= MaxQueuedMaskBytes)
+            {
+                _floatSlots = new PageLockedArray1D<float>[wanted];
+                for (int s = 0; s < wanted; s++) _floatSlots[s] = Device.Accelerator.AllocatePageLocked1D<float>(_masks.Length);
+            }
+            _slotQueuedAt = new long[wanted];
+            _slot = 0;
         }
         int slot = _slot;
-        _slot = (_slot + 1) % UploadSlots;
+        _slot = (_slot + 1) % _intSlots.Length;
         if (_slotQueuedAt[slot] == _syncEpoch)
         {
             stream.Synchronize();
@@ -61,7 +75,7 @@ public abstract partial class GpuProgram
         return slot;
     }
 
-    /// <summary>Copies <paramref name="count"/> staged ints into the int arena at <paramref name="target"/> through slot memory at <paramref name="at"/>.</summary>
+    /// <summary>Copies <paramref name="source"/> into the int arena at <paramref name="target"/> through slot memory at <paramref name="at"/>.</summary>
     private void QueueInts(AcceleratorStream stream, int slot, int at, ReadOnlySpan<int> source, int target)
     {
         if (source.Length == 0) return;
@@ -75,7 +89,7 @@ public abstract partial class GpuProgram
     private Span<float> QueuedMaskSpan(int length)
     {
         if (!_queueUploads || _floatSlots is null) return Span<float>.Empty;
-        var span = _floatSlots[(_slot + UploadSlots - 1) % UploadSlots].Span.Slice(_slotMaskCursor, length);
+        var span = _floatSlots[(_slot + _floatSlots.Length - 1) % _floatSlots.Length].Span.Slice(_slotMaskCursor, length);
         _slotMaskCursor += length;
         return span;
     }

@@ -324,7 +324,8 @@ public abstract partial class GpuProgram : ProgramExecutor
     protected bool FuseRecurrentSteps => Device.FuseRecurrentSteps;
 
     /// <summary>Whether a fused backward step with groups of <paramref name="groupSize"/> threads may run here (switch on, group size supported).</summary>
-    protected bool FuseRecurrentBackward(int groupSize) => Device.FuseRecurrentSteps && groupSize <= Device.Accelerator.MaxNumThreadsPerGroup;
+    protected bool FuseRecurrentBackward(int groupSize) =>
+        Device.FuseRecurrentSteps && Device.FuseRecurrentBackwardSteps && groupSize <= Device.Accelerator.MaxNumThreadsPerGroup;
 
     protected Action<KernelConfig, ArrayView<float>, PointwiseArgs> LoadGroupedPointwise(Action<ArrayView<float>, PointwiseArgs> kernel) =>
         Device.LoadGroupedPointwise(kernel);
@@ -435,6 +436,8 @@ public abstract partial class GpuProgram : ProgramExecutor
         lock (Device.Sync)
         {
             Device.Accelerator.Bind();
+            // Queued steps (a Fit that failed before reading them) may still be copying from the staging slots or using the arena.
+            Device.Accelerator.DefaultStream.Synchronize();
             _floats.Dispose();
             _ints.Dispose();
             DisposeUploadSlots();

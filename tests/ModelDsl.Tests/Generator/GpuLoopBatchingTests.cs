@@ -53,6 +53,27 @@ public sealed class GpuLoopBatchingTests
     }
 
     [Fact]
+    public void Steps_or_ops_whose_plain_writes_could_overlap_keep_the_loop()
+    {
+        // Steps B·4 apart writing B rows of 8: step t's last rows are step t+1's first.
+        var overlapping = new View(Z, 0, Size.B, 8, 8, timeStride: Size.B * 4);
+        Assert.False(GpuRenderer.TimeBatchable(new LoopOp(5, false, [new GatherRowsOp(Table, StepIds, overlapping, accumulate: false)])));
+        // Two gathers into the same rows of one buffer: batched, their order across steps would change.
+        Assert.False(GpuRenderer.TimeBatchable(new LoopOp(5, false,
+        [
+            new GatherRowsOp(Table, StepIds, Step(Z), accumulate: false),
+            new GatherRowsOp(Table, StepIds, Step(Z), accumulate: true),
+        ])));
+        // Per-step sums into the rows a scatter-add (atomic, but the sums are not) also updates.
+        var sumsInTable = new View(Parameters, 8, 1, 8, 8, timeStride: 8);
+        Assert.False(GpuRenderer.TimeBatchable(new LoopOp(5, true,
+        [
+            new ScatterAddRowsOp(Step(Z), StepIds, Table),
+            new ColumnSumsOp(Step(Other), sumsInTable, accumulate: true),
+        ])));
+    }
+
+    [Fact]
     public void Outputs_shared_by_every_step_or_other_ops_keep_the_loop()
     {
         var sameOutput = new LoopOp(5, false, [new GatherRowsOp(Table, StepIds, new View(Z, 0, Size.B, 8, 8), accumulate: true)]);

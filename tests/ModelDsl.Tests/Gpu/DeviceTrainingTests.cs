@@ -70,13 +70,14 @@ public class DeviceTrainingTests
     [Fact]
     public void Queued_id_and_dropout_mask_uploads_give_the_cpu_steps_with_more_steps_queued_than_staging_slots()
     {
-        // Readback every 10 steps, 8 steps: the device program queues them through its page-locked slots (GpuProgram.Uploads.cs),
-        // reusing each slot after a synchronisation it must add itself. Two dropout layers draw masks into the slots too.
+        // Readback every 40 steps, 20 steps: the device program queues them through its page-locked slots (GpuProgram.Uploads.cs),
+        // at most MaxUploadSlots of them, so step 17 reuses slot 0 after a synchronisation it must add itself. Two dropout
+        // layers draw masks into the slots too.
         var rng = new Numerics.Rng(11);
-        var ids = new int[60];
+        var ids = new int[100];
         for (int i = 0; i < ids.Length; i++) ids[i] = rng.NextInt(9);
         var data = new WindowDataset(ids, 4, 1);
-        var options = new FitOptions { Epochs = 1, BatchSize = 3, StepsPerEpoch = 8, LossReadbackEvery = 10, Optimizer = new RmsProp(0.01f), Progress = TextWriter.Null };
+        var options = new FitOptions { Epochs = 1, BatchSize = 3, StepsPerEpoch = 20, LossReadbackEvery = 40, Optimizer = new RmsProp(0.01f), Progress = TextWriter.Null };
         using var cpu = new TinyStack(new ModelOptions { Backend = Backend.Cpu, Seed = 5 });
         using var gpu = new TinyStack(new ModelOptions { Backend = Backend.GpuEmulator, Seed = 5 });
         var expected = cpu.Fit(data, options);
@@ -85,7 +86,8 @@ public class DeviceTrainingTests
         AssertClose(cpu.Parameters, gpu.Parameters, "weights");
         Assert.Equal(expected.Epochs[0].TrainingLoss, actual.Epochs[0].TrainingLoss, 4);
         var program = (ModelDsl.Gpu.GpuProgram)gpu.GetProgram(ProgramKind.Train, 3);
-        Assert.Equal(8 / ModelDsl.Gpu.GpuProgram.UploadSlots, program.UploadWaits);
+        Assert.Equal(ModelDsl.Gpu.GpuProgram.MaxUploadSlots, program.UploadSlots);
+        Assert.Equal(1, program.UploadWaits);
     }
 
     [Fact]
