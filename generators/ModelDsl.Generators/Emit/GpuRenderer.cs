@@ -47,6 +47,15 @@ namespace ModelDsl.Generators.Emit
             var fusedKernels = new List<FusedStep>();
             foreach (var pair in fused)
                 if (pair.Key is PointwiseOp cell && ReferenceEquals(pair.Value.Cell, cell)) fusedKernels.Add(pair.Value);
+            // Each fused backward step reads Uᵀ from its own stretch of the arena's scratch.
+            long scratch = 0;
+            foreach (var f in fusedKernels)
+            {
+                if (!f.Backward) continue;
+                f.ScratchOffset = scratch;
+                f.TransposedName = "transposed" + I(fusedKernels.IndexOf(f));
+                scratch += f.Product.N.Constant * f.Product.K.Constant;
+            }
             var name = ClassName(program.Kind);
             w.WriteLine("/// <summary>The " + program.Kind.ToString().ToLowerInvariant() + " program as ILGPU kernels, one launch per op.</summary>");
             using (w.WriteBlock("private sealed class " + name + " : global::ModelDsl.Gpu.GpuProgram"))
@@ -57,6 +66,11 @@ namespace ModelDsl.Generators.Emit
                     w.WriteLine("private readonly global::System.Action<" + (f.Backward ? "global::ILGPU.KernelConfig" : Index1D) + ", " + FloatView + ", " + Args + "> " + Field(kernels.NameOf(f.Cell) + "Fused") + ";");
                 if (kernels.All.Count > 0) w.WriteLine();
 
+                if (scratch > 0)
+                {
+                    w.WriteLine("protected override int ScratchFloats => " + scratch.ToString(CultureInfo.InvariantCulture) + ";");
+                    w.WriteLine();
+                }
                 w.WriteLine("public " + name + "(global::ModelDsl.Model model, int batchCapacity, bool emulator)");
                 w.WriteLine("    : base(model, global::ModelDsl.Ir.ProgramKind." + program.Kind + ", batchCapacity, emulator, \"" + ProgramFingerprint.Of(program) + "\")");
                 using (w.WriteBlock())
@@ -139,6 +153,18 @@ namespace ModelDsl.Generators.Emit
                     break;
                 case LoopOp loop:
                 {
+                    // A fused backward step reads Uᵀ: transposed once, before the loop (U does not change during the pass).
+                    foreach (var inner in loop.Body)
+                    {
+                        if (inner is PointwiseOp cell && kernels.Fused != null && kernels.Fused.TryGetValue(cell, out var f) && f.Backward)
+                        {
+                            var u = f.Product.B;
+                            w.WriteLine("// " + cell.Name + ": Uᵀ for the fused backward step (coalesced reads)");
+                            w.WriteLine("int " + f.TransposedName + " = FuseRecurrentBackward(" + S(cell.Cols) + ") ? TransposeToScratch("
+                                + f.ScratchOffset.ToString(CultureInfo.InvariantCulture) + ", " + CpuRenderer.Ptr(u) + ", " + S(u.RowStride) + ", "
+                                + S(u.Rows) + ", " + S(u.Cols) + ") : -1;");
+                        }
+                    }
                     // The time loop stays on the host: each step's launches are queued in order on the one stream.
                     var header = loop.Reverse
                         ? "for (int t = " + I(loop.Count - 1) + "; t >= 0; t--)"
@@ -289,7 +315,7 @@ namespace ModelDsl.Generators.Emit
             {
                 var m = step.Product;
                 fields.Add(ProductSlot(p, 0) + " = " + CpuRenderer.Ptr(m.A));
-                fields.Add(ProductSlot(p, 1) + " = " + CpuRenderer.Ptr(m.B));
+                fields.Add(ProductSlot(p, 1) + " = " + (step.Backward ? step.TransposedName : CpuRenderer.Ptr(m.B)));
                 fields.Add(ProductSlot(p, 2) + " = " + CpuRenderer.Ptr(m.C));
                 fields.Add(ProductSlot(p, 3) + " = " + (m.Bias == null ? "-1" : CpuRenderer.Ptr(m.Bias)));
             }
@@ -522,10 +548,11 @@ namespace ModelDsl.Generators.Emit
                     w.WriteLine("int aRow" + I(q) + " = a." + ProductSlot(p, 0) + " + global::System.Math.Min(r0 + " + I(q) + ", rows - 1) * " + K(m.A.RowStride) + ";");
                     w.WriteLine("float acc" + I(q) + " = 0f;");
                 }
-                w.WriteLine("int u = a." + ProductSlot(p, 1) + " + c * " + K(m.B.RowStride) + ";");
+                // Uᵀ[k, c] (the copy made before the loop, row stride N): neighbouring threads read neighbouring floats.
+                w.WriteLine("int u = a." + ProductSlot(p, 1) + " + c;");
                 using (w.WriteBlock("for (int k = 0; k < " + K(m.K) + "; k++)"))
                 {
-                    w.WriteLine("float uk = f[u + k];");
+                    w.WriteLine("float uk = f[u + k * " + K(m.N) + "];");
                     for (int q = 0; q < FusedRows; q++) w.WriteLine("acc" + I(q) + " += f[aRow" + I(q) + " + k] * uk;");
                 }
                 for (int q = 0; q < FusedRows; q++)
@@ -745,6 +772,10 @@ namespace ModelDsl.Generators.Emit
 
         /// <summary>The backward order: cell, barrier, then the product dz·Uᵀ (a grouped kernel).</summary>
         public bool Backward { get; }
+
+        /// <summary>Backward: where in the program's scratch Uᵀ goes, and the generated local holding its arena offset.</summary>
+        public long ScratchOffset { get; set; }
+        public string TransposedName { get; set; } = "";
 
         public MatMulOp Product { get; }
         public PointwiseOp Cell { get; }

@@ -183,6 +183,16 @@ public sealed partial class GpuDevice
     }
 
     /// <summary>Target = Source over [rows, cols]; a source stride of 0 broadcasts one row.</summary>
+    private Action<Index1D, ArrayView<float>, ArrayView<int>, RowsArgs>? _transpose;
+
+    /// <summary>Target[c, r] = Source[r, c]: the [rows, cols] source written as [cols, rows] (row stride <paramref name="targetStride"/>).</summary>
+    public void Transpose(ArrayView<float> f, int source, int sourceStride, int target, int targetStride, int rows, int cols)
+    {
+        if (rows <= 0 || cols <= 0) return;
+        _transpose ??= Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, RowsArgs>(GpuKernels.Transpose);
+        _transpose(rows * cols, f, NoIds, new RowsArgs { Source = source, SourceStride = sourceStride, Target = target, TargetStride = targetStride, Rows = rows, Cols = cols });
+    }
+
     public void Copy(ArrayView<float> f, int source, int sourceStride, int target, int targetStride, int rows, int cols)
     {
         if (rows > 0 && cols > 0)

@@ -63,8 +63,8 @@ public sealed partial class GpuDevice : IDisposable
     public bool FuseRecurrentSteps { get; set; } = Environment.GetEnvironmentVariable("MODELDSL_GPU_FUSED_STEP") != "0";
 
     /// <summary>
-    /// With <see cref="FuseRecurrentSteps"/>, whether the backward step is fused too (a grouped kernel with a barrier, reading U
-    /// in rows of the transposed product). On by default; MODELDSL_GPU_FUSED_BACKWARD=0 fuses the forward only, so the two
+    /// With <see cref="FuseRecurrentSteps"/>, whether the backward step is fused too (a grouped kernel with a barrier, reading a
+    /// transposed copy of U made before the time loop). On by default; MODELDSL_GPU_FUSED_BACKWARD=0 fuses the forward only, so the two
     /// can be timed apart.
     /// </summary>
     public bool FuseRecurrentBackwardSteps { get; set; } = Environment.GetEnvironmentVariable("MODELDSL_GPU_FUSED_BACKWARD") != "0";

@@ -209,6 +209,14 @@ public static partial class GpuKernels
     }
 
     /// <summary>Target[r, c] = Source[r, c]; a SourceStride of 0 broadcasts one row (the bias start of C = A·B + b).</summary>
+    /// <summary>Target[c, r] = Source[r, c] for a [Rows, Cols] source: one thread per element, writes coalesced.</summary>
+    public static void Transpose(Index1D index, ArrayView<float> f, ArrayView<int> ids, RowsArgs a)
+    {
+        int i = index;
+        int c = i / a.Rows, r = i - c * a.Rows;
+        f[a.Target + c * a.TargetStride + r] = f[a.Source + r * a.SourceStride + c];
+    }
+
     public static void Copy(Index1D index, ArrayView<float> f, ArrayView<int> ids, RowsArgs a)
     {
         int i = index;

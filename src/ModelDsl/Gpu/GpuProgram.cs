@@ -26,6 +26,7 @@ public abstract partial class GpuProgram : ProgramExecutor
     private readonly int[] _queryPositions;
     private readonly int _queryPositionsBase;
     private readonly int _rowSumsBase;
+    private readonly int _scratchBase;
     private int _stateBatch;
     private readonly float[] _hostFloats;
     private readonly float[] _masks;
@@ -58,6 +59,9 @@ public abstract partial class GpuProgram : ProgramExecutor
         // Scratch for the attention backward's per-query-row sums D_t (B·H·T floats for the largest attention op).
         _rowSumsBase = checked((int)floatCount);
         floatCount += MaxRows(Program.Backward, op => op is AttentionBackwardOp g ? Size.B * (g.Forward.Heads * g.Forward.Steps) : (Size?)null);
+        // Generated: room for transposed copies of weights (the fused backward steps' Uᵀ).
+        _scratchBase = checked((int)floatCount);
+        floatCount += ScratchFloats;
         if (floatCount > int.MaxValue || intCount > int.MaxValue)
             throw new InvalidOperationException($"{model.GetType().Name} needs {floatCount:N0} floats for a batch of {batchCapacity}: more than one arena indexes.");
 
@@ -319,6 +323,21 @@ public abstract partial class GpuProgram : ProgramExecutor
 
     protected void Softmax(int logits, int rows, int cols, int stride, int output, int outputStride) =>
         Device.Softmax(Floats, new SoftmaxArgs { Logits = logits, Rows = rows, Cols = cols, Stride = stride, Output = output, OutputStride = outputStride });
+
+    /// <summary>Generated: floats of arena scratch the program's own code uses (transposed weights); read once, in the constructor.</summary>
+    protected virtual int ScratchFloats => 0;
+
+    /// <summary>
+    /// Writes the [rows, cols] matrix at <paramref name="source"/> transposed into the arena scratch at
+    /// <paramref name="scratchOffset"/> (row stride rows) and returns its arena offset: a fused backward step reads Uᵀ in
+    /// coalesced rows. Stream-ordered, like every launch.
+    /// </summary>
+    protected int TransposeToScratch(int scratchOffset, int source, int sourceStride, int rows, int cols)
+    {
+        int target = _scratchBase + scratchOffset;
+        Device.Transpose(Floats, source, sourceStride, target, rows, rows, cols);
+        return target;
+    }
 
     /// <summary>The generated code's switch between a fused recurrent step and its two launches (<see cref="GpuDevice.FuseRecurrentSteps"/>).</summary>
     protected bool FuseRecurrentSteps => Device.FuseRecurrentSteps;
