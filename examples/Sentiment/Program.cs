@@ -22,6 +22,7 @@ public static class Program
           --steps-per-epoch N    batches per epoch (default: all)
           --seed N               seed for the split, weights and shuffling (default 1337)
           --plot PATH            write the loss and accuracy curves as a PNG after each epoch
+          --backend NAME         cpu (default), gpu, auto or reference
           --help                 this text
         """;
 
@@ -32,6 +33,7 @@ public static class Program
         int? stepsPerEpoch = null;
         ulong seed = 1337;
         string? plot = null;
+        var backend = Backend.Cpu;
         var sentences = new List<string>();
         try
         {
@@ -47,6 +49,7 @@ public static class Program
                 {
                     case "--data": data = Value(); break;
                     case "--plot": plot = Value(); break;
+                    case "--backend": backend = ModelDsl.Examples.OptionReader.ParseBackend(Value()); break;
                     case "--epochs": epochs = Positive("--epochs"); break;
                     case "--steps-per-epoch": stepsPerEpoch = Positive("--steps-per-epoch"); break;
                     case "--seed":
@@ -61,7 +64,7 @@ public static class Program
                 }
             }
         }
-        catch (FormatException e)
+        catch (Exception e) when (e is FormatException or ModelDsl.Examples.OptionException)
         {
             Console.Error.WriteLine(e.Message);
             return 2;
@@ -69,7 +72,7 @@ public static class Program
 
         try
         {
-            return Run(data, epochs, stepsPerEpoch, seed, plot, sentences);
+            return Run(data, epochs, stepsPerEpoch, seed, plot, sentences, backend);
         }
         catch (Exception e) when (e is CorpusUnavailableException or InvalidDataException or FileNotFoundException or IOException or ArgumentException)
         {
@@ -78,7 +81,7 @@ public static class Program
         }
     }
 
-    private static int Run(string? data, int epochs, int? stepsPerEpoch, ulong seed, string? plot, List<string> sentences)
+    private static int Run(string? data, int epochs, int? stepsPerEpoch, ulong seed, string? plot, List<string> sentences, Backend backend)
     {
         string path = data ?? Path.Combine(Environment.GetEnvironmentVariable(Corpus.DataDirectoryEnvironmentVariable) ?? ".", "imdb_labelled.txt");
         if (!File.Exists(path))
@@ -99,7 +102,7 @@ public static class Program
         var trainSet = Encode(train, trainSequences);
         var testSet = Encode(test, tokenizer.TextsToSequences(test.Select(s => s.Sentence)));
 
-        using var model = new SentimentModel(tokenizer.SequenceVocabularySize, new ModelOptions { Seed = seed });
+        using var model = new SentimentModel(tokenizer.SequenceVocabularySize, new ModelOptions { Seed = seed, Backend = backend });
         AnsiConsole.Write(SummaryTable.Render(model));
         var history = new TrainingHistory();
         var trainAccuracies = new List<double>();

@@ -42,21 +42,20 @@ internal sealed class OptionReader(string[] args)
         return ulong.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : throw new OptionException($"--seed needs a non-negative whole number, not '{text}'.");
     }
 
-    public Backend Backend()
+    public Backend Backend() => ParseBackend(Value());
+
+    /// <summary>--backend's value: cpu, gpu (refused at once on a machine without a usable CUDA GPU), auto or reference.</summary>
+    public static Backend ParseBackend(string text) => text.ToLowerInvariant() switch
     {
-        var text = Value();
-        return text.ToLowerInvariant() switch
-        {
-            "cpu" => ModelDsl.Backend.Cpu,
-            // Checked here, before the corpus is read and the model built, rather than failing at the first training step.
-            "gpu" or "cuda" => ModelDsl.Runtime.GpuAvailability.HasCudaDevice()
-                ? ModelDsl.Backend.Gpu
-                : throw new OptionException("--backend gpu: this machine has no CUDA GPU that ILGPU can use (no device, or no driver). Use --backend cpu, or auto to take a GPU only when there is one."),
-            "auto" => ModelDsl.Backend.Auto,
-            "reference" => ModelDsl.Backend.Reference,
-            _ => throw new OptionException($"--backend is cpu, gpu, auto or reference, not '{text}'."),
-        };
-    }
+        "cpu" => ModelDsl.Backend.Cpu,
+        // Checked here, before the corpus is read and the model built, rather than failing at the first training step.
+        "gpu" or "cuda" => ModelDsl.Runtime.GpuAvailability.HasCudaDevice()
+            ? ModelDsl.Backend.Gpu
+            : throw new OptionException("--backend gpu: this machine has no CUDA GPU that ILGPU can use (no device, or no driver). Use --backend cpu, or auto to take a GPU only when there is one."),
+        "auto" => ModelDsl.Backend.Auto,
+        "reference" => ModelDsl.Backend.Reference,
+        _ => throw new OptionException($"--backend is cpu, gpu, auto or reference, not '{text}'."),
+    };
 
     public SamplingMode SamplingMode()
     {

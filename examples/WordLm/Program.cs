@@ -16,6 +16,7 @@ int? stepsPerEpoch = null;
 ulong seed = 1337;
 string prompt = "the philosopher";
 string? plot = null;
+var backend = Backend.Cpu;
 try
 {
     for (int i = 0; i < args.Length; i++)
@@ -37,17 +38,18 @@ try
                 break;
             case "--prompt": prompt = Value(); break;
             case "--plot": plot = Value(); break;
+            case "--backend": backend = ModelDsl.Examples.OptionReader.ParseBackend(Value()); break;
             case "--help" or "-h":
                 Console.WriteLine("""
                     Trains the seeds' word-level LSTM language model (20 words, Embedding 100, LSTM 256, Dropout 0.2).
-                    Usage: WordLm [--corpus PATH|URL] [--epochs N] [--steps-per-epoch N] [--seed N] [--prompt TEXT] [--plot PATH]
+                    Usage: WordLm [--corpus PATH|URL] [--epochs N] [--steps-per-epoch N] [--seed N] [--prompt TEXT] [--plot PATH] [--backend cpu|gpu|auto|reference]
                     """);
                 return 0;
             default: throw new FormatException($"Unknown option '{args[i]}'. Try --help.");
         }
     }
 }
-catch (FormatException e)
+catch (Exception e) when (e is FormatException or ModelDsl.Examples.OptionException)
 {
     Console.Error.WriteLine(e.Message);
     return 2;
@@ -68,7 +70,7 @@ try
         return 1;
     }
     var (train, validation) = new WindowDataset(ids, Length, 1).SplitByPosition(0.1);
-    using var model = new WordLmModel(tokenizer.SequenceVocabularySize, new ModelOptions { Seed = seed });
+    using var model = new WordLmModel(tokenizer.SequenceVocabularySize, new ModelOptions { Seed = seed, Backend = backend });
     AnsiConsole.Write(SummaryTable.Render(model));
     var history = new TrainingHistory();
     var promptIds = tokenizer.TextToSequence(prompt);
