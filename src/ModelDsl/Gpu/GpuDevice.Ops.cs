@@ -99,7 +99,10 @@ public sealed partial class GpuDevice
     /// <summary>Every step of <see cref="ScatterAddRowsArgs.Steps"/> in one launch (0 means 1).</summary>
     public void ScatterAddRows(ArrayView<float> f, ArrayView<int> ids, in ScatterAddRowsArgs s)
     {
-        if (s.Rows > 0 && s.Cols > 0) _scatterAddRows(Threads(Math.Max(1, s.Steps), s.Rows, s.Cols), f, ids, s);
+        if (s.Rows <= 0 || s.Cols <= 0) return;
+        var args = s;
+        args.BitwiseAtomics = IsEmulator ? 1 : 0;
+        _scatterAddRows(Threads(Math.Max(1, s.Steps), s.Rows, s.Cols), f, ids, args);
     }
 
     /// <summary>One column sum per time step, all <see cref="ColumnSumsArgs.Steps"/> in one launch (a batch of rows each).</summary>

@@ -20,7 +20,9 @@ public sealed partial class GpuDevice
         _gradientStatistics ??= a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, TrainingStepArgs>(GpuKernels.GradientStatistics);
         _stepGate ??= a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, TrainingStepArgs>(GpuKernels.StepGate);
         _optimizerUpdate ??= a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, OptimizerArgs>(GpuKernels.OptimizerUpdate);
-        _gradientStatistics(step.Threads, f, log, step);
+        var statistics = step;
+        statistics.BitwiseAtomics = IsEmulator ? 1 : 0;
+        _gradientStatistics(step.Threads, f, log, statistics);
         _stepGate(1, log, step);
         if (step.Count > 0) _optimizerUpdate(step.Count, f, state, log, update);
     }

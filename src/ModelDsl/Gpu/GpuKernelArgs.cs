@@ -28,6 +28,8 @@ public struct ScatterAddRowsArgs
 {
     public int Source, SourceStride, Ids, IdStride, Rows, Cols, Table, TableStride;
     public int Steps, SourceTimeStride, IdTimeStride;
+    /// <summary>Set by the device: 1 on the CPU emulator (see <see cref="GpuKernels.AtomicAdd"/>).</summary>
+    public int BitwiseAtomics;
 }
 
 /// <summary>
@@ -149,6 +151,8 @@ public struct TrainingStepArgs
     public float ClipNorm;
     /// <summary>1: a faulty step halts every later update until the host reads the log (Fit without SkipNonFiniteBatches).</summary>
     public int HaltOnFault;
+    /// <summary>Set by the device: 1 on the CPU emulator, whose float atomics spin on NaN (see <see cref="GpuKernels.AtomicAdd"/>).</summary>
+    public int BitwiseAtomics;
 }
 
 /// <summary>One optimizer update rule with its per-step coefficients (see <see cref="ModelDsl.Training.DeviceUpdateRule"/>).</summary>

@@ -27,7 +27,7 @@ public static partial class GpuKernels
             sum += g * g;
             if (!(Math.Abs(g) <= float.MaxValue)) bad = true;
         }
-        Atomic.Add(ref log[a.Scalars + SumOfSquaresSlot], sum);
+        AtomicAdd(log, a.Scalars + SumOfSquaresSlot, sum, a.BitwiseAtomics);
         if (bad) log[a.Status] = NonFiniteGradients;
         // The loss slots (one per row: 25,344 for a Transformer batch) are checked here, spread over the same threads, rather
         // than by the gate's single thread.

@@ -80,7 +80,31 @@ public static partial class GpuKernels
         int step = i / perStep, e = i - step * perStep;
         int r = e / s.Cols, c = e - r * s.Cols;
         int id = ids[s.Ids + step * s.IdTimeStride + r * s.IdStride];
-        Atomic.Add(ref f[s.Table + id * s.TableStride + c], f[s.Source + step * s.SourceTimeStride + r * s.SourceStride + c]);
+        AtomicAdd(f, s.Table + id * s.TableStride + c, f[s.Source + step * s.SourceTimeStride + r * s.SourceStride + c], s.BitwiseAtomics);
+    }
+
+    /// <summary>
+    /// f[index] += value atomically. On a GPU (<paramref name="bitwise"/> 0) the hardware's float atomic. On ILGPU's CPU
+    /// emulator a compare-and-swap on the float's bit pattern instead: the emulator's own float atomic compares the old value
+    /// as a float, so once the target holds NaN (NaN ≠ NaN) it retries for ever, and a NaN gradient would hang the run
+    /// instead of being reported.
+    /// </summary>
+    public static void AtomicAdd(ArrayView<float> f, int index, float value, int bitwise)
+    {
+        if (bitwise == 0)
+        {
+            Atomic.Add(ref f[index], value);
+            return;
+        }
+        var bits = f.Cast<int>();
+        int current = bits[index];
+        while (true)
+        {
+            int desired = (int)Interop.FloatAsInt(Interop.IntAsFloat((uint)current) + value);
+            int seen = Atomic.CompareExchange(ref bits[index], current, desired);
+            if (seen == current) return;
+            current = seen;
+        }
     }
 
     /// <summary>Rows per partial sum in the two-stage column sums.</summary>

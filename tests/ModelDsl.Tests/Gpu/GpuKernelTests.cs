@@ -182,6 +182,27 @@ public partial class GpuKernelTests : IClassFixture<GpuKernelTests.WideEmulator>
     }
 
     [Fact]
+    public void Scatter_add_into_a_row_that_holds_nan_keeps_nan_and_finishes()
+    {
+        // ILGPU's CPU float atomic spins for ever once its target is NaN; GpuKernels.AtomicAdd swaps bit patterns instead there.
+        const int rows = 4, cols = 2, vocab = 2;
+        var data = new float[vocab * cols + rows * cols];
+        data[0] = float.NaN;
+        for (int i = vocab * cols; i < data.Length; i++) data[i] = 1f;
+        var ids = new[] { 0, 0, 1, 0 }; // id 0 three times: three adds onto the NaN
+        using var arena = new Arena(data, ids);
+        Device.ScatterAddRows(arena.F, arena.I, new ScatterAddRowsArgs
+        {
+            Source = vocab * cols, SourceStride = cols, Ids = 0, IdStride = 1, Rows = rows, Cols = cols, Table = 0, TableStride = cols, Steps = 1,
+        });
+        var result = arena.Read();
+        Assert.True(float.IsNaN(result[0]));
+        Assert.Equal(3f, result[1]);
+        Assert.Equal(1f, result[2]);
+        Assert.Equal(1f, result[3]);
+    }
+
+    [Fact]
     public void Scatter_add_rows_adds_every_step_of_a_time_loop()
     {
         const int steps = 4, rows = 3, cols = 2, sourceStride = 3, tableStride = 2, vocab = 3;
