@@ -199,7 +199,7 @@ namespace ModelDsl.Generators.Emit
                     }
                     break;
                 }
-                case MatMulOp m when kernels.Fused != null && kernels.Fused.TryGetValue(m, out var fwd) && fwd.Backward:
+                case MatMulOp m when kernels.Fused != null && kernels.Fused.TryGetValue(m, out var pair) && pair.Backward:
                     w.WriteLine("// (launched with the cell above)");
                     break;
                 case MatMulOp m when kernels.Fused != null && kernels.Fused.TryGetValue(m, out var step):
@@ -332,8 +332,12 @@ namespace ModelDsl.Generators.Emit
         /// <summary>Slots after the cell's own operands: 0 = A (h_{t-1}), 1 = U, 2 = C, 3 = the product's bias row (or -1).</summary>
         private static string ProductSlot(PointwiseOp p, int i) => "O" + I(p.Inputs.Count + p.Outputs.Count + i);
 
-        /// <summary>Largest recurrent matrix (k × n) whose step is fused: one thread computes n/cols dot products of length k for each of its rows.</summary>
-        internal const int FusedMaxK = 256, FusedMaxN = 1024;
+        /// <summary>
+        /// Largest recurrent matrix U, as stored ([state width, gates × state width]), whose step is fused: a forward thread
+        /// computes its slices' dot products over U's rows, a backward thread one dot product over U's columns, for each of
+        /// its rows.
+        /// </summary>
+        internal const int FusedMaxURows = 256, FusedMaxUCols = 1024;
 
         private static void CollectFusedSteps(IReadOnlyList<Op> ops, Dictionary<Op, FusedStep> fused)
         {
@@ -365,7 +369,7 @@ namespace ModelDsl.Generators.Emit
         {
             if (m.TransA || m.TransB || !m.N.IsConstant || !m.K.IsConstant || !p.Cols.IsConstant) return null;
             long n = m.N.Constant, k = m.K.Constant, cols = p.Cols.Constant;
-            if (k > FusedMaxK || n > FusedMaxN || cols <= 0 || n % cols != 0 || p.Rows != m.M) return null;
+            if (k > FusedMaxURows || n > FusedMaxUCols || cols <= 0 || n % cols != 0 || p.Rows != m.M) return null;
             if (m.B.IsTimeIndexed || !m.A.IsTimeIndexed || !m.C.IsTimeIndexed) return null;
             int slices = (int)(n / cols);
             var sliceOf = new int[p.Inputs.Count];
@@ -483,7 +487,8 @@ namespace ModelDsl.Generators.Emit
         {
             if (m.TransA || !m.TransB || m.Bias != null || !m.N.IsConstant || !m.K.IsConstant || !p.Cols.IsConstant) return null;
             long n = m.N.Constant, k = m.K.Constant, cols = p.Cols.Constant;
-            if (n != cols || cols > FusedMaxK || k > FusedMaxN || cols <= 0 || k % cols != 0 || p.Rows != m.M) return null;
+            // op(B) = Uᵀ: U is stored [n, k], so n is its row count and k its column count.
+            if (n != cols || n > FusedMaxURows || k > FusedMaxUCols || cols <= 0 || k % cols != 0 || p.Rows != m.M) return null;
             if (m.B.IsTimeIndexed || !m.A.IsTimeIndexed || !m.C.IsTimeIndexed) return null;
             if (m.A.Buffer == m.C.Buffer || m.A.Buffer == m.B.Buffer || m.C.Buffer == m.B.Buffer) return null;
             int slices = (int)(k / cols);
@@ -512,7 +517,7 @@ namespace ModelDsl.Generators.Emit
                     if (v.TimeStride != m.C.TimeStride || v.RowStride != m.C.RowStride || (d != slab && d != Size.Zero - slab)) return null;
                 }
             }
-            return new FusedStep(m, p, new int[p.Inputs.Count], slices, cols, backward: true);
+            return new FusedStep(m, p, System.Array.Empty<int>(), slices, cols, backward: true);
         }
 
         private static bool SameView(View a, View b) =>
@@ -779,7 +784,7 @@ namespace ModelDsl.Generators.Emit
 
         public MatMulOp Product { get; }
         public PointwiseOp Cell { get; }
-        /// <summary>Per cell input: which column slice of the product it is, or -1 for any other input.</summary>
+        /// <summary>Forward: per cell input, which column slice of the product it is, or -1 for any other input (empty for a backward step).</summary>
         public int[] SliceOf { get; }
         public int Slices { get; }
         public long Cols { get; }

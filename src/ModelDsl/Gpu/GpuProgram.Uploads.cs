@@ -23,6 +23,7 @@ public abstract partial class GpuProgram
     private long[] _slotQueuedAt = Array.Empty<long>();
     private long _syncEpoch = 1;
     private int _slot;
+    // Whether this call's uploads go through the staging slots (set while a device-resident training step is queued).
     private bool _queueUploads;
     private int _slotMaskCursor;
 
@@ -34,9 +35,6 @@ public abstract partial class GpuProgram
 
     /// <summary>Marks a synchronisation of the stream this program queues on: every slot queued before it is free again.</summary>
     private void StreamSynchronized() => _syncEpoch++;
-
-    /// <summary>Whether this call's uploads go through the staging slots (set while a device-resident training step is queued).</summary>
-    private bool QueueingUploads => _queueUploads;
 
     /// <summary>Takes the next staging slot, synchronising first if it may still be read by a queued copy.</summary>
     private int TakeSlot(AcceleratorStream stream)

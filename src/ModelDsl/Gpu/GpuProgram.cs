@@ -176,7 +176,7 @@ public abstract partial class GpuProgram : ProgramExecutor
     {
         int tokenCount = batch * Program.SequenceLength;
         int targetCount = Program.TargetsPerStep ? batch * Program.SequenceLength : batch;
-        if (QueueingUploads)
+        if (_queueUploads)
         {
             int slot = TakeSlot(stream);
             QueueInts(stream, slot, 0, _tokens.AsSpan(0, tokenCount), I(IndexOf(Program.Tokens)));

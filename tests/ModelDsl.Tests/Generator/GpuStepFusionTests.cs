@@ -90,6 +90,6 @@ public sealed class GpuStepFusionTests
     {
         Assert.Null(GpuRenderer.TryFuse(Product(), Cell(Next, 0, 1, 2)));              // column slice 3 would never be computed
         Assert.Null(GpuRenderer.TryFuse(Product(), Cell(Previous, 0, 1, 2, 3)));      // overwrites h_{t-1} while other threads read it
-        Assert.Null(GpuRenderer.TryFuse(Product(k: GpuRenderer.FusedMaxK + 4, n: 4 * H), Cell(Next, 0, 1, 2, 3))); // too deep for one thread
+        Assert.Null(GpuRenderer.TryFuse(Product(k: GpuRenderer.FusedMaxURows + 4, n: 4 * H), Cell(Next, 0, 1, 2, 3))); // too deep for one thread
     }
 }
