@@ -16,15 +16,8 @@ internal static class CharLstmBenchmark
 
     public static IReadOnlyList<(string Name, double Value, string Unit, string Label)> Run(int trainSteps, int sampleChars)
     {
-        using var model = new SeedCharLstm(Vocabulary, new ModelOptions { Seed = 1 });
-        model.Compile(new RmsProp(0.01f));
-        var program = model.GetProgram(ProgramKind.Train, Batch);
-        var rng = new Rng(5);
-        for (int i = 0; i < Batch * model.SequenceLength; i++) program.Tokens[i] = rng.NextInt(Vocabulary);
-        for (int i = 0; i < Batch; i++) program.Targets[i] = rng.NextInt(Vocabulary);
-
-        // Warm-up: well past 30 calls (and the 100 ms call-counting delay) so every once-per-step method has reached tier 1 (a tier-up allocates once), packing buffers sized.
-        for (int i = 0; i < 100; i++) model.TrainBatch(Batch);
+        var (model, program) = WarmedUpSeedModel();
+        using var disposeModel = model;
         // Per-step times too: on a shared host the fastest and the median step say more than the mean.
         // (Allocated before the allocation counters are read: its 8 bytes per step are the benchmark's, not the step's.)
         var stepTicks = new long[trainSteps];
@@ -74,16 +67,28 @@ internal static class CharLstmBenchmark
         };
     }
 
-    /// <summary>The seed training step alone, <paramref name="steps"/> times after warm-up: mean, fastest and median ms per step (for a profiler, or to compare two builds).</summary>
-    public static (double Mean, double Min, double Median) Train(int steps)
+    /// <summary>
+    /// The seed model with RMSprop(0.01) and one random batch staged, after 100 training steps: well past 30 calls (and
+    /// the 100 ms call-counting delay), so every once-per-step method has reached tier 1 (a tier-up allocates once) and
+    /// the packing buffers are sized.
+    /// </summary>
+    private static (SeedCharLstm Model, Runtime.ProgramExecutor Program) WarmedUpSeedModel()
     {
-        using var model = new SeedCharLstm(Vocabulary, new ModelOptions { Seed = 1 });
+        var model = new SeedCharLstm(Vocabulary, new ModelOptions { Seed = 1 });
         model.Compile(new RmsProp(0.01f));
         var program = model.GetProgram(ProgramKind.Train, Batch);
         var rng = new Rng(5);
         for (int i = 0; i < Batch * model.SequenceLength; i++) program.Tokens[i] = rng.NextInt(Vocabulary);
         for (int i = 0; i < Batch; i++) program.Targets[i] = rng.NextInt(Vocabulary);
         for (int i = 0; i < 100; i++) model.TrainBatch(Batch);
+        return (model, program);
+    }
+
+    /// <summary>The seed training step alone, <paramref name="steps"/> times after warm-up: mean, fastest and median ms per step (for a profiler, or to compare two builds).</summary>
+    public static (double Mean, double Min, double Median) Train(int steps)
+    {
+        var (model, _) = WarmedUpSeedModel();
+        using var disposeModel = model;
         var ticks = new long[steps];
         for (int i = 0; i < steps; i++)
         {
