@@ -37,34 +37,26 @@ public static class Program
         var sentences = new List<string>();
         try
         {
-            for (int i = 0; i < args.Length; i++)
+            var r = new ModelDsl.Examples.OptionReader(args);
+            while (r.Next())
             {
-                string Value() => i + 1 < args.Length ? args[++i] : throw new FormatException($"{args[i]} needs a value.");
-                int Positive(string name)
+                switch (r.Name)
                 {
-                    var text = Value();
-                    return int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) && v > 0 ? v : throw new FormatException($"{name} needs a positive whole number, not '{text}'.");
-                }
-                switch (args[i])
-                {
-                    case "--data": data = Value(); break;
-                    case "--plot": plot = Value(); break;
-                    case "--backend": backend = ModelDsl.Examples.OptionReader.ParseBackend(Value()); break;
-                    case "--epochs": epochs = Positive("--epochs"); break;
-                    case "--steps-per-epoch": stepsPerEpoch = Positive("--steps-per-epoch"); break;
-                    case "--seed":
-                        var s = Value();
-                        seed = ulong.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : throw new FormatException($"--seed needs a non-negative whole number, not '{s}'.");
-                        break;
+                    case "--data": data = r.Value(); break;
+                    case "--plot": plot = r.Value(); break;
+                    case "--backend": backend = r.Backend(); break;
+                    case "--epochs": epochs = r.Positive(); break;
+                    case "--steps-per-epoch": stepsPerEpoch = r.Positive(); break;
+                    case "--seed": seed = r.Seed(); break;
                     case "--help" or "-h": Console.WriteLine(Usage); return 0;
                     default:
-                        if (args[i].StartsWith("--", StringComparison.Ordinal)) throw new FormatException($"Unknown option '{args[i]}'. Try --help.");
-                        sentences.Add(args[i]);
+                        if (r.Name.StartsWith("--", StringComparison.Ordinal)) throw r.Unknown();
+                        sentences.Add(r.Name);
                         break;
                 }
             }
         }
-        catch (Exception e) when (e is FormatException or ModelDsl.Examples.OptionException)
+        catch (ModelDsl.Examples.OptionException e)
         {
             Console.Error.WriteLine(e.Message);
             return 2;

@@ -19,37 +19,29 @@ string? plot = null;
 var backend = Backend.Cpu;
 try
 {
-    for (int i = 0; i < args.Length; i++)
+    var r = new ModelDsl.Examples.OptionReader(args);
+    while (r.Next())
     {
-        string Value() => i + 1 < args.Length ? args[++i] : throw new FormatException($"{args[i]} needs a value.");
-        int Positive(string name)
+        switch (r.Name)
         {
-            var text = Value();
-            return int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) && v > 0 ? v : throw new FormatException($"{name} needs a positive whole number, not '{text}'.");
-        }
-        switch (args[i])
-        {
-            case "--corpus": corpus = Value(); break;
-            case "--epochs": epochs = Positive("--epochs"); break;
-            case "--steps-per-epoch": stepsPerEpoch = Positive("--steps-per-epoch"); break;
-            case "--seed":
-                var s = Value();
-                seed = ulong.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : throw new FormatException($"--seed needs a non-negative whole number, not '{s}'.");
-                break;
-            case "--prompt": prompt = Value(); break;
-            case "--plot": plot = Value(); break;
-            case "--backend": backend = ModelDsl.Examples.OptionReader.ParseBackend(Value()); break;
+            case "--corpus": corpus = r.Value(); break;
+            case "--epochs": epochs = r.Positive(); break;
+            case "--steps-per-epoch": stepsPerEpoch = r.Positive(); break;
+            case "--seed": seed = r.Seed(); break;
+            case "--prompt": prompt = r.Value(); break;
+            case "--plot": plot = r.Value(); break;
+            case "--backend": backend = r.Backend(); break;
             case "--help" or "-h":
                 Console.WriteLine("""
                     Trains the seeds' word-level LSTM language model (20 words, Embedding 100, LSTM 256, Dropout 0.2).
                     Usage: WordLm [--corpus PATH|URL] [--epochs N] [--steps-per-epoch N] [--seed N] [--prompt TEXT] [--plot PATH] [--backend cpu|gpu|auto|reference]
                     """);
                 return 0;
-            default: throw new FormatException($"Unknown option '{args[i]}'. Try --help.");
+            default: throw r.Unknown();
         }
     }
 }
-catch (Exception e) when (e is FormatException or ModelDsl.Examples.OptionException)
+catch (ModelDsl.Examples.OptionException e)
 {
     Console.Error.WriteLine(e.Message);
     return 2;
