@@ -207,7 +207,8 @@ namespace ModelDsl.Generators.Emit
             : "new global::ModelDsl.Cpu.Attention.KeyMask(" + Address(mask.Buffer.Name, mask.Offset, Size.Zero) + ", " + S(mask.BatchStride) + ", " + S(mask.PositionStride) + ")";
 
         /// <summary>
-        /// One fused pass over [rows, cols]: 16 lanes at a time, then a scalar tail when cols is not a multiple of 16. The
+        /// One fused pass over [rows, cols]: as many lanes at a time as the machine's widest accelerated vector (16, 8 or 4),
+        /// then a scalar loop for the rest: the tail, or the whole row where no vector width is accelerated. The
         /// loop lives in a struct over a row range, so <c>RowRanges.For</c> can split large grids across the worker pool.
         /// </summary>
         private static void RenderPointwiseKernel(IndentedTextWriter w, PointwiseOp p, string name)
@@ -245,18 +246,16 @@ namespace ModelDsl.Generators.Emit
                         for (int j = 0; j < p.Outputs.Count; j++)
                             w.WriteLine("float* y" + I(j) + " = out" + I(j) + " + r * " + S(p.Outputs[j].Target.RowStride) + ";");
                         w.WriteLine("int c = 0;");
-                        // The JIT folds IsHardwareAccelerated to a constant: one of the two loops survives.
+                        // The JIT folds IsHardwareAccelerated to a constant: one of the three loops survives (Vector128 on
+                        // ARM64 and on x64 without AVX), and the scalar loop finishes the row, or does it all without SIMD.
                         VectorLoop(w, p, roots, 16, "Vector512", ExprFlavor.Vector512, "if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)");
                         VectorLoop(w, p, roots, 8, "Vector256", ExprFlavor.Vector256, "else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)");
-                        bool needsTail = !p.Cols.IsConstant || p.Cols.Constant % 16 != 0;
-                        if (needsTail)
+                        VectorLoop(w, p, roots, 4, "Vector128", ExprFlavor.Vector128, "else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)");
+                        using (w.WriteBlock("for (; c < " + S(p.Cols) + "; c++)"))
                         {
-                            using (w.WriteBlock("for (; c < " + S(p.Cols) + "; c++)"))
-                            {
-                                var names = ExprRenderer.Render(w, roots, ExprFlavor.Scalar, k => "a" + I(k) + "[c]");
-                                for (int j = 0; j < p.Outputs.Count; j++)
-                                    w.WriteLine("y" + I(j) + "[c] " + (p.Outputs[j].Accumulate ? "+=" : "=") + " " + names[j] + ";");
-                            }
+                            var names = ExprRenderer.Render(w, roots, ExprFlavor.Scalar, k => "a" + I(k) + "[c]");
+                            for (int j = 0; j < p.Outputs.Count; j++)
+                                w.WriteLine("y" + I(j) + "[c] " + (p.Outputs[j].Accumulate ? "+=" : "=") + " " + names[j] + ";");
                         }
                     }
                 }

@@ -10,6 +10,7 @@ namespace ModelDsl.Generators.Emit
     {
         Vector512,
         Vector256,
+        Vector128,
         Scalar,
         Gpu,
     }
@@ -75,6 +76,7 @@ namespace ModelDsl.Generators.Emit
             {
                 ExprFlavor.Vector512 => "global::System.Runtime.Intrinsics.Vector512.Create(" + literal + ")",
                 ExprFlavor.Vector256 => "global::System.Runtime.Intrinsics.Vector256.Create(" + literal + ")",
+                ExprFlavor.Vector128 => "global::System.Runtime.Intrinsics.Vector128.Create(" + literal + ")",
                 _ => literal,
             };
         }
@@ -82,11 +84,12 @@ namespace ModelDsl.Generators.Emit
         private static string Unary(UnaryOp op, string x, ExprFlavor flavor)
         {
             const string Simd = "global::ModelDsl.Cpu.SimdMath.";
-            string V = flavor == ExprFlavor.Vector256 ? "global::System.Runtime.Intrinsics.Vector256" : "global::System.Runtime.Intrinsics.Vector512";
+            string V = "global::System.Runtime.Intrinsics." + (flavor == ExprFlavor.Vector256 ? "Vector256" : flavor == ExprFlavor.Vector128 ? "Vector128" : "Vector512");
             switch (flavor)
             {
                 case ExprFlavor.Vector512:
                 case ExprFlavor.Vector256:
+                case ExprFlavor.Vector128:
                     return op switch
                     {
                         UnaryOp.Neg => "(-" + x + ")",

@@ -54,6 +54,16 @@ public static unsafe class CpuOps
                     v.Store(dst + c);
                 }
             }
+            else if (Vector128.IsHardwareAccelerated)
+            {
+                for (; c <= cols - 4; c += 4)
+                {
+                    var v = Vector128.Load(src + c);
+                    if (bias != null) v += Vector128.Load(bias + c);
+                    if (accumulate) v += Vector128.Load(dst + c);
+                    v.Store(dst + c);
+                }
+            }
             for (; c < cols; c++)
             {
                 float v = src[c];

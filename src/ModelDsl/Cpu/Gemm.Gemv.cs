@@ -45,6 +45,7 @@ public static unsafe partial class Gemm
             {
                 // c[j] = a · (row j of the n×k storage); transA with transB never gets here, so a is contiguous.
                 if (Path == GemmPath.Vector512) for (; j < j1; j++) Store(j, Dot512(A, B + (long)j * Ldb, K));
+                else if (Path == GemmPath.Vector128) for (; j < j1; j++) Store(j, Dot128(A, B + (long)j * Ldb, K));
                 else
                 {
                     for (; j + 4 <= j1; j += 4) Dot256x4(j);
@@ -56,6 +57,11 @@ public static unsafe partial class Gemm
             {
                 for (; j + 128 <= j1; j += 128) Axpy512x8(j);
                 for (; j + 16 <= j1; j += 16) Axpy512x1(j);
+            }
+            else if (Path == GemmPath.Vector128)
+            {
+                for (; j + 16 <= j1; j += 16) Axpy128x4(j);
+                for (; j + 4 <= j1; j += 4) Axpy128x1(j);
             }
             else if (j1 - j0 >= StreamRowsMinColumns)
             {
@@ -260,6 +266,36 @@ public static unsafe partial class Gemm
             if (Accumulate) s += Vector512.Load(C + j);
             Vector512.Store(s, C + j);
         }
+
+        /// <summary>c[j..j+16) from four Vector128 accumulators (ARM64: FMA latency 4, so four chains keep it busy).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void Axpy128x4(int j)
+        {
+            Vector128<float> s0 = default, s1 = default, s2 = default, s3 = default;
+            float* bp = B + j;
+            float* ap = A;
+            nint ldb = Ldb, aStride = AStride;
+            for (int p = 0; p < K; p++, bp += ldb, ap += aStride)
+            {
+                var av = Vector128.Create(*ap);
+                s0 = Vector128.FusedMultiplyAdd(av, Vector128.Load(bp), s0);
+                s1 = Vector128.FusedMultiplyAdd(av, Vector128.Load(bp + 4), s1);
+                s2 = Vector128.FusedMultiplyAdd(av, Vector128.Load(bp + 8), s2);
+                s3 = Vector128.FusedMultiplyAdd(av, Vector128.Load(bp + 12), s3);
+            }
+            StoreVector128(C + j, s0, s1, s2, s3, Vector128.Create(Alpha), !Accumulate);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void Axpy128x1(int j)
+        {
+            var s = Vector128<float>.Zero;
+            float* bp = B + j;
+            float* ap = A;
+            nint ldb = Ldb, aStride = AStride;
+            for (int p = 0; p < K; p++, bp += ldb, ap += aStride) s = Vector128.FusedMultiplyAdd(Vector128.Create(*ap), Vector128.Load(bp), s);
+            StoreVector128(C + j, s, Vector128.Create(Alpha), !Accumulate);
+        }
     }
 
     private static float Dot512(float* x, float* y, int k)
@@ -288,6 +324,21 @@ public static unsafe partial class Gemm
         }
         for (; p + 8 <= k; p += 8) s0 = Vector256.FusedMultiplyAdd(Vector256.Load(x + p), Vector256.Load(y + p), s0);
         float sum = Vector256.Sum(s0 + s1);
+        for (; p < k; p++) sum = MathF.FusedMultiplyAdd(x[p], y[p], sum);
+        return sum;
+    }
+
+    private static float Dot128(float* x, float* y, int k)
+    {
+        Vector128<float> s0 = default, s1 = default;
+        int p = 0;
+        for (; p + 8 <= k; p += 8)
+        {
+            s0 = Vector128.FusedMultiplyAdd(Vector128.Load(x + p), Vector128.Load(y + p), s0);
+            s1 = Vector128.FusedMultiplyAdd(Vector128.Load(x + p + 4), Vector128.Load(y + p + 4), s1);
+        }
+        for (; p + 4 <= k; p += 4) s0 = Vector128.FusedMultiplyAdd(Vector128.Load(x + p), Vector128.Load(y + p), s0);
+        float sum = Vector128.Sum(s0 + s1);
         for (; p < k; p++) sum = MathF.FusedMultiplyAdd(x[p], y[p], sum);
         return sum;
     }

@@ -1,19 +1,20 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.Arm;
 using System.Runtime.Intrinsics.X86;
 
 namespace ModelDsl.Cpu;
 
 /// <summary>Which micro-kernel family <see cref="Gemm"/> runs; <see cref="Gemm.BestPath"/> is picked from the hardware.</summary>
-internal enum GemmPath { Scalar, Vector256, Vector512 }
+internal enum GemmPath { Scalar, Vector256, Vector512, Vector128 }
 
 /// <summary>
 /// Single-precision row-major matrix product, blocked in the manner of Goto/BLIS: for each block of at most
 /// <see cref="KC"/> k-steps × as many columns as fit L2, B is packed once into NR-wide column strips (shared by all
 /// threads, packed in parallel), then the output is split into
 /// tasks of one MR-row strip × a run of column strips; each task packs its A strip on the stack and runs the MR×NR
-/// register-blocked micro-kernel (8×32 on Vector512, 6×16 on Vector256) over its column strips.
+/// register-blocked micro-kernel (8×32 on Vector512, 6×16 on Vector256 and on Vector128) over its column strips.
 /// With several threads and at least two column strips per thread, each thread instead runs that whole scheme on its own
 /// contiguous range of columns (its own packed slice of B, in its own L2). m = 1 (batch-1 sampling) takes a GEMV path
 /// with no packing. <see cref="GemmReference"/> is the oracle.
@@ -30,6 +31,8 @@ public static unsafe partial class Gemm
         // Avx512F alone: where the runtime reports Vector512 as not preferred (down-clocking parts) zmm code still wins for a GEMM.
         Avx512F.IsSupported ? GemmPath.Vector512
         : Vector256.IsHardwareAccelerated && Fma.IsSupported ? GemmPath.Vector256
+        // ARM64 (NEON, FMA always there); an x64 without FMA keeps the scalar loop, since emulated fused adds are slower.
+        : Vector128.IsHardwareAccelerated && (AdvSimd.IsSupported || Fma.IsSupported) ? GemmPath.Vector128
         : GemmPath.Scalar;
 
     // Packed B for the calling thread's product (the pool's workers only read it while the caller waits).
@@ -282,6 +285,7 @@ public static unsafe partial class Gemm
                 int nr = Math.Min(nrFull, Nc - j0);
                 float* bStrip = Packed + (long)s * Kc * nrFull;
                 if (Path == GemmPath.Vector512) Kernel8x32(Kc, aStrip, aRow, aStep, bStrip, cRow + j0, Ldc, mr, nr, Alpha, Overwrite);
+                else if (Path == GemmPath.Vector128) Kernel6x16x128(Kc, aStrip, aRow, aStep, bStrip, cRow + j0, Ldc, mr, nr, Alpha, Overwrite);
                 else Kernel6x16(Kc, aStrip, aRow, aStep, bStrip, cRow + j0, Ldc, mr, nr, Alpha, Overwrite);
             }
         }

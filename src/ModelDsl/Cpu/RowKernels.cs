@@ -5,7 +5,8 @@ namespace ModelDsl.Cpu;
 
 /// <summary>
 /// Row-wise kernels of a language model's ends: embedding gather/scatter, bias sums, softmax and the fused
-/// softmax-cross-entropy. Single-threaded, vectorised along a row (Vector512 where accelerated, else Vector256).
+/// softmax-cross-entropy. Single-threaded, vectorised along a row with the widest accelerated vector (Vector512, Vector256,
+/// Vector128), a scalar loop finishing the row or, without SIMD, doing all of it.
 /// </summary>
 public static unsafe class RowKernels
 {
@@ -92,6 +93,8 @@ public static unsafe class RowKernels
             for (; i + 16 <= n; i += 16) Vector512.Store(Vector512.Load(dst + i) + Vector512.Load(src + i), dst + i);
         if (Vector256.IsHardwareAccelerated)
             for (; i + 8 <= n; i += 8) Vector256.Store(Vector256.Load(dst + i) + Vector256.Load(src + i), dst + i);
+        if (Vector128.IsHardwareAccelerated)
+            for (; i + 4 <= n; i += 4) Vector128.Store(Vector128.Load(dst + i) + Vector128.Load(src + i), dst + i);
         for (; i < n; i++) dst[i] += src[i];
     }
 
@@ -111,9 +114,17 @@ public static unsafe class RowKernels
             for (; i + 8 <= n; i += 8) m = Vector256.Max(m, Vector256.Load(x + i));
             max = MaxAcross(m);
         }
+        else if (Vector128.IsHardwareAccelerated && n >= 4)
+        {
+            var m = Vector128.Create(float.NegativeInfinity);
+            for (; i + 4 <= n; i += 4) m = Vector128.Max(m, Vector128.Load(x + i));
+            max = MaxAcross(m);
+        }
         for (; i < n; i++) max = MathF.Max(max, x[i]);
         return max;
     }
+
+    private static float MaxAcross(Vector128<float> v) => MathF.Max(MathF.Max(v[0], v[1]), MathF.Max(v[2], v[3]));
 
     private static float MaxAcross(Vector256<float> v)
     {
@@ -151,6 +162,18 @@ public static unsafe class RowKernels
             }
             sum = Vector256.Sum(s);
         }
+        else if (Vector128.IsHardwareAccelerated)
+        {
+            var s = Vector128<float>.Zero;
+            var vs = Vector128.Create(shift);
+            for (; i + 4 <= n; i += 4)
+            {
+                var e = SimdMath.Exp(Vector128.Load(x + i) - vs);
+                Vector128.Store(e, y + i);
+                s += e;
+            }
+            sum = Vector128.Sum(s);
+        }
         for (; i < n; i++)
         {
             float e = SimdMath.Exp(x[i] - shift);
@@ -178,6 +201,13 @@ public static unsafe class RowKernels
             for (; i + 8 <= n; i += 8) s += SimdMath.Exp(Vector256.Load(x + i) - vs);
             sum = Vector256.Sum(s);
         }
+        else if (Vector128.IsHardwareAccelerated)
+        {
+            var s = Vector128<float>.Zero;
+            var vs = Vector128.Create(shift);
+            for (; i + 4 <= n; i += 4) s += SimdMath.Exp(Vector128.Load(x + i) - vs);
+            sum = Vector128.Sum(s);
+        }
         for (; i < n; i++) sum += SimdMath.Exp(x[i] - shift);
         return sum;
     }
@@ -197,6 +227,12 @@ public static unsafe class RowKernels
             var va = Vector256.Create(a);
             var vb = Vector256.Create(b);
             for (; i + 8 <= n; i += 8) Vector256.Store(Vector256.FusedMultiplyAdd(Vector256.Load(x + i), va, vb), y + i);
+        }
+        else if (Vector128.IsHardwareAccelerated)
+        {
+            var va = Vector128.Create(a);
+            var vb = Vector128.Create(b);
+            for (; i + 4 <= n; i += 4) Vector128.Store(Vector128.FusedMultiplyAdd(Vector128.Load(x + i), va, vb), y + i);
         }
         for (; i < n; i++) y[i] = MathF.FusedMultiplyAdd(x[i], a, b);
     }

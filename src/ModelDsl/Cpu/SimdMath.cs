@@ -4,7 +4,8 @@ using System.Runtime.Intrinsics;
 namespace ModelDsl.Cpu;
 
 /// <summary>
-/// Exp, Sigmoid and Tanh on <see cref="Vector512{T}"/>, <see cref="Vector256{T}"/> and scalars, all three computing the
+/// Exp, Sigmoid and Tanh on <see cref="Vector512{T}"/>, <see cref="Vector256{T}"/>, <see cref="Vector128{T}"/> (ARM64 NEON,
+/// x64 without AVX) and scalars, all three computing the
 /// same operations in the same order (Cephes-style polynomials evaluated with fused multiply-add), so a value does not
 /// depend on which width processed it. Max relative error about 2 ulp (≈2.5e-7).
 /// Exp overflows to +∞ above ≈88.72 and underflows through subnormals to 0 below ≈-103.9; Sigmoid saturates to exactly
@@ -151,6 +152,51 @@ public static class SimdMath
         var small = Vector256.FusedMultiplyAdd(p * z, ax, ax);
         var large = Vector256<float>.One - Vector256.Create(2f) / (Exp(ax + ax) + Vector256<float>.One);
         var magnitude = Vector256.ConditionalSelect(Vector256.LessThan(ax, Vector256.Create(TanhSmall)), small, large);
+        return magnitude | (x & signMask);
+    }
+
+    // ---------------------------------------------------------------- Vector128
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Exp(Vector128<float> x)
+    {
+        var xc = Vector128.MinNative(Vector128.MaxNative(x, Vector128.Create(ExpMin)), Vector128.Create(ExpMax));
+        var n = Vector128.Round(xc * Vector128.Create(Log2E));
+        var r = Vector128.FusedMultiplyAdd(n, Vector128.Create(-Ln2Hi), xc);
+        r = Vector128.FusedMultiplyAdd(n, Vector128.Create(-Ln2Lo), r);
+        var p = Vector128.FusedMultiplyAdd(Vector128.Create(E5), r, Vector128.Create(E4));
+        p = Vector128.FusedMultiplyAdd(p, r, Vector128.Create(E3));
+        p = Vector128.FusedMultiplyAdd(p, r, Vector128.Create(E2));
+        p = Vector128.FusedMultiplyAdd(p, r, Vector128.Create(E1));
+        p = Vector128.FusedMultiplyAdd(p, r, Vector128.Create(E0));
+        p = Vector128.FusedMultiplyAdd(p, r * r, r) + Vector128<float>.One;
+        var ni = Vector128.ConvertToInt32Native(n);
+        var n1 = Vector128.ShiftRightArithmetic(ni, 1);
+        var n2 = ni - n1;
+        var bias = Vector128.Create(127);
+        var s1 = Vector128.ShiftLeft(n1 + bias, 23).AsSingle();
+        var s2 = Vector128.ShiftLeft(n2 + bias, 23).AsSingle();
+        var y = p * s1 * s2;
+        return Vector128.ConditionalSelect(Vector128.Equals(x, x), y, x);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Sigmoid(Vector128<float> x)
+        => Vector128<float>.One / (Vector128<float>.One + Exp(-x));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Tanh(Vector128<float> x)
+    {
+        var signMask = Vector128.Create(-0f);
+        var ax = Vector128.AndNot(x, signMask);
+        var z = x * x;
+        var p = Vector128.FusedMultiplyAdd(Vector128.Create(T4), z, Vector128.Create(T3));
+        p = Vector128.FusedMultiplyAdd(p, z, Vector128.Create(T2));
+        p = Vector128.FusedMultiplyAdd(p, z, Vector128.Create(T1));
+        p = Vector128.FusedMultiplyAdd(p, z, Vector128.Create(T0));
+        var small = Vector128.FusedMultiplyAdd(p * z, ax, ax);
+        var large = Vector128<float>.One - Vector128.Create(2f) / (Exp(ax + ax) + Vector128<float>.One);
+        var magnitude = Vector128.ConditionalSelect(Vector128.LessThan(ax, Vector128.Create(TanhSmall)), small, large);
         return magnitude | (x & signMask);
     }
 }

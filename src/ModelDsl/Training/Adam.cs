@@ -93,6 +93,22 @@ public sealed class Adam : Optimizer
                 (Vector256.LoadUnsafe(ref p, (nuint)i) - mi * vAlpha / (Vector256.Sqrt(vi) + vEps)).StoreUnsafe(ref p, (nuint)i);
             }
         }
+        if (Vector128.IsHardwareAccelerated)
+        {
+            var vC1 = Vector128.Create(c1); var vC2 = Vector128.Create(c2);
+            var vAlpha = Vector128.Create(alpha); var vEps = Vector128.Create(eps);
+            for (; i <= n - Vector128<float>.Count; i += Vector128<float>.Count)
+            {
+                var gi = Vector128.LoadUnsafe(ref g, (nuint)i);
+                var mi = Vector128.LoadUnsafe(ref m, (nuint)i);
+                var vi = Vector128.LoadUnsafe(ref v, (nuint)i);
+                mi += (gi - mi) * vC1;
+                vi += (gi * gi - vi) * vC2;
+                mi.StoreUnsafe(ref m, (nuint)i);
+                vi.StoreUnsafe(ref v, (nuint)i);
+                (Vector128.LoadUnsafe(ref p, (nuint)i) - mi * vAlpha / (Vector128.Sqrt(vi) + vEps)).StoreUnsafe(ref p, (nuint)i);
+            }
+        }
         for (; i < n; i++)
         {
             float gi = gradients[i];

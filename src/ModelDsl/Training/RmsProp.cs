@@ -72,6 +72,18 @@ public sealed class RmsProp : Optimizer
                 (Vector256.LoadUnsafe(ref p, (nuint)i) - vLr * gi / Vector256.Sqrt(vi + vEps)).StoreUnsafe(ref p, (nuint)i);
             }
         }
+        if (Vector128.IsHardwareAccelerated)
+        {
+            var vRho = Vector128.Create(rho); var vOne = Vector128.Create(oneMinusRho);
+            var vLr = Vector128.Create(lr); var vEps = Vector128.Create(eps);
+            for (; i <= n - Vector128<float>.Count; i += Vector128<float>.Count)
+            {
+                var gi = Vector128.LoadUnsafe(ref g, (nuint)i);
+                var vi = vRho * Vector128.LoadUnsafe(ref v, (nuint)i) + vOne * gi * gi;
+                vi.StoreUnsafe(ref v, (nuint)i);
+                (Vector128.LoadUnsafe(ref p, (nuint)i) - vLr * gi / Vector128.Sqrt(vi + vEps)).StoreUnsafe(ref p, (nuint)i);
+            }
+        }
         for (; i < n; i++)
         {
             float gi = gradients[i];

@@ -78,6 +78,18 @@ public sealed class Sgd : Optimizer
                 (Vector256.LoadUnsafe(ref p, (nuint)i) + delta).StoreUnsafe(ref p, (nuint)i);
             }
         }
+        if (Vector128.IsHardwareAccelerated)
+        {
+            var vMu = Vector128.Create(mu); var vLr = Vector128.Create(lr);
+            for (; i <= n - Vector128<float>.Count; i += Vector128<float>.Count)
+            {
+                var lrG = vLr * Vector128.LoadUnsafe(ref g, (nuint)i);
+                var mi = vMu * Vector128.LoadUnsafe(ref m, (nuint)i) - lrG;
+                mi.StoreUnsafe(ref m, (nuint)i);
+                var delta = nesterov ? vMu * mi - lrG : mi;
+                (Vector128.LoadUnsafe(ref p, (nuint)i) + delta).StoreUnsafe(ref p, (nuint)i);
+            }
+        }
         for (; i < n; i++)
         {
             float lrG = lr * gradients[i];

@@ -9,10 +9,10 @@ public sealed unsafe class GemmTests : IDisposable
 
     public void Dispose() => _twoThreads.Dispose();
 
-    // Every path runs on every machine: without AVX-512 (or AVX2) the runtime emulates Vector512 (Vector256) in
+    // Every path runs on every machine: where a width is not accelerated the runtime emulates it in
     // software, slowly but exactly, so the 8×32 kernel is checked here even where it would never be picked.
     public static IEnumerable<object[]> Paths() =>
-        [[(int)GemmPath.Scalar], [(int)GemmPath.Vector256], [(int)GemmPath.Vector512]];
+        [[(int)GemmPath.Scalar], [(int)GemmPath.Vector128], [(int)GemmPath.Vector256], [(int)GemmPath.Vector512]];
 
     // (m, n, k): odd edges in every dimension, m = 1 (GEMV), k beyond one k-block (KC = 256), the model's shapes.
     private static readonly (int M, int N, int K)[] Shapes =
@@ -70,7 +70,7 @@ public sealed unsafe class GemmTests : IDisposable
     [InlineData(false, true, 9, 57, 130)]     // edges in every dimension
     public void PackCacheReusesACopyWithinAPassAndRepacksAfterBeginPass(bool transA, bool transB, int m, int n, int k)
     {
-        foreach (var path in new[] { GemmPath.Vector256, GemmPath.Vector512 })
+        foreach (var path in new[] { GemmPath.Vector128, GemmPath.Vector256, GemmPath.Vector512 })
         {
             var cache = new GemmPackCache();
             int lda = (transA ? m : k) + 1, ldb = (transB ? k : n) + 2, ldc = n + 3;

@@ -200,3 +200,24 @@ public partial class PositionalGru;
 [TransformerDecoder(heads: 3, hidden: 9, attendToInput: true)]
 [Dense(Dim.Vocabulary)]
 public partial class OddDecoder;
+
+/// <summary>
+/// Widths on every SIMD boundary, so each of the generated kernels' loops does real work somewhere: 16 (whole Vector512
+/// and Vector256 and Vector128 steps, no tail), 24 (Vector512 + Vector256), 12 (Vector256 + Vector128), 32 classes.
+/// </summary>
+[Model]
+[TokenInput(length: 3, vocabulary: 32)]
+[Embedding(16)]
+[Lstm(16, returnSequences: true)]
+[Gru(24, returnSequences: true)]
+[SimpleRnn(12)]
+[Dense(32, Activation.Softmax)]
+public partial class SimdWidths;
+
+/// <summary>The decoder's kernels (attention, LayerNorm, the feed-forward's pointwise ops) at widths that are multiples of 16.</summary>
+[Model]
+[TokenInput(length: 4, vocabulary: 16)]
+[PositionalEmbedding(32)]
+[TransformerDecoder(heads: 2, hidden: 16)]
+[Dense(16, Activation.Softmax)]
+public partial class SimdWidthDecoder;

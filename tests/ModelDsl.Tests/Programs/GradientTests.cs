@@ -11,7 +11,7 @@ namespace ModelDsl.Tests.Programs;
 /// </summary>
 public class GradientTests
 {
-    public static TheoryData<string> Models => new() { nameof(TinyCharLstm), nameof(TinyStack), nameof(OddWidths), nameof(TinyGru), nameof(TinyRecurrentStack), nameof(TinySentiment), nameof(FlattenSoftmax), nameof(FrozenEmbedding), nameof(TinyBiGru), nameof(TinyBiStack), nameof(TinyCharRnn), nameof(TinyPerStepBi), nameof(MaskedStack), nameof(MaskedBidirectional), nameof(TinyDecoder), nameof(TinySeedDecoder), nameof(TinyAttention), nameof(TinyEncoderClassifier), nameof(PositionalGru) };
+    public static TheoryData<string> Models => new() { nameof(TinyCharLstm), nameof(TinyStack), nameof(OddWidths), nameof(TinyGru), nameof(TinyRecurrentStack), nameof(TinySentiment), nameof(FlattenSoftmax), nameof(FrozenEmbedding), nameof(TinyBiGru), nameof(TinyBiStack), nameof(TinyCharRnn), nameof(TinyPerStepBi), nameof(MaskedStack), nameof(MaskedBidirectional), nameof(TinyDecoder), nameof(TinySeedDecoder), nameof(TinyAttention), nameof(TinyEncoderClassifier), nameof(PositionalGru), nameof(SimdWidths), nameof(SimdWidthDecoder) };
 
     internal static Model Create(string name, Backend backend = Backend.Cpu, ulong seed = 7) => name switch
     {
@@ -34,6 +34,8 @@ public class GradientTests
         nameof(TinyAttention) => new TinyAttention(vocabulary: 7, new ModelOptions { Backend = backend, Seed = seed }),
         nameof(TinyEncoderClassifier) => new TinyEncoderClassifier(new ModelOptions { Backend = backend, Seed = seed }),
         nameof(PositionalGru) => new PositionalGru(new ModelOptions { Backend = backend, Seed = seed }),
+        nameof(SimdWidths) => new SimdWidths(new ModelOptions { Backend = backend, Seed = seed }),
+        nameof(SimdWidthDecoder) => new SimdWidthDecoder(new ModelOptions { Backend = backend, Seed = seed }),
         _ => throw new ArgumentException(name),
     };
 
