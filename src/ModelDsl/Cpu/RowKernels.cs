@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
@@ -85,18 +86,10 @@ public static unsafe class RowKernels
 
     // ---------------------------------------------------------------- row primitives
 
+    /// <summary>dst[i] += src[i]; TensorPrimitives takes the widest accelerated vector, or none.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void AddInto(float* src, float* dst, int n)
-    {
-        int i = 0;
-        if (Vector512.IsHardwareAccelerated)
-            for (; i + 16 <= n; i += 16) Vector512.Store(Vector512.Load(dst + i) + Vector512.Load(src + i), dst + i);
-        if (Vector256.IsHardwareAccelerated)
-            for (; i + 8 <= n; i += 8) Vector256.Store(Vector256.Load(dst + i) + Vector256.Load(src + i), dst + i);
-        if (Vector128.IsHardwareAccelerated)
-            for (; i + 4 <= n; i += 4) Vector128.Store(Vector128.Load(dst + i) + Vector128.Load(src + i), dst + i);
-        for (; i < n; i++) dst[i] += src[i];
-    }
+        => TensorPrimitives.Add(new ReadOnlySpan<float>(src, n), new ReadOnlySpan<float>(dst, n), new Span<float>(dst, n));
 
     private static float RowMax(float* x, int n)
     {

@@ -1,5 +1,5 @@
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
+using System.Numerics;
 
 namespace ModelDsl.Training;
 
@@ -61,52 +61,21 @@ public sealed class Adam : Optimizer
         float c1 = 1 - Beta1, c2 = 1 - Beta2, eps = Epsilon;
         int i = 0;
 
-        if (Vector512.IsHardwareAccelerated)
+        // One Vector<float> loop: the update is memory-bound, so the width the runtime picks (16 or 32 bytes) is as fast as any.
+        if (Vector.IsHardwareAccelerated)
         {
-            var vC1 = Vector512.Create(c1); var vC2 = Vector512.Create(c2);
-            var vAlpha = Vector512.Create(alpha); var vEps = Vector512.Create(eps);
-            for (; i <= n - Vector512<float>.Count; i += Vector512<float>.Count)
+            var vC1 = new Vector<float>(c1); var vC2 = new Vector<float>(c2);
+            var vAlpha = new Vector<float>(alpha); var vEps = new Vector<float>(eps);
+            for (; i <= n - Vector<float>.Count; i += Vector<float>.Count)
             {
-                var gi = Vector512.LoadUnsafe(ref g, (nuint)i);
-                var mi = Vector512.LoadUnsafe(ref m, (nuint)i);
-                var vi = Vector512.LoadUnsafe(ref v, (nuint)i);
+                var gi = Vector.LoadUnsafe(ref g, (nuint)i);
+                var mi = Vector.LoadUnsafe(ref m, (nuint)i);
+                var vi = Vector.LoadUnsafe(ref v, (nuint)i);
                 mi += (gi - mi) * vC1;
                 vi += (gi * gi - vi) * vC2;
                 mi.StoreUnsafe(ref m, (nuint)i);
                 vi.StoreUnsafe(ref v, (nuint)i);
-                (Vector512.LoadUnsafe(ref p, (nuint)i) - mi * vAlpha / (Vector512.Sqrt(vi) + vEps)).StoreUnsafe(ref p, (nuint)i);
-            }
-        }
-        if (Vector256.IsHardwareAccelerated)
-        {
-            var vC1 = Vector256.Create(c1); var vC2 = Vector256.Create(c2);
-            var vAlpha = Vector256.Create(alpha); var vEps = Vector256.Create(eps);
-            for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
-            {
-                var gi = Vector256.LoadUnsafe(ref g, (nuint)i);
-                var mi = Vector256.LoadUnsafe(ref m, (nuint)i);
-                var vi = Vector256.LoadUnsafe(ref v, (nuint)i);
-                mi += (gi - mi) * vC1;
-                vi += (gi * gi - vi) * vC2;
-                mi.StoreUnsafe(ref m, (nuint)i);
-                vi.StoreUnsafe(ref v, (nuint)i);
-                (Vector256.LoadUnsafe(ref p, (nuint)i) - mi * vAlpha / (Vector256.Sqrt(vi) + vEps)).StoreUnsafe(ref p, (nuint)i);
-            }
-        }
-        if (Vector128.IsHardwareAccelerated)
-        {
-            var vC1 = Vector128.Create(c1); var vC2 = Vector128.Create(c2);
-            var vAlpha = Vector128.Create(alpha); var vEps = Vector128.Create(eps);
-            for (; i <= n - Vector128<float>.Count; i += Vector128<float>.Count)
-            {
-                var gi = Vector128.LoadUnsafe(ref g, (nuint)i);
-                var mi = Vector128.LoadUnsafe(ref m, (nuint)i);
-                var vi = Vector128.LoadUnsafe(ref v, (nuint)i);
-                mi += (gi - mi) * vC1;
-                vi += (gi * gi - vi) * vC2;
-                mi.StoreUnsafe(ref m, (nuint)i);
-                vi.StoreUnsafe(ref v, (nuint)i);
-                (Vector128.LoadUnsafe(ref p, (nuint)i) - mi * vAlpha / (Vector128.Sqrt(vi) + vEps)).StoreUnsafe(ref p, (nuint)i);
+                (Vector.LoadUnsafe(ref p, (nuint)i) - mi * vAlpha / (Vector.SquareRoot(vi) + vEps)).StoreUnsafe(ref p, (nuint)i);
             }
         }
         for (; i < n; i++)

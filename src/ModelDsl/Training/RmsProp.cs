@@ -1,5 +1,5 @@
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
+using System.Numerics;
 
 namespace ModelDsl.Training;
 
@@ -48,40 +48,17 @@ public sealed class RmsProp : Optimizer
         float lr = LearningRate, rho = Rho, oneMinusRho = 1 - Rho, eps = Epsilon;
         int i = 0;
 
-        if (Vector512.IsHardwareAccelerated)
+        // One Vector<float> loop: the update is memory-bound, so the width the runtime picks (16 or 32 bytes) is as fast as any.
+        if (Vector.IsHardwareAccelerated)
         {
-            var vRho = Vector512.Create(rho); var vOne = Vector512.Create(oneMinusRho);
-            var vLr = Vector512.Create(lr); var vEps = Vector512.Create(eps);
-            for (; i <= n - Vector512<float>.Count; i += Vector512<float>.Count)
+            var vRho = new Vector<float>(rho); var vOne = new Vector<float>(oneMinusRho);
+            var vLr = new Vector<float>(lr); var vEps = new Vector<float>(eps);
+            for (; i <= n - Vector<float>.Count; i += Vector<float>.Count)
             {
-                var gi = Vector512.LoadUnsafe(ref g, (nuint)i);
-                var vi = vRho * Vector512.LoadUnsafe(ref v, (nuint)i) + vOne * gi * gi;
+                var gi = Vector.LoadUnsafe(ref g, (nuint)i);
+                var vi = vRho * Vector.LoadUnsafe(ref v, (nuint)i) + vOne * gi * gi;
                 vi.StoreUnsafe(ref v, (nuint)i);
-                (Vector512.LoadUnsafe(ref p, (nuint)i) - vLr * gi / Vector512.Sqrt(vi + vEps)).StoreUnsafe(ref p, (nuint)i);
-            }
-        }
-        if (Vector256.IsHardwareAccelerated)
-        {
-            var vRho = Vector256.Create(rho); var vOne = Vector256.Create(oneMinusRho);
-            var vLr = Vector256.Create(lr); var vEps = Vector256.Create(eps);
-            for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
-            {
-                var gi = Vector256.LoadUnsafe(ref g, (nuint)i);
-                var vi = vRho * Vector256.LoadUnsafe(ref v, (nuint)i) + vOne * gi * gi;
-                vi.StoreUnsafe(ref v, (nuint)i);
-                (Vector256.LoadUnsafe(ref p, (nuint)i) - vLr * gi / Vector256.Sqrt(vi + vEps)).StoreUnsafe(ref p, (nuint)i);
-            }
-        }
-        if (Vector128.IsHardwareAccelerated)
-        {
-            var vRho = Vector128.Create(rho); var vOne = Vector128.Create(oneMinusRho);
-            var vLr = Vector128.Create(lr); var vEps = Vector128.Create(eps);
-            for (; i <= n - Vector128<float>.Count; i += Vector128<float>.Count)
-            {
-                var gi = Vector128.LoadUnsafe(ref g, (nuint)i);
-                var vi = vRho * Vector128.LoadUnsafe(ref v, (nuint)i) + vOne * gi * gi;
-                vi.StoreUnsafe(ref v, (nuint)i);
-                (Vector128.LoadUnsafe(ref p, (nuint)i) - vLr * gi / Vector128.Sqrt(vi + vEps)).StoreUnsafe(ref p, (nuint)i);
+                (Vector.LoadUnsafe(ref p, (nuint)i) - vLr * gi / Vector.SquareRoot(vi + vEps)).StoreUnsafe(ref p, (nuint)i);
             }
         }
         for (; i < n; i++)

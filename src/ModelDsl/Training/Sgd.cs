@@ -1,6 +1,6 @@
 using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
+using System.Numerics;
 
 namespace ModelDsl.Training;
 
@@ -54,40 +54,17 @@ public sealed class Sgd : Optimizer
         bool nesterov = Nesterov;
         int i = 0;
 
-        if (Vector512.IsHardwareAccelerated)
+        // One Vector<float> loop: the update is memory-bound, so the width the runtime picks (16 or 32 bytes) is as fast as any.
+        if (Vector.IsHardwareAccelerated)
         {
-            var vMu = Vector512.Create(mu); var vLr = Vector512.Create(lr);
-            for (; i <= n - Vector512<float>.Count; i += Vector512<float>.Count)
+            var vMu = new Vector<float>(mu); var vLr = new Vector<float>(lr);
+            for (; i <= n - Vector<float>.Count; i += Vector<float>.Count)
             {
-                var lrG = vLr * Vector512.LoadUnsafe(ref g, (nuint)i);
-                var mi = vMu * Vector512.LoadUnsafe(ref m, (nuint)i) - lrG;
+                var lrG = vLr * Vector.LoadUnsafe(ref g, (nuint)i);
+                var mi = vMu * Vector.LoadUnsafe(ref m, (nuint)i) - lrG;
                 mi.StoreUnsafe(ref m, (nuint)i);
                 var delta = nesterov ? vMu * mi - lrG : mi;
-                (Vector512.LoadUnsafe(ref p, (nuint)i) + delta).StoreUnsafe(ref p, (nuint)i);
-            }
-        }
-        if (Vector256.IsHardwareAccelerated)
-        {
-            var vMu = Vector256.Create(mu); var vLr = Vector256.Create(lr);
-            for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
-            {
-                var lrG = vLr * Vector256.LoadUnsafe(ref g, (nuint)i);
-                var mi = vMu * Vector256.LoadUnsafe(ref m, (nuint)i) - lrG;
-                mi.StoreUnsafe(ref m, (nuint)i);
-                var delta = nesterov ? vMu * mi - lrG : mi;
-                (Vector256.LoadUnsafe(ref p, (nuint)i) + delta).StoreUnsafe(ref p, (nuint)i);
-            }
-        }
-        if (Vector128.IsHardwareAccelerated)
-        {
-            var vMu = Vector128.Create(mu); var vLr = Vector128.Create(lr);
-            for (; i <= n - Vector128<float>.Count; i += Vector128<float>.Count)
-            {
-                var lrG = vLr * Vector128.LoadUnsafe(ref g, (nuint)i);
-                var mi = vMu * Vector128.LoadUnsafe(ref m, (nuint)i) - lrG;
-                mi.StoreUnsafe(ref m, (nuint)i);
-                var delta = nesterov ? vMu * mi - lrG : mi;
-                (Vector128.LoadUnsafe(ref p, (nuint)i) + delta).StoreUnsafe(ref p, (nuint)i);
+                (Vector.LoadUnsafe(ref p, (nuint)i) + delta).StoreUnsafe(ref p, (nuint)i);
             }
         }
         for (; i < n; i++)
