@@ -96,6 +96,19 @@ public abstract partial class Model : IDisposable
         return ParameterSlice(name);
     }
 
+    /// <summary>
+    /// The gradient of one named tensor (e.g. "lstm.kernel"), laid out like <see cref="Parameter(string)"/>: the last
+    /// <see cref="TrainBatch(int, float?)"/> step's gradient of the mean loss (clipped, when clipping applied), or what
+    /// <see cref="ProgramExecutor.Backward"/> accumulated since the gradients were last zeroed. Downloaded first after a
+    /// device-resident step, like <see cref="Gradients"/>; a frozen tensor's gradient stays zero.
+    /// </summary>
+    /// <exception cref="KeyNotFoundException">The model has no tensor of that name (the message lists the names).</exception>
+    public Span<float> Gradient(string name)
+    {
+        SyncToHost();
+        return TensorSlice(_gradients, name);
+    }
+
     /// <summary>One named tensor's values for a host reader that does not change them (Save): no re-upload follows.</summary>
     internal ReadOnlySpan<float> ParameterValues(string name)
     {
@@ -103,11 +116,14 @@ public abstract partial class Model : IDisposable
         return ParameterSlice(name);
     }
 
-    private Span<float> ParameterSlice(string name)
+    private Span<float> ParameterSlice(string name) => TensorSlice(_parameters, name);
+
+    /// <summary>The stretch of a flat parameter-shaped array (weights or gradients) that holds tensor <paramref name="name"/>.</summary>
+    private Span<float> TensorSlice(float[] flat, string name)
     {
         foreach (var t in ParameterTensors)
             if (t.Name == name)
-                return _parameters.AsSpan((int)t.Offset.Evaluate(1, Vocabulary), (int)t.Length.Evaluate(1, Vocabulary));
+                return flat.AsSpan((int)t.Offset.Evaluate(1, Vocabulary), (int)t.Length.Evaluate(1, Vocabulary));
         throw new KeyNotFoundException($"{GetType().Name} has no parameter '{name}'; it has {string.Join(", ", ParameterTensors.Select(p => p.Name))}.");
     }
 
