@@ -7,11 +7,15 @@ set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 work="$(mktemp -d "${TMPDIR:-/tmp}/modeldsl-smoke.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
-version=0.1.0
 
 echo "== pack into $work/feed"
 dotnet pack "$repo/src/ModelDsl" -c Release -o "$work/feed" -nologo -v quiet
-test -f "$work/feed/ModelDsl.$version.nupkg"
+# A local pack is stamped 0.1.0-dev.<UTC time> (Directory.Build.props): read the version it produced.
+nupkg="$(find "$work/feed" -maxdepth 1 -name 'ModelDsl.*.nupkg' ! -name '*.snupkg' | head -n 1)"
+test -n "$nupkg"
+version="$(basename "$nupkg" .nupkg)"
+version="${version#ModelDsl.}"
+echo "   ModelDsl $version"
 test -f "$work/feed/ModelDsl.$version.snupkg"
 
 echo "== new console app in $work/app"

@@ -23,6 +23,18 @@ public sealed class SummaryTableTests
     }
 
     [Fact]
+    public void Counts_a_frozen_embedding_as_non_trainable_as_the_plain_summary_does()
+    {
+        using var model = new FrozenEmbeddingLstm();
+        var console = new TestConsole().Width(120);
+        console.Write(SummaryTable.Render(model));
+        long trainable = model.ParameterCount - 45;
+        Assert.Contains($"Trainable params: {trainable:N0}", console.Output);
+        Assert.Contains("Non-trainable params: 45", console.Output);
+        Assert.Contains($"Trainable params: {trainable:N0}", model.Summary());
+    }
+
+    [Fact]
     public void Has_a_row_per_layer_in_declaration_order()
     {
         using var model = new TinyCharLstm(vocabulary: 5);

@@ -16,3 +16,11 @@ public partial class KerasCharLstm;
 [Lstm(8)]
 [Dense(Dim.Vocabulary, Activation.Softmax)]
 public partial class TinyCharLstm;
+
+/// <summary>A frozen (pretrained) embedding: its 45 weights are not trainable.</summary>
+[Model]
+[TokenInput(length: 4, vocabulary: 9)]
+[Embedding(5, trainable: false)]
+[Lstm(6)]
+[Dense(9, Activation.Softmax)]
+public partial class FrozenEmbeddingLstm;

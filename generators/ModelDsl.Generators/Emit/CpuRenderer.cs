@@ -136,10 +136,13 @@ namespace ModelDsl.Generators.Emit
                     break;
                 case SoftmaxCrossEntropyOp x:
                 {
-                    // Mean over rows × steps: a per-step loss op runs once per time step.
-                    var count = x.Steps == 1 ? S(x.Logits.Rows) : "(" + S(x.Logits.Rows) + " * " + x.Steps.ToString(CultureInfo.InvariantCulture) + ")";
+                    // Mean over rows × steps: a per-step loss op runs once per time step. Ignoring padding, over the targets
+                    // ≠ 0 of the whole batch, which the runtime counts before the forward.
+                    var count = x.IgnorePadding ? "ScoredTargets"
+                        : x.Steps == 1 ? S(x.Logits.Rows) : "(" + S(x.Logits.Rows) + " * " + x.Steps.ToString(CultureInfo.InvariantCulture) + ")";
                     w.WriteLine("loss += global::ModelDsl.Cpu.RowKernels.SoftmaxCrossEntropy(" + Ptr(x.Logits) + ", " + S(x.Logits.Rows) + ", " + S(x.Logits.Cols) + ", " + S(x.Logits.RowStride) + ", "
-                        + Ptr(x.Targets) + ", " + S(x.Targets.Stride) + ", " + (x.DLogits is null ? "null, 0" : Ptr(x.DLogits) + ", " + S(x.DLogits.RowStride)) + ", 1f / " + count + ") / " + count + ";");
+                        + Ptr(x.Targets) + ", " + S(x.Targets.Stride) + ", " + (x.DLogits is null ? "null, 0" : Ptr(x.DLogits) + ", " + S(x.DLogits.RowStride)) + ", 1f / " + count
+                        + (x.IgnorePadding ? ", ignorePadding: true" : "") + ") / " + count + ";");
                 }
                     break;
                 case SoftmaxOp s:

@@ -238,7 +238,8 @@ namespace ModelDsl.Generators.Emit
                     w.WriteLine((x.Binary ? "SigmoidCrossEntropy(" : "SoftmaxCrossEntropy(") + CpuRenderer.Ptr(x.Logits) + ", " + S(x.Logits.Rows) + ", " + S(x.Logits.Cols) + ", " + S(x.Logits.RowStride) + ", "
                         + CpuRenderer.Ptr(x.Targets) + ", " + S(x.Targets.Stride) + ", "
                         + (x.DLogits is null ? "-1, 0" : CpuRenderer.Ptr(x.DLogits) + ", " + S(x.DLogits.RowStride))
-                        + (x.Steps == 1 ? "" : ", steps: " + x.Steps.ToString(System.Globalization.CultureInfo.InvariantCulture)) + ");");
+                        + (x.Steps == 1 ? "" : ", steps: " + x.Steps.ToString(System.Globalization.CultureInfo.InvariantCulture))
+                        + (x.IgnorePadding ? ", ignorePadding: true" : "") + ");");
                     break;
                 case SoftmaxOp s:
                     w.WriteLine("Softmax(" + CpuRenderer.Ptr(s.Logits) + ", " + S(s.Logits.Rows) + ", " + S(s.Logits.Cols) + ", " + S(s.Logits.RowStride) + ", "

@@ -45,6 +45,18 @@ namespace ModelDsl.Ir
             return false;
         }
 
+        /// <summary>
+        /// Whether training ignores padding targets: a per-step output of a model whose Embedding or PositionalEmbedding has
+        /// maskZero. Id 0 is padding there, so a position whose target (the next token) is 0 is not scored.
+        /// </summary>
+        public static bool IgnoresPaddingTargets(ModelSpec spec)
+        {
+            if (!OutputIsPerStep(spec)) return false;
+            foreach (var layer in spec.Layers)
+                if (layer.MaskZero) return true;
+            return false;
+        }
+
         /// <summary>Keras-style layer names: lstm, lstm_1, dense, …</summary>
         public static IReadOnlyList<string> LayerNames(ModelSpec spec)
         {
@@ -750,7 +762,8 @@ namespace ModelDsl.Ir
 
             /// <summary>
             /// A last Dense over a sequence: logits for every step in one product, the loss averaged over all B·T positions
-            /// (a language model trained on every position, as char-rnn does). Inference computes the last step only.
+            /// (a language model trained on every position, as char-rnn does), less padded targets when the model masks
+            /// padding. Inference computes the last step only.
             /// </summary>
             private Value DensePerStep(string name, LayerSpec layer, Value input)
             {
@@ -776,10 +789,15 @@ namespace ModelDsl.Ir
                 _forward.Add(new MatMulOp(all, false, ParamView(kernel), false, logitsAll, accumulate: false, bias: ParamView(bias))
                     { Comment = name + ": x_t·W + b for every step in one product" });
                 var targets = new IdView(_targets, 0, Size.B, _t, timeStride: 1);
+                bool ignorePadding = IgnoresPaddingTargets(_spec);
                 _forward.Add(new LoopOp(_t, false, new Op[]
                 {
-                    new SoftmaxCrossEntropyOp(logitsStep, targets, dStep, binary: false, steps: _t)
-                        { Comment = "loss at step t: softmax and cross-entropy in one pass; dLogits = (p − onehot)/(B·T)" },
+                    new SoftmaxCrossEntropyOp(logitsStep, targets, dStep, binary: false, steps: _t, ignorePadding)
+                    {
+                        Comment = ignorePadding
+                            ? "loss at step t: softmax and cross-entropy in one pass; target 0 is padding (no loss, dLogits 0); dLogits = (p − onehot)/(targets ≠ 0 in the batch)"
+                            : "loss at step t: softmax and cross-entropy in one pass; dLogits = (p − onehot)/(B·T)",
+                    },
                 }));
                 var block = new List<Op>
                 {

@@ -90,14 +90,23 @@ namespace ModelDsl.Ir
     }
 
     /// <summary>
-    /// Fused softmax + sparse categorical cross-entropy over rows of logits: adds Σ_r −log p[r, target r] · LossScale to the
-    /// program's loss, and (when training) writes DLogits = GradientScale · (p − onehot).
+    /// Fused softmax + sparse categorical cross-entropy over rows of logits: adds Σ_r −log p[r, target r] / N to the
+    /// program's loss, and (when training) writes DLogits = (p − onehot) / N, where N is the number of positions scored.
     /// </summary>
     public sealed class SoftmaxCrossEntropyOp : Op
     {
-        public SoftmaxCrossEntropyOp(View logits, IdView targets, View? dLogits, bool binary = false, int steps = 1) { Logits = logits; Targets = targets; DLogits = dLogits; Binary = binary; Steps = steps; }
-        /// <summary>How many such ops (one per time step) share the mean: loss and dLogits are divided by rows·Steps.</summary>
+        public SoftmaxCrossEntropyOp(View logits, IdView targets, View? dLogits, bool binary = false, int steps = 1, bool ignorePadding = false)
+        {
+            Logits = logits; Targets = targets; DLogits = dLogits; Binary = binary; Steps = steps; IgnorePadding = ignorePadding;
+        }
+        /// <summary>How many such ops (one per time step) share the mean: N is rows·Steps, less the padding when <see cref="IgnorePadding"/>.</summary>
         public int Steps { get; }
+        /// <summary>
+        /// Target id 0 is padding (a model with mask_zero): such a row adds nothing to the loss and gets dLogits 0, and N counts
+        /// only the targets ≠ 0 among all rows·Steps of <see cref="Targets"/> (at least 1, so a batch of padding has loss 0).
+        /// The runtime counts them from the staged targets before the forward.
+        /// </summary>
+        public bool IgnorePadding { get; }
         public View Logits { get; }
         public IdView Targets { get; }
         public View? DLogits { get; }

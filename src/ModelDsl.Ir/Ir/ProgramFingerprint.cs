@@ -30,7 +30,7 @@ public static class ProgramFingerprint
                         foreach (var v in p.Inputs) Mix(v.ToString());
                         foreach (var o in p.Outputs) Mix(o.Target + "=" + o.Value + (o.Accumulate ? "+" : ""));
                         break;
-                    case SoftmaxCrossEntropyOp x: Mix(x.Logits + "|" + x.Targets + "|" + x.DLogits + "|" + x.Binary + "|" + x.Steps); break;
+                    case SoftmaxCrossEntropyOp x: Mix(x.Logits + "|" + x.Targets + "|" + x.DLogits + "|" + x.Binary + "|" + x.Steps + (x.IgnorePadding ? "|padding" : "")); break;
                     case SoftmaxOp s: Mix(s.Logits + "|" + s.Output); break;
                     case DropoutMaskOp d: Mix(d.Mask + "|" + d.Rate.ToString("R", System.Globalization.CultureInfo.InvariantCulture)); break;
                     case ZeroOp z: Mix(z.Target.ToString()); break;

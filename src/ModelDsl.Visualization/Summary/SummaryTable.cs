@@ -16,6 +16,10 @@ public static class SummaryTable
         ArgumentNullException.ThrowIfNull(model);
         var layers = model.Layers();
         string total = Count(model.ParameterCount);
+        // As Model.Summary counts them: a frozen layer's weights (trainable: false) are not trainable.
+        long frozen = 0;
+        for (int i = 0; i < layers.Count; i++)
+            if (model.Declaration.Layers[i].Frozen) frozen += layers[i].Parameters;
         var table = new Table()
             .Border(TableBorder.Rounded)
             .Title($"Model: \"{Markup.Escape(model.GetType().Name)}\"")
@@ -23,7 +27,7 @@ public static class SummaryTable
             .AddColumn(new TableColumn("[bold]Output Shape[/]"))
             .AddColumn(new TableColumn("[bold]Param #[/]").RightAligned().Footer($"[bold]{total}[/]"))
             // Two short lines: a caption is wrapped at the table's width.
-            .Caption($"Trainable params: {total}\nNon-trainable params: 0");
+            .Caption($"Trainable params: {Count(model.ParameterCount - frozen)}\nNon-trainable params: {Count(frozen)}");
         foreach (var layer in layers)
             table.AddRow(
                 new Markup($"{Markup.Escape(layer.Name)} [grey]({Markup.Escape(layer.Kind)})[/]"),

@@ -73,14 +73,17 @@ public static unsafe class CpuOps
         }
     }
 
-    /// <summary>Inverted-dropout mask: 1/(1−rate) with probability 1−rate, else 0; row-major draw order.</summary>
-    public static void DropoutMask(float* mask, int rows, int cols, int stride, float rate, Rng rng)
+    /// <summary>
+    /// Inverted-dropout mask: 1/(1−rate) with probability 1−rate, else 0; row-major draw order. Without a random stream
+    /// (an evaluation run of a training program) dropout is off: a mask of ones, nothing drawn.
+    /// </summary>
+    public static void DropoutMask(float* mask, int rows, int cols, int stride, float rate, Rng? rng)
     {
         float scale = 1f / (1f - rate);
         for (int r = 0; r < rows; r++)
         {
             float* row = mask + (long)r * stride;
-            for (int c = 0; c < cols; c++) row[c] = rng.NextFloat() >= rate ? scale : 0f;
+            for (int c = 0; c < cols; c++) row[c] = rng is null ? 1f : rng.NextFloat() >= rate ? scale : 0f;
         }
     }
 

@@ -55,16 +55,22 @@ public static unsafe class RowKernels
     /// <summary>
     /// Fused softmax + sparse categorical cross-entropy. Returns Σ_r −log softmax(logits[r])[targets[r]], each term
     /// computed as logsumexp − logit (no log of a rounded probability). When <paramref name="dLogits"/> is not null it is
-    /// overwritten with scale·(softmax(logits[r]) − onehot(targets[r])); it may alias logits.
+    /// overwritten with scale·(softmax(logits[r]) − onehot(targets[r])); it may alias logits. With
+    /// <paramref name="ignorePadding"/>, a row whose target is 0 (padding) adds nothing and gets dLogits 0.
     /// </summary>
     public static double SoftmaxCrossEntropy(float* logits, int rows, int cols, int stride, int* targets, int targetStride,
-        float* dLogits, int dStride, float scale)
+        float* dLogits, int dStride, float scale, bool ignorePadding = false)
     {
         double loss = 0;
         for (int r = 0; r < rows; r++)
         {
             float* x = logits + (long)r * stride;
             int target = targets[(long)r * targetStride];
+            if (ignorePadding && target == 0)
+            {
+                if (dLogits != null) new Span<float>(dLogits + (long)r * dStride, cols).Clear();
+                continue;
+            }
             float max = RowMax(x, cols);
             float targetLogit = x[target];
             double sum;

@@ -53,6 +53,8 @@ public struct SoftmaxArgs
     public int Losses;
     /// <summary>Cross-entropy: the scale of the loss and of dLogits (1/rows for a mean).</summary>
     public float Scale;
+    /// <summary>Cross-entropy: 1 when target 0 is padding (no loss, dLogits 0); 0 scores every row.</summary>
+    public int IgnorePadding;
 }
 
 /// <summary>A [Rows, Cols] window: zero it, copy it, or broadcast a row into it.</summary>

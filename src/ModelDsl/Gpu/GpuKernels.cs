@@ -179,13 +179,21 @@ public static partial class GpuKernels
 
     /// <summary>
     /// One thread per row: loss_r = log Σ exp(x − max) + max − x[target], added (scaled) to the row's loss slot; when training,
-    /// dLogits = Scale · (p − onehot).
+    /// dLogits = Scale · (p − onehot). A padding row (target 0 with <see cref="SoftmaxArgs.IgnorePadding"/>) adds nothing and
+    /// gets dLogits 0.
     /// </summary>
     public static void SoftmaxCrossEntropy(Index1D index, ArrayView<float> f, ArrayView<int> ids, SoftmaxArgs s)
     {
         int r = index;
         int x = s.Logits + r * s.Stride;
         int target = ids[s.Targets + r * s.TargetStride];
+        if (s.IgnorePadding != 0 && target == 0)
+        {
+            if (s.Output < 0) return;
+            int padded = s.Output + r * s.OutputStride;
+            for (int c = 0; c < s.Cols; c++) f[padded + c] = 0f;
+            return;
+        }
         float max = f[x];
         for (int c = 1; c < s.Cols; c++) max = Math.Max(max, f[x + c]);
         float sum = 0f;

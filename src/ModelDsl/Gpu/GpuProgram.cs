@@ -28,6 +28,8 @@ public abstract partial class GpuProgram : ProgramExecutor
     private readonly int _rowSumsBase;
     private readonly int _scratchBase;
     private int _stateBatch;
+    /// <summary>The loss's denominator for this call (targets scored), counted from the staged targets.</summary>
+    private int _scoredTargets = 1;
     private readonly float[] _hostFloats;
     private readonly float[] _masks;
     private int _maskCursor;
@@ -176,6 +178,7 @@ public abstract partial class GpuProgram : ProgramExecutor
     {
         int tokenCount = batch * Program.SequenceLength;
         int targetCount = Program.TargetsPerStep ? batch * Program.SequenceLength : batch;
+        if (training) _scoredTargets = Math.Max(1, CountScoredTargets(batch));
         if (_queueUploads)
         {
             int slot = TakeSlot(stream);
@@ -239,6 +242,24 @@ public abstract partial class GpuProgram : ProgramExecutor
             _hostFloats.AsSpan(r * stride, cols).CopyTo(destination.Slice(r * cols, cols));
     }
 
+    internal override void ReadRows(View view, int step, int batch, Span<float> destination)
+    {
+        CheckBatch(batch);
+        int cols = (int)view.Cols.Evaluate(batch, V), stride = (int)view.RowStride.Evaluate(batch, V);
+        int offset = F(IndexOf(view.Buffer)) + (int)(view.Offset.Evaluate(batch, V) + step * view.TimeStride.Evaluate(batch, V));
+        int span = (batch - 1) * stride + cols;
+        var host = span <= _hostFloats.Length ? _hostFloats : new float[span];
+        lock (Device.Sync)
+        {
+            Device.Accelerator.Bind();
+            var stream = Device.Accelerator.DefaultStream;
+            _floats.View.SubView(offset, span).CopyToCPU(stream, host.AsSpan(0, span));
+            stream.Synchronize();
+        }
+        for (int r = 0; r < batch; r++)
+            host.AsSpan(r * stride, cols).CopyTo(destination.Slice(r * cols, cols));
+    }
+
     public override void ResetState()
     {
         lock (Device.Sync)
@@ -299,14 +320,19 @@ public abstract partial class GpuProgram : ProgramExecutor
         else Device.StepColumnSums(Floats, args);
     }
 
-    /// <summary>Adds the mean cross-entropy over the rows to the loss slots (summed on the host); dLogits = (p − onehot)/rows.</summary>
-    protected void SoftmaxCrossEntropy(int logits, int rows, int cols, int stride, int targets, int targetStride, int dLogits, int dStride, int steps = 1)
+    /// <summary>
+    /// Adds the mean cross-entropy over the rows (× steps) to the loss slots (summed on the host); dLogits = (p − onehot)/(rows·steps).
+    /// With <paramref name="ignorePadding"/> padding targets (0) are skipped and the mean is over the batch's other targets,
+    /// counted on the host when the ids were staged.
+    /// </summary>
+    protected void SoftmaxCrossEntropy(int logits, int rows, int cols, int stride, int targets, int targetStride, int dLogits, int dStride, int steps = 1, bool ignorePadding = false)
     {
         if (rows > _lossSlots) throw new InvalidOperationException($"Cross-entropy over {rows} rows, but only {_lossSlots} loss slots.");
         Device.SoftmaxCrossEntropy(Floats, Ints, new SoftmaxArgs
         {
             Logits = logits, Rows = rows, Cols = cols, Stride = stride, Output = dLogits, OutputStride = dStride,
-            Targets = targets, TargetStride = targetStride, Losses = _lossBase, Scale = 1f / (rows * steps),
+            Targets = targets, TargetStride = targetStride, Losses = _lossBase,
+            Scale = ignorePadding ? 1f / _scoredTargets : 1f / (rows * steps), IgnorePadding = ignorePadding ? 1 : 0,
         });
     }
 
@@ -367,7 +393,8 @@ public abstract partial class GpuProgram : ProgramExecutor
 
     /// <summary>
     /// Draws the inverted-dropout mask on the host, row-major from <see cref="Random"/> exactly as the interpreter and the CPU
-    /// program do (so all backends agree), and uploads it in stream order. Called from <see cref="DrawDropoutMasks"/>.
+    /// program do (so all backends agree), and uploads it in stream order. Called from <see cref="DrawDropoutMasks"/>. An
+    /// evaluation copy uploads a mask of ones and draws nothing.
     /// </summary>
     protected void DropoutMask(int mask, int rows, int cols, int stride, float rate)
     {
@@ -379,7 +406,7 @@ public abstract partial class GpuProgram : ProgramExecutor
         if (!queued.IsEmpty)
         {
             // Drawn straight into the page-locked slot and copied without a synchronisation (see GpuProgram.Uploads.cs).
-            for (int i = 0; i < queued.Length; i++) queued[i] = Random.NextFloat() >= rate ? scale : 0f;
+            for (int i = 0; i < queued.Length; i++) queued[i] = Evaluating ? 1f : Random.NextFloat() >= rate ? scale : 0f;
             if (stride == cols)
             {
                 ArrayView<float> view = _floats.View.SubView(mask, queued.Length);
@@ -395,7 +422,7 @@ public abstract partial class GpuProgram : ProgramExecutor
             }
             return;
         }
-        for (int i = 0; i < host.Length; i++) host[i] = Random.NextFloat() >= rate ? scale : 0f;
+        for (int i = 0; i < host.Length; i++) host[i] = Evaluating ? 1f : Random.NextFloat() >= rate ? scale : 0f;
         if (stride == cols)
         {
             _floats.View.SubView(mask, host.Length).CopyFromCPU(stream, (ReadOnlySpan<float>)host);

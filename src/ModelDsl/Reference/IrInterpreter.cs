@@ -42,15 +42,17 @@ public sealed class IrInterpreter
     public int[] Targets => _ints[Program.Targets];
 
     /// <summary>The output rows [B, width] of the last forward.</summary>
-    public double[] Output()
+    public double[] Output() => Rows(Program.Output, 0);
+
+    /// <summary>The rows of <paramref name="v"/> at time step <paramref name="t"/>, [rows, cols] (e.g. the loss's logits at step t).</summary>
+    public double[] Rows(View v, long t)
     {
-        var v = Program.Output;
         long rows = Eval(v.Rows), cols = Eval(v.Cols);
         var result = new double[rows * cols];
         var data = _floats[v.Buffer];
         for (long r = 0; r < rows; r++)
             for (long c = 0; c < cols; c++)
-                result[r * cols + c] = data[Index(v, 0, r, c)];
+                result[r * cols + c] = data[Index(v, t, r, c)];
         return result;
     }
 
@@ -152,10 +154,9 @@ public sealed class IrInterpreter
             }
             case DropoutMaskOp d:
             {
-                if (rng is null) throw new InvalidOperationException("Dropout needs a random stream.");
-                double scale = 1.0 / (1.0 - d.Rate);
+                // No random stream: dropout off (an evaluation run of a training program), a mask of ones.
                 var mask = _floats[d.Mask.Buffer];
-                ForEach(d.Mask, t, (r, c) => mask[Index(d.Mask, t, r, c)] = rng.NextFloat() >= (float)d.Rate ? 1f / (1f - (float)d.Rate) : 0.0);
+                ForEach(d.Mask, t, (r, c) => mask[Index(d.Mask, t, r, c)] = rng is null ? 1.0 : rng.NextFloat() >= (float)d.Rate ? 1f / (1f - (float)d.Rate) : 0.0);
                 break;
             }
             case AttentionOp a: Attention(a); break;
@@ -255,14 +256,30 @@ public sealed class IrInterpreter
             Loss += total / rows;
             return;
         }
+        // The mean's denominator: every row at every step, or (ignoring padding) the targets ≠ 0 among them, at least 1.
+        double count = rows * x.Steps;
+        if (x.IgnorePadding)
+        {
+            count = 0;
+            for (long s = 0; s < x.Steps; s++)
+                for (long r = 0; r < rows; r++)
+                    if (Id(x.Targets, s, r) != 0) count++;
+            count = Math.Max(1, count);
+        }
         for (long r = 0; r < rows; r++)
         {
+            int target = Id(x.Targets, t, r);
+            if (x.IgnorePadding && target == 0)
+            {
+                if (x.DLogits != null)
+                    for (long c = 0; c < cols; c++) _floats[x.DLogits.Buffer][Index(x.DLogits, t, r, c)] = 0;
+                continue;
+            }
             double max = double.NegativeInfinity;
             for (long c = 0; c < cols; c++) max = Math.Max(max, logits[Index(x.Logits, t, r, c)]);
             double sum = 0;
             for (long c = 0; c < cols; c++) sum += Math.Exp(logits[Index(x.Logits, t, r, c)] - max);
             double logSum = Math.Log(sum) + max;
-            int target = Id(x.Targets, t, r);
             total += logSum - logits[Index(x.Logits, t, r, target)];
             if (x.DLogits != null)
             {
@@ -270,11 +287,11 @@ public sealed class IrInterpreter
                 for (long c = 0; c < cols; c++)
                 {
                     double p = Math.Exp(logits[Index(x.Logits, t, r, c)] - logSum);
-                    d[Index(x.DLogits, t, r, c)] = (p - (c == target ? 1 : 0)) / (rows * x.Steps);
+                    d[Index(x.DLogits, t, r, c)] = (p - (c == target ? 1 : 0)) / count;
                 }
             }
         }
-        Loss += total / (rows * x.Steps);
+        Loss += total / count;
     }
 
     // ---- attention and layer normalisation: the definitions, written out loop by loop ----

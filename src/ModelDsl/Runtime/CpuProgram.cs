@@ -47,7 +47,7 @@ public abstract unsafe class CpuProgram : ProgramExecutor
         _outputIndex = IndexOf(Program.Output.Buffer);
         _queryPositionsIndex = Program.QueryPositions is { } q ? IndexOf(q) : -1;
         if (_queryPositionsIndex >= 0) ((int[])_arrays[_queryPositionsIndex]!).AsSpan().Fill(Program.SequenceLength - 1);
-        Random = model.DropoutRandom;
+        _random = model.DropoutRandom;
     }
 
     private int Length(IrBuffer b) => checked((int)b.Length.Evaluate(BatchCapacity, Model.Vocabulary));
@@ -64,8 +64,12 @@ public abstract unsafe class CpuProgram : ProgramExecutor
     /// </summary>
     protected Cpu.GemmPackCache PackCache { get; } = new();
 
-    /// <summary>The random stream dropout masks are drawn from.</summary>
-    protected Rng Random { get; }
+    /// <summary>The random stream dropout masks are drawn from; null (dropout off) in an evaluation copy.</summary>
+    protected Rng? Random => Evaluating ? null : _random;
+    private readonly Rng _random;
+
+    /// <summary>Generated code's loss denominator when the loss ignores padding: the targets it scores in this call (at least 1).</summary>
+    protected int ScoredTargets { get; private set; } = 1;
 
     /// <summary>The bound vocabulary size.</summary>
     protected int V => Model.Vocabulary;
@@ -94,6 +98,7 @@ public abstract unsafe class CpuProgram : ProgramExecutor
             _stateBatch = batch;
         }
         if (Kind == ProgramKind.Step) CountCachedStep();
+        if (Kind == ProgramKind.Train) ScoredTargets = Math.Max(1, CountScoredTargets(batch));
         PackCache.BeginPass();
         return RunForward(batch);
     }
@@ -115,6 +120,15 @@ public abstract unsafe class CpuProgram : ProgramExecutor
         var source = (float[])_arrays[_outputIndex]!;
         for (int r = 0; r < rows; r++)
             source.AsSpan(offset + r * stride, cols).CopyTo(destination.Slice(r * cols, cols));
+    }
+
+    internal override void ReadRows(View view, int step, int batch, Span<float> destination)
+    {
+        int cols = (int)view.Cols.Evaluate(batch, V), stride = (int)view.RowStride.Evaluate(batch, V);
+        long offset = view.Offset.Evaluate(batch, V) + step * view.TimeStride.Evaluate(batch, V);
+        var source = (float[])_arrays[IndexOf(view.Buffer)]!;
+        for (int r = 0; r < batch; r++)
+            source.AsSpan((int)(offset + (long)r * stride), cols).CopyTo(destination.Slice(r * cols, cols));
     }
 
     public override bool ContainsNonFinite(IrBuffer buffer, int batch)

@@ -51,14 +51,19 @@ public abstract partial class Model
     {
         var layers = Layers();
         var sb = new StringBuilder();
-        string Row(string a, string b, string c) => $"{a,-28}{b,-22}{c,12}";
-        var rule = new string('─', 62);
+        var cells = layers.Select(l => (Layer: $"{l.Name} ({l.Kind})", l.OutputShape, Count: l.Parameters.ToString("N0", CultureInfo.InvariantCulture))).ToList();
+        // Keras's widths as the minimum; a longer cell widens its column so two spaces always separate the columns.
+        int layerWidth = Math.Max(28, cells.Max(c => c.Layer.Length) + 2);
+        int shapeWidth = Math.Max(22, cells.Max(c => c.OutputShape.Length) + 2);
+        int countWidth = Math.Max(12, cells.Max(c => c.Count.Length));
+        string Row(string a, string b, string c) => a.PadRight(layerWidth) + b.PadRight(shapeWidth) + c.PadLeft(countWidth);
+        var rule = new string('─', layerWidth + shapeWidth + countWidth);
         sb.AppendLine(CultureInfo.InvariantCulture, $"Model: \"{GetType().Name}\"");
         sb.AppendLine(rule);
         sb.AppendLine(Row("Layer (type)", "Output Shape", "Param #"));
         sb.AppendLine(rule);
-        foreach (var l in layers)
-            sb.AppendLine(Row($"{l.Name} ({l.Kind})", l.OutputShape, l.Parameters.ToString("N0", CultureInfo.InvariantCulture)));
+        foreach (var c in cells)
+            sb.AppendLine(Row(c.Layer, c.OutputShape, c.Count));
         sb.AppendLine(rule);
         sb.AppendLine(CultureInfo.InvariantCulture, $"Total params: {ParameterCount:N0}");
         long frozen = 0;

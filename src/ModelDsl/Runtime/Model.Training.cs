@@ -42,8 +42,61 @@ public abstract partial class Model
     }
 
     /// <summary>
+    /// One step on a batch given as ids: forward, backward, clipping, optimizer update. Returns the batch's mean loss before
+    /// the update (the number <see cref="Evaluate(ReadOnlySpan{int}, ReadOnlySpan{int})"/> gives for the same batch, less
+    /// dropout).
+    /// </summary>
+    /// <param name="inputs">B windows of <see cref="SequenceLength"/> ids, row-major [B, T]; B is inputs.Length / T.</param>
+    /// <param name="targets">One target per window, [B]; or, when <see cref="TargetsPerStep"/>, one per position, row-major
+    /// [B, T] (the next token at each step; 0 is padding when <see cref="IgnoresPaddingTargets"/>).</param>
+    /// <param name="clipNorm">Global-norm clipping of the gradients, as <see cref="FitOptions.ClipNorm"/>.</param>
+    /// <exception cref="ArgumentException">The lengths do not make whole windows, or the targets do not match them.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An id is outside the vocabulary or a target outside the classes.</exception>
+    /// <exception cref="NonFiniteLossException">The loss or a gradient was NaN or infinite; nothing was updated.</exception>
+    public double TrainBatch(ReadOnlySpan<int> inputs, ReadOnlySpan<int> targets, float? clipNorm = null)
+    {
+        if (_optimizer is null) throw new InvalidOperationException("Call Compile(optimizer) or Fit first.");
+        int batch = Stage(GetProgram(ProgramKind.Train, BatchRows(inputs, targets)), inputs, targets);
+        return TrainBatch(batch, clipNorm);
+    }
+
+    /// <summary>
+    /// The mean loss on one batch given as in <see cref="TrainBatch(ReadOnlySpan{int}, ReadOnlySpan{int}, float?)"/>, without
+    /// dropout and without an update: the training loss op's own number (all positions of a per-step output, padding left out).
+    /// </summary>
+    public double Evaluate(ReadOnlySpan<int> inputs, ReadOnlySpan<int> targets)
+    {
+        var program = EvaluationProgram(BatchRows(inputs, targets));
+        int batch = Stage(program, inputs, targets);
+        return program.Forward(batch);
+    }
+
+    /// <summary>Rows of a batch given as ids, after checking that inputs and targets describe the same whole windows.</summary>
+    private int BatchRows(ReadOnlySpan<int> inputs, ReadOnlySpan<int> targets)
+    {
+        if (inputs.IsEmpty || inputs.Length % SequenceLength != 0)
+            throw new ArgumentException($"The inputs must be whole windows of {SequenceLength} ids, [B, {SequenceLength}] row-major; got {inputs.Length} ids.", nameof(inputs));
+        int batch = inputs.Length / SequenceLength;
+        int expected = TargetsPerStep ? batch * SequenceLength : batch;
+        if (targets.Length != expected)
+            throw new ArgumentException(TargetsPerStep
+                ? $"{GetType().Name} has an output per position: {batch} windows need {expected} targets, [B, {SequenceLength}] row-major; got {targets.Length}."
+                : $"{batch} windows need {expected} targets, one per window; got {targets.Length}.", nameof(targets));
+        return batch;
+    }
+
+    private static int Stage(ProgramExecutor program, ReadOnlySpan<int> inputs, ReadOnlySpan<int> targets)
+    {
+        inputs.CopyTo(program.Tokens);
+        targets.CopyTo(program.Targets);
+        return inputs.Length / program.Program.SequenceLength;
+    }
+
+    /// <summary>
     /// One step on the batch already staged in the training program's <see cref="ProgramExecutor.Tokens"/> and
     /// <see cref="ProgramExecutor.Targets"/>: forward, backward, clipping, optimizer update. Returns the mean loss.
+    /// Stage with <c>GetProgram(ProgramKind.Train, B)</c> first, laid out as
+    /// <see cref="TrainBatch(ReadOnlySpan{int}, ReadOnlySpan{int}, float?)"/> takes them (which does this for you).
     /// </summary>
     /// <exception cref="NonFiniteLossException">The loss or a gradient was NaN or infinite; nothing was updated. The
     /// exception names the step and the first layer holding a non-finite value.</exception>
@@ -152,14 +205,15 @@ public abstract partial class Model
                 var indices = order.Batch(s);
                 if (program.Program.TargetsPerStep) train.FillBatchPerStep(indices, program.Tokens, program.Targets);
                 else train.FillBatch(indices, program.Tokens, program.Targets);
+                int weight = LossWeight(program, indices.Length);
                 long done = (long)(epoch - 1) * steps + s + 1;
                 bool checkpoint = options.CheckpointEverySteps is { } every && done % every == 0;
                 if (device is null)
-                    Account(s, indices.Length, TryTrainBatch(indices.Length, options.ClipNorm));
+                    Account(s, weight, TryTrainBatch(indices.Length, options.ClipNorm));
                 else
                 {
                     EnqueueDeviceStep(device, indices.Length, options.ClipNorm, haltOnFault: !options.SkipNonFiniteBatches);
-                    pending.Add((s, indices.Length));
+                    pending.Add((s, weight));
                     if (pending.Count == readbackEvery || s == steps - 1 || checkpoint)
                     {
                         var outcomes = ReadDeviceSteps(device, indices.Length);
@@ -171,7 +225,7 @@ public abstract partial class Model
                     SaveTrainingCheckpoint(options.CheckpointPath!, TrainingState(epoch, s + 1, lossSum, rows, skipped));
             }
 
-            // One step's outcome, in step order: throw or count a fault, add a loss, move the progress line.
+            // One step's outcome, in step order: throw or count a fault, add a loss weighted by what it scored, move the progress line.
             void Account(int batch, int batchRows, (double Loss, NonFiniteLossException? Fault) step)
             {
                 if (step.Fault != null)
@@ -220,11 +274,29 @@ public abstract partial class Model
         };
     }
 
-    /// <summary>Mean cross-entropy over every window of <paramref name="data"/> (no dropout, no update).</summary>
-    public double Evaluate(ISequenceData data, int batchSize = 128) => Measure(data, batchSize).Loss;
+    /// <summary>
+    /// The training loss's weight in an epoch's mean: its rows, or, when padding targets are ignored, the positions it scored
+    /// (so the epoch's loss is the mean over every scored position, as <see cref="Evaluate(ISequenceData, int)"/> gives).
+    /// </summary>
+    private static int LossWeight(ProgramExecutor program, int rows) =>
+        program.LossOp is { IgnorePadding: true } ? program.CountScoredTargets(rows) : rows;
 
-    /// <summary>Mean loss and accuracy (arg-max, or p ≥ 0.5 for a sigmoid output) over every example (no dropout, no update).</summary>
-    public (double Loss, double Accuracy) Measure(ISequenceData data, int batchSize = 128)
+    /// <summary>
+    /// The training loss over every example of <paramref name="data"/>, without dropout or an update: mean cross-entropy at
+    /// the last position, or, for a per-step output (<see cref="TargetsPerStep"/>), over all positions with padding targets
+    /// left out (<see cref="IgnoresPaddingTargets"/>). Computed by the training loss op, so it is the number
+    /// <see cref="TrainBatch(int, float?)"/> reports for the same batch, and Fit's <c>loss</c> and <c>val_loss</c> agree in
+    /// meaning. NaN when every target is padding.
+    /// </summary>
+    public double Evaluate(ISequenceData data, int batchSize = 128) => Score(data, batchSize, accuracy: false).Loss;
+
+    /// <summary>
+    /// <see cref="Evaluate(ISequenceData, int)"/>'s loss and the accuracy over the same positions: arg-max (or p ≥ 0.5 for a
+    /// sigmoid output) equal to the target.
+    /// </summary>
+    public (double Loss, double Accuracy) Measure(ISequenceData data, int batchSize = 128) => Score(data, batchSize, accuracy: true);
+
+    private (double Loss, double Accuracy) Score(ISequenceData data, int batchSize, bool accuracy)
     {
         ArgumentNullException.ThrowIfNull(data);
         if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "Batch size must be positive.");
@@ -232,42 +304,38 @@ public abstract partial class Model
         if (data.Count == 0) throw new ArgumentException("The data set has no windows.", nameof(data));
         CheckIds(data, nameof(data), "evaluation");
         batchSize = Math.Min(batchSize, data.Count);
-        var program = GetProgram(ProgramKind.Infer, batchSize);
-        var probabilities = new float[batchSize * OutputSize];
+        var program = EvaluationProgram(batchSize);
+        var loss = program.LossOp!;
+        var logits = accuracy ? new float[batchSize * (int)loss.Logits.Cols.Evaluate(batchSize, Vocabulary)] : null;
         var indices = new int[batchSize];
         double total = 0;
-        long correct = 0;
-        bool binary = Declaration.Layers[^1].Activation == ActivationKind.Sigmoid;
+        long scored = 0, correct = 0;
         for (int start = 0; start < data.Count; start += batchSize)
         {
             int n = Math.Min(batchSize, data.Count - start);
             for (int i = 0; i < n; i++) indices[i] = start + i;
-            data.FillBatch(indices.AsSpan(0, n), program.Tokens, program.Targets);
-            program.Forward(n);
-            program.ReadOutput(probabilities, n);
-            var targets = program.Targets;
-            for (int i = 0; i < n; i++)
+            if (program.Program.TargetsPerStep) data.FillBatchPerStep(indices.AsSpan(0, n), program.Tokens, program.Targets);
+            else data.FillBatch(indices.AsSpan(0, n), program.Tokens, program.Targets);
+            int count = program.CountScoredTargets(n);
+            total += program.Forward(n) * count;
+            scored += count;
+            if (logits is null) continue;
+            int width = logits.Length / batchSize;
+            for (int t = 0; t < loss.Steps; t++)
             {
-                var row = probabilities.AsSpan(i * OutputSize, OutputSize);
-                total += NegativeLogLikelihood(row, targets[i]);
-                int predicted = binary ? (row[0] >= 0.5f ? 1 : 0) : Sampling.TemperatureSampler.ArgMax(row);
-                if (predicted == targets[i]) correct++;
+                program.ReadRows(loss.Logits, t, n, logits);
+                for (int r = 0; r < n; r++)
+                {
+                    int target = program.TargetAt(t, r, n);
+                    if (loss.IgnorePadding && target == 0) continue;
+                    var row = logits.AsSpan(r * width, width);
+                    // Logits: σ(z) ≥ 0.5 exactly when z ≥ 0.
+                    int predicted = loss.Binary ? (row[0] >= 0f ? 1 : 0) : Sampling.TemperatureSampler.ArgMax(row);
+                    if (predicted == target) correct++;
+                }
             }
         }
-        return (total / data.Count, (double)correct / data.Count);
-    }
-
-    private double NegativeLogLikelihood(ReadOnlySpan<float> output, int target)
-    {
-        var last = Declaration.Layers[^1];
-        if (last.Activation == ActivationKind.Softmax) return -Math.Log(Math.Max(output[target], 1e-30f));
-        if (last.Activation == ActivationKind.Sigmoid) return -Math.Log(Math.Max(target == 1 ? output[0] : 1 - output[0], 1e-30f));
-        // Logits: log-sum-exp.
-        float max = float.NegativeInfinity;
-        foreach (var v in output) max = Math.Max(max, v);
-        double sum = 0;
-        foreach (var v in output) sum += Math.Exp(v - max);
-        return Math.Log(sum) + max - output[target];
+        return scored == 0 ? (double.NaN, double.NaN) : (total / scored, (double)correct / scored);
     }
 
     /// <summary>Every input id within the vocabulary and every target within the output, before anything is trained.</summary>

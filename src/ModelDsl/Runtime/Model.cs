@@ -57,6 +57,16 @@ public abstract partial class Model : IDisposable
     public int OutputSize { get; }
     /// <summary>Valid targets are 0..TargetClasses−1: the outputs, or 0/1 for a one-unit sigmoid output.</summary>
     public int TargetClasses { get; }
+    /// <summary>
+    /// Whether the model has an output at every position (a Dense over a sequence): it trains on a target per position,
+    /// [B, <see cref="SequenceLength"/>], and its loss is the mean over all positions. Otherwise one target per window, [B].
+    /// </summary>
+    public bool TargetsPerStep => Lowering.OutputIsPerStep(Declaration);
+    /// <summary>
+    /// Whether target id 0 is padding (a per-step output of a model with <c>maskZero</c>): such positions are left out of the
+    /// loss, its mean and the accuracy, in training and evaluation alike.
+    /// </summary>
+    public bool IgnoresPaddingTargets => Lowering.IgnoresPaddingTargets(Declaration);
     public int ParameterCount { get; }
     public IReadOnlyList<ParameterTensor> ParameterTensors { get; }
 
@@ -96,6 +106,19 @@ public abstract partial class Model : IDisposable
         return ParameterSlice(name);
     }
 
+    /// <summary>
+    /// The gradient of one named tensor (e.g. "lstm.kernel"), laid out like <see cref="Parameter(string)"/>: the last
+    /// <see cref="TrainBatch(int, float?)"/> step's gradient of the mean loss (clipped, when clipping applied), or what
+    /// <see cref="ProgramExecutor.Backward"/> accumulated since the gradients were last zeroed. Downloaded first after a
+    /// device-resident step, like <see cref="Gradients"/>; a frozen tensor's gradient stays zero.
+    /// </summary>
+    /// <exception cref="KeyNotFoundException">The model has no tensor of that name (the message lists the names).</exception>
+    public Span<float> Gradient(string name)
+    {
+        SyncToHost();
+        return TensorSlice(_gradients, name);
+    }
+
     /// <summary>One named tensor's values for a host reader that does not change them (Save): no re-upload follows.</summary>
     internal ReadOnlySpan<float> ParameterValues(string name)
     {
@@ -103,11 +126,14 @@ public abstract partial class Model : IDisposable
         return ParameterSlice(name);
     }
 
-    private Span<float> ParameterSlice(string name)
+    private Span<float> ParameterSlice(string name) => TensorSlice(_parameters, name);
+
+    /// <summary>The stretch of a flat parameter-shaped array (weights or gradients) that holds tensor <paramref name="name"/>.</summary>
+    private Span<float> TensorSlice(float[] flat, string name)
     {
         foreach (var t in ParameterTensors)
             if (t.Name == name)
-                return _parameters.AsSpan((int)t.Offset.Evaluate(1, Vocabulary), (int)t.Length.Evaluate(1, Vocabulary));
+                return flat.AsSpan((int)t.Offset.Evaluate(1, Vocabulary), (int)t.Length.Evaluate(1, Vocabulary));
         throw new KeyNotFoundException($"{GetType().Name} has no parameter '{name}'; it has {string.Join(", ", ParameterTensors.Select(p => p.Name))}.");
     }
 
@@ -127,17 +153,38 @@ public abstract partial class Model : IDisposable
             ReleaseDevice(existing);
             existing.Dispose();
         }
-        var created = Backend switch
-        {
-            Backend.Cpu => CreateCpuProgram(kind, batchCapacity),
-            Backend.Reference => new ReferenceProgram(this, kind, batchCapacity),
-            Backend.Gpu => CreateGpuProgram(kind, batchCapacity, emulator: false),
-            Backend.GpuEmulator => CreateGpuProgram(kind, batchCapacity, emulator: true),
-            _ => throw new InvalidOperationException(Backend.ToString()),
-        };
+        var created = CreateProgram(kind, batchCapacity);
         _programs[kind] = created;
         return created;
     }
+
+    private ProgramExecutor CreateProgram(ProgramKind kind, int batchCapacity) => Backend switch
+    {
+        Backend.Cpu => CreateCpuProgram(kind, batchCapacity),
+        Backend.Reference => new ReferenceProgram(this, kind, batchCapacity),
+        Backend.Gpu => CreateGpuProgram(kind, batchCapacity, emulator: false),
+        Backend.GpuEmulator => CreateGpuProgram(kind, batchCapacity, emulator: true),
+        _ => throw new InvalidOperationException(Backend.ToString()),
+    };
+
+    /// <summary>
+    /// A second training program, for evaluation only (<see cref="ProgramExecutor.Evaluating"/>: dropout off, never steps):
+    /// Evaluate scores with the training loss op itself, without touching a batch staged for <see cref="TrainBatch(int, float?)"/>
+    /// or the device copy of the training state.
+    /// </summary>
+    private ProgramExecutor EvaluationProgram(int batchCapacity)
+    {
+        if (_evaluation is { } existing)
+        {
+            if (existing.BatchCapacity >= batchCapacity) return existing;
+            existing.Dispose();
+            _evaluation = null;
+        }
+        var created = CreateProgram(ProgramKind.Train, batchCapacity);
+        created.Evaluating = true;
+        return _evaluation = created;
+    }
+    private ProgramExecutor? _evaluation;
 
     /// <summary>The program of <paramref name="kind"/> if one was created, without creating or resizing it.</summary>
     internal ProgramExecutor? ExistingProgram(ProgramKind kind) => _programs.TryGetValue(kind, out var p) ? p : null;
@@ -151,6 +198,8 @@ public abstract partial class Model : IDisposable
         foreach (var p in _programs.Values) ReleaseDevice(p);
         foreach (var p in _programs.Values) p.Dispose();
         _programs.Clear();
+        _evaluation?.Dispose();
+        _evaluation = null;
         GC.SuppressFinalize(this);
     }
 }

@@ -41,6 +41,60 @@ public abstract class ProgramExecutor : IDisposable
     /// </summary>
     internal bool ReuseUploadedParameters { get; set; }
 
+    /// <summary>
+    /// A training program kept for <see cref="Model.Evaluate(Data.ISequenceData, int)"/> and <see cref="Model.Measure"/>: its
+    /// forward runs with dropout off (masks of ones, nothing drawn from the random stream) and it never steps, so the loss is
+    /// the training loss op's own number.
+    /// </summary>
+    internal bool Evaluating { get; set; }
+
+    /// <summary>The cross-entropy op of a training program (inside the time loop for a per-step output), or null.</summary>
+    internal SoftmaxCrossEntropyOp? LossOp => _lossOp ??= FindLoss(Program.Forward);
+    private SoftmaxCrossEntropyOp? _lossOp;
+
+    private static SoftmaxCrossEntropyOp? FindLoss(IReadOnlyList<Op> ops)
+    {
+        foreach (var op in ops)
+        {
+            if (op is SoftmaxCrossEntropyOp x) return x;
+            if (op is LoopOp loop && FindLoss(loop.Body) is { } inner) return inner;
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// The staged target of row <paramref name="row"/> at step <paramref name="step"/> of the loss (step 0 for a last-step
+    /// output), read through the loss op's view of <see cref="Targets"/>.
+    /// </summary>
+    internal int TargetAt(int step, int row, int batch)
+    {
+        var v = LossOp!.Targets;
+        long index = v.Offset.Evaluate(batch, Model.Vocabulary) + step * v.TimeStride.Evaluate(batch, Model.Vocabulary) + row * v.Stride.Evaluate(batch, Model.Vocabulary);
+        return Targets[(int)index];
+    }
+
+    /// <summary>
+    /// How many staged targets of the first <paramref name="batch"/> rows the loss scores: every row at every step, less
+    /// the padding targets (0) when the loss ignores padding. The mean loss divides by this (by 1 when it is 0).
+    /// </summary>
+    internal int CountScoredTargets(int batch)
+    {
+        if (LossOp is not { } loss) return 0;
+        if (!loss.IgnorePadding) return batch * loss.Steps;
+        int scored = 0;
+        for (int t = 0; t < loss.Steps; t++)
+            for (int r = 0; r < batch; r++)
+                if (TargetAt(t, r, batch) != 0) scored++;
+        return scored;
+    }
+
+    /// <summary>
+    /// Copies the <paramref name="batch"/> rows of <paramref name="view"/> at time step <paramref name="step"/> into
+    /// <paramref name="destination"/> ([batch, cols]): the loss op's logits, for accuracy.
+    /// </summary>
+    internal virtual void ReadRows(View view, int step, int batch, Span<float> destination) =>
+        throw new NotSupportedException($"{GetType().Name} cannot read its buffers back.");
+
     /// <summary>Step programs of attention models: positions fed since the last <see cref="ResetState"/> (the key/value caches hold <see cref="IrProgram.CacheCapacity"/>).</summary>
     public int CachedPositions { get; protected set; }
 

@@ -43,7 +43,7 @@ public sealed class ReferenceProgram : ProgramExecutor
         _targets.AsSpan(0, _interpreter.Targets.Length).CopyTo(_interpreter.Targets);
         if (Program.QueryPositions is { } q) _queryPositions.AsSpan(0, batch).CopyTo(_interpreter.Ints(q));
         if (Kind == ProgramKind.Step) CountCachedStep();
-        _interpreter.Forward(Model.DropoutRandom);
+        _interpreter.Forward(Evaluating ? null : Model.DropoutRandom);
         return _interpreter.Loss;
     }
 
@@ -59,6 +59,12 @@ public sealed class ReferenceProgram : ProgramExecutor
     {
         var o = _interpreter.Output();
         for (int i = 0; i < o.Length; i++) destination[i] = (float)o[i];
+    }
+
+    internal override void ReadRows(View view, int step, int batch, Span<float> destination)
+    {
+        var rows = _interpreter.Rows(view, step);
+        for (int i = 0; i < rows.Length; i++) destination[i] = (float)rows[i];
     }
 
     public override bool ContainsNonFinite(IrBuffer buffer, int batch) =>
