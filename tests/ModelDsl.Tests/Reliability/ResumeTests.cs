@@ -122,6 +122,34 @@ public sealed class ResumeTests
     }
 
     [Fact]
+    public void Resuming_a_checkpoint_that_has_already_finished_Epochs_says_so_and_changes_nothing()
+    {
+        using var dir = new TemporaryDirectory();
+        string checkpoint = dir.File("done.safetensors");
+        var data = Data(9, 4, 60, seed: 25);
+        var options = new FitOptions { Epochs = 2, BatchSize = 8, StepsPerEpoch = 2 };
+        using (var first = new TinyStack(new ModelOptions { Seed = 3 }))
+            first.Fit(data, options with { CheckpointPath = checkpoint });
+
+        using var model = new TinyStack(new ModelOptions { Seed = 4 });
+        var before = model.Parameters.ToArray();
+        foreach (int epochs in new[] { 2, 1, 0 })
+        {
+            var e = Assert.Throws<CheckpointMismatchException>(() => model.Fit(data, options with { Epochs = epochs, ResumeFrom = checkpoint }));
+            Assert.Contains("2 epochs", e.Message);
+            Assert.Contains($"FitOptions.Epochs is {epochs}", e.Message);
+            Assert.Equal(before, model.Parameters.ToArray());
+            Assert.Equal(0, model.Step);
+            Assert.Null(model.Optimizer);
+        }
+
+        // One more epoch trains exactly that epoch.
+        var history = model.Fit(data, options with { Epochs = 3, ResumeFrom = checkpoint });
+        Assert.Equal(new[] { 1, 2, 3 }, history.Epochs.Select(e => e.Epoch));
+        Assert.Equal(6, model.Step);
+    }
+
+    [Fact]
     public void Checkpoint_options_are_checked_before_training()
     {
         using var model = new TinyStack();
