@@ -132,9 +132,9 @@ public static class SafeTensors
             foreach (var entry in entries)
             {
                 if (entry.Begin < expectedBegin)
-                    throw Malformed(path, $"tensor '{entry.Name}' data [{entry.Begin}, {entry.End}) overlaps the tensor before it, which ends at {expectedBegin}");
+                    throw Malformed(path, $"tensor '{Excerpt.Of(entry.Name)}' data [{entry.Begin}, {entry.End}) overlaps the tensor before it, which ends at {expectedBegin}");
                 if (entry.Begin > expectedBegin)
-                    throw Malformed(path, $"tensor '{entry.Name}' data starts at {entry.Begin}, leaving a gap after byte {expectedBegin}: tensors must be contiguous");
+                    throw Malformed(path, $"tensor '{Excerpt.Of(entry.Name)}' data starts at {entry.Begin}, leaving a gap after byte {expectedBegin}: tensors must be contiguous");
                 expectedBegin = entry.End;
             }
             if (expectedBegin != dataLength)
@@ -172,7 +172,7 @@ public static class SafeTensors
         }
         catch (JsonException e)
         {
-            throw new CheckpointFormatException($"Malformed safetensors file '{path}': the header is not valid JSON ({e.Message}).", e);
+            throw new CheckpointFormatException($"Malformed safetensors file '{path}': the header is not valid JSON ({Excerpt.Of(e.Message, 200)}).", e);
         }
 
         using (document)
@@ -189,7 +189,7 @@ public static class SafeTensors
                 foreach (var property in root.EnumerateObject())
                 {
                     if (!names.Add(property.Name))
-                        throw Malformed(path, $"the header names '{property.Name}' twice");
+                        throw Malformed(path, $"the header names '{Excerpt.Of(property.Name)}' twice");
                     if (property.Name == MetadataKey)
                         ReadMetadata(path, property.Value, metadata);
                     else
@@ -199,7 +199,7 @@ public static class SafeTensors
             catch (InvalidOperationException e)
             {
                 // JsonDocument checks the structure but decodes strings lazily: a corrupt byte inside a name or value surfaces here.
-                throw new CheckpointFormatException($"Malformed safetensors file '{path}': the header holds a string that is not valid UTF-8 ({e.Message}).", e);
+                throw new CheckpointFormatException($"Malformed safetensors file '{path}': the header holds a string that is not valid UTF-8 ({Excerpt.Of(e.Message, 200)}).", e);
             }
             return (metadata, entries);
         }
@@ -213,14 +213,15 @@ public static class SafeTensors
         foreach (var item in value.EnumerateObject())
         {
             if (item.Value.ValueKind != JsonValueKind.String)
-                throw Malformed(path, $"{MetadataKey} entry '{item.Name}' is a JSON {item.Value.ValueKind}, not a string");
+                throw Malformed(path, $"{MetadataKey} entry '{Excerpt.Of(item.Name)}' is a JSON {item.Value.ValueKind}, not a string");
             if (!metadata.TryAdd(item.Name, item.Value.GetString()!))
-                throw Malformed(path, $"{MetadataKey} names '{item.Name}' twice");
+                throw Malformed(path, $"{MetadataKey} names '{Excerpt.Of(item.Name)}' twice");
         }
     }
 
-    private static HeaderEntry ReadEntry(string path, string name, JsonElement value, long dataLength)
+    private static HeaderEntry ReadEntry(string path, string fullName, JsonElement value, long dataLength)
     {
+        string name = Excerpt.Of(fullName); // for messages only
         if (value.ValueKind != JsonValueKind.Object)
             throw Malformed(path, $"tensor '{name}' is described by a JSON {value.ValueKind}, not an object");
 
@@ -228,7 +229,7 @@ public static class SafeTensors
             throw Malformed(path, $"tensor '{name}' has no \"dtype\" string");
         string dtype = dtypeElement.GetString()!;
         if (dtype != Float32)
-            throw Malformed(path, $"tensor '{name}' has dtype {dtype}; only {Float32} (float32) is supported");
+            throw Malformed(path, $"tensor '{name}' has dtype {Excerpt.Of(dtype)}; only {Float32} (float32) is supported");
 
         if (!value.TryGetProperty("shape", out var shapeElement) || shapeElement.ValueKind != JsonValueKind.Array)
             throw Malformed(path, $"tensor '{name}' has no \"shape\" array");
@@ -239,7 +240,7 @@ public static class SafeTensors
         foreach (var dimension in shapeElement.EnumerateArray())
         {
             if (dimension.ValueKind != JsonValueKind.Number || !dimension.TryGetInt32(out int size) || size < 0)
-                throw Malformed(path, $"tensor '{name}' has a shape entry {dimension.GetRawText()} that is not a non-negative 32-bit integer");
+                throw Malformed(path, $"tensor '{name}' has a shape entry {Excerpt.Of(dimension.GetRawText())} that is not a non-negative 32-bit integer");
             shape[d++] = size;
             empty |= size == 0;
             // Saturate rather than overflow: any product past the array limit is rejected below.
@@ -250,17 +251,17 @@ public static class SafeTensors
         if (!value.TryGetProperty("data_offsets", out var offsets) || offsets.ValueKind != JsonValueKind.Array || offsets.GetArrayLength() != 2)
             throw Malformed(path, $"tensor '{name}' has no \"data_offsets\" array of two integers");
         if (!offsets[0].TryGetInt64Strict(out long begin) || !offsets[1].TryGetInt64Strict(out long end) || begin < 0 || end < begin)
-            throw Malformed(path, $"tensor '{name}' has data_offsets {offsets.GetRawText()}, not two integers with 0 ≤ begin ≤ end");
+            throw Malformed(path, $"tensor '{name}' has data_offsets {Excerpt.Of(offsets.GetRawText())}, not two integers with 0 ≤ begin ≤ end");
         if (end > dataLength)
             throw Malformed(path, $"tensor '{name}' data ends at byte {end} but the file holds only {dataLength} data bytes: truncated, or offsets out of range");
 
-        string shapeText = "[" + string.Join(", ", shape) + "]";
+        string ShapeText() => Excerpt.Of("[" + string.Join(", ", shape) + "]");
         if (elements > Array.MaxLength)
-            throw Malformed(path, $"tensor '{name}' shape {shapeText} has more elements than an array can hold");
+            throw Malformed(path, $"tensor '{name}' shape {ShapeText()} has more elements than an array can hold");
         if (end - begin != elements * sizeof(float))
-            throw Malformed(path, $"tensor '{name}' shape {shapeText} needs {elements} × 4 = {elements * sizeof(float)} bytes but its data_offsets [{begin}, {end}) span {end - begin}");
+            throw Malformed(path, $"tensor '{name}' shape {ShapeText()} needs {elements} × 4 = {elements * sizeof(float)} bytes but its data_offsets [{begin}, {end}) span {end - begin}");
 
-        return new HeaderEntry(name, shape, (int)elements, begin, end);
+        return new HeaderEntry(fullName, shape, (int)elements, begin, end);
     }
 
     private static bool TryGetInt64Strict(this JsonElement element, out long value)

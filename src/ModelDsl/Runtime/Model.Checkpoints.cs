@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using ModelDsl.Checkpoints;
 using ModelDsl.Ir;
+using ModelDsl.Runtime;
 
 namespace ModelDsl;
 
@@ -34,7 +35,7 @@ public abstract partial class Model
         }
         var config = new JsonObject
         {
-            ["schema_version"] = 1,
+            ["schema_version"] = ConfigSchemaVersion,
             ["model"] = GetType().Name,
             ["vocabulary"] = Vocabulary,
             ["layers"] = layers,
@@ -56,12 +57,16 @@ public abstract partial class Model
     /// <summary>
     /// Loads weights saved by <see cref="Save"/> (or a training checkpoint written by <see cref="Fit"/>, whose optimizer
     /// state is ignored) into this model. Nothing is changed unless every tensor matches: a missing, extra or differently
-    /// shaped tensor is named in the error. Returns the file's metadata.
+    /// shaped tensor is named in the error, and so is the first NaN or infinity in a weight, unless
+    /// <paramref name="allowNonFinite"/> is set (to inspect a run that diverged). Returns the file's metadata.
     /// </summary>
-    public IReadOnlyDictionary<string, string> Load(string path)
+    /// <exception cref="CheckpointFormatException">The file is malformed, or holds a non-finite weight and <paramref name="allowNonFinite"/> is false.</exception>
+    /// <exception cref="CheckpointMismatchException">The file holds another model's tensors.</exception>
+    public IReadOnlyDictionary<string, string> Load(string path, bool allowNonFinite = false)
     {
         var file = SafeTensors.Read(path);
         CheckWeights(file, path);
+        if (!allowNonFinite) CheckFinite(file, path, ParameterTensors.Select(t => t.Name), "Load(path, allowNonFinite: true) loads it anyway.");
         CopyWeights(file);
         return file.Metadata;
     }
@@ -75,14 +80,34 @@ public abstract partial class Model
         foreach (var t in ParameterTensors)
         {
             if (!file.TryGetTensor(t.Name, out var data))
-                throw new CheckpointMismatchException($"'{path}' has no tensor '{t.Name}' (it has {string.Join(", ", file.Tensors.Select(x => x.Name))}); it was saved from a different model.");
+                throw new CheckpointMismatchException($"'{path}' has no tensor '{t.Name}' (it has {Excerpt.Names(file.Tensors.Select(x => x.Name).ToArray())}); it was saved from a different model.");
             var expected = Shape(t);
             if (!data.Shape.SequenceEqual(expected))
                 throw new CheckpointMismatchException($"Tensor '{t.Name}' in '{path}' has shape [{string.Join(", ", data.Shape)}] but {GetType().Name} needs [{string.Join(", ", expected)}].");
         }
+        var names = ParameterTensors.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
         foreach (var d in file.Tensors)
-            if (!d.Name.StartsWith(OptimizerTensorPrefix, StringComparison.Ordinal) && !ParameterTensors.Any(t => t.Name == d.Name))
-                throw new CheckpointMismatchException($"'{path}' has a tensor '{d.Name}' that {GetType().Name} does not have.");
+            if (!d.Name.StartsWith(OptimizerTensorPrefix, StringComparison.Ordinal) && !names.Contains(d.Name))
+                throw new CheckpointMismatchException($"'{path}' has a tensor '{Excerpt.Of(d.Name)}' that {GetType().Name} does not have.");
+    }
+
+    /// <summary>
+    /// Every value of the named tensors finite: a NaN or an infinity loaded into the weights would only show up later, as a
+    /// NaN loss or a NaN sample. Names the first offending tensor, value and index.
+    /// </summary>
+    private static void CheckFinite(SafeTensorsFile file, string path, IEnumerable<string> tensors, string remedy)
+    {
+        foreach (var name in tensors)
+        {
+            var tensor = file[name];
+            if (NonFiniteSearch.AllFinite(tensor.Data)) continue;
+            int index = 0;
+            while (float.IsFinite(tensor.Data[index])) index++;
+            string at = tensor.Shape is [_, var columns] && columns > 0 ? $" (row {index / columns}, column {index % columns})" : "";
+            throw new CheckpointFormatException(
+                $"Tensor '{name}' in '{path}' holds {tensor.Data[index].ToString(System.Globalization.CultureInfo.InvariantCulture)} at flat index {index}{at}: " +
+                $"the run that saved it diverged, or the file is corrupt. {remedy}");
+        }
     }
 
     private void CopyWeights(SafeTensorsFile file)
@@ -101,14 +126,39 @@ public abstract partial class Model
     }
 
     /// <summary>Reads the vocabulary stored in a checkpoint's configuration, to construct the right model before loading.</summary>
+    /// <exception cref="CheckpointFormatException">The file is malformed, has no configuration, or its configuration is not
+    /// valid JSON of schema version 1 with a positive 32-bit "vocabulary".</exception>
     public static int ReadVocabulary(string path)
     {
         var file = SafeTensors.Read(path);
         if (!file.Metadata.TryGetValue(ConfigMetadataKey, out var json))
             throw new CheckpointFormatException($"'{path}' has no '{ConfigMetadataKey}' metadata: not a ModelDsl checkpoint.");
-        using var doc = JsonDocument.Parse(json);
-        return doc.RootElement.GetProperty("vocabulary").GetInt32();
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+                throw new FormatException($"it is a JSON {root.ValueKind}, not an object");
+            if (!root.TryGetProperty("schema_version", out var version) || version.ValueKind != JsonValueKind.Number
+                || !version.TryGetInt32(out int schema) || schema != ConfigSchemaVersion)
+                throw new FormatException($"its schema_version is {(version.ValueKind == JsonValueKind.Undefined ? "missing" : Excerpt.Of(version.GetRawText()))}; this ModelDsl reads version {ConfigSchemaVersion}");
+            if (!root.TryGetProperty("vocabulary", out var vocabulary))
+                throw new FormatException("it has no \"vocabulary\"");
+            if (vocabulary.ValueKind != JsonValueKind.Number || !vocabulary.TryGetInt32(out int size) || size < 1)
+                throw new FormatException($"its \"vocabulary\" is {Excerpt.Of(vocabulary.GetRawText())}, not a positive 32-bit integer");
+            return size;
+        }
+        catch (JsonException e)
+        {
+            throw new CheckpointFormatException($"'{path}' has an invalid '{ConfigMetadataKey}': not valid JSON ({Excerpt.Of(e.Message, 200)}).", e);
+        }
+        catch (FormatException e)
+        {
+            throw new CheckpointFormatException($"'{path}' has an invalid '{ConfigMetadataKey}': {e.Message}.", e);
+        }
     }
+
+    private const int ConfigSchemaVersion = 1;
 
     private int[] Shape(ParameterTensor t)
     {

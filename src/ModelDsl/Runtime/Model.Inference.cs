@@ -48,6 +48,7 @@ public abstract partial class Model
         window.CopyTo(program.Tokens);
         program.Forward(1);
         program.ReadOutput(output, 1);
+        Runtime.NonFiniteSearch.CheckOutput(program, output[..OutputSize]);
     }
 
     /// <summary>
@@ -161,6 +162,7 @@ public abstract partial class Model
         for (int i = 0; i < count; i++)
         {
             program.ReadOutput(output, 1);
+            Runtime.NonFiniteSearch.CheckOutput(program, output);
             int next = draw();
             result[i] = next;
             onToken?.Invoke(next);

@@ -164,7 +164,7 @@ public abstract partial class Model
         if (options.ResumeFrom is { } resumePath)
         {
             var (state, optimizer, file) = ReadTrainingCheckpoint(resumePath, options.Optimizer);
-            CheckResumable(resumePath, state, batchSize, train.Count, steps, options.Shuffle);
+            CheckResumable(resumePath, state, batchSize, train.Count, steps, options.Shuffle, options.Epochs);
             ApplyTrainingCheckpoint(state, optimizer, file);
             ShuffleRandom.SetState(state.ShuffleRngAtFitStart);
             resume = state;

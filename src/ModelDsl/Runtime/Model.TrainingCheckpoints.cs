@@ -32,8 +32,10 @@ public abstract partial class Model
     private static string OptimizerSlotName(Optimizer optimizer, int slot) => $"{OptimizerTensorPrefix}{optimizer.Name}.slot{slot}";
 
     /// <summary>
-    /// Reads a checkpoint written by <see cref="Fit"/> and checks it against this model and <paramref name="requested"/>
-    /// (the caller's optimizer, or null for the saved one), changing nothing.
+    /// Reads a checkpoint written by <see cref="Fit"/> and checks all of it against this model and <paramref name="requested"/>
+    /// (the caller's optimizer, or null for the saved one), changing nothing: the training state field by field and as a
+    /// whole, the weights' names, shapes and finiteness, the optimizer's configuration and its state tensors. Only
+    /// <see cref="CheckResumable"/> (which needs the run's options) is left before <see cref="ApplyTrainingCheckpoint"/>.
     /// </summary>
     internal (TrainingCheckpoint State, Optimizer Optimizer, SafeTensorsFile File) ReadTrainingCheckpoint(string path, Optimizer? requested)
     {
@@ -42,18 +44,19 @@ public abstract partial class Model
             throw new CheckpointFormatException(
                 $"'{path}' holds weights but no training state ('{TrainingCheckpoint.MetadataKey}'): it was written by Save, not by Fit " +
                 "with FitOptions.CheckpointPath. Load it with Load to start a new run from its weights.");
-        CheckWeights(file, path);
         TrainingCheckpoint state;
         Optimizer saved;
         try
         {
-            state = TrainingCheckpoint.FromJson(json);
+            state = TrainingCheckpoint.FromJson(json, TargetsPerStep ? SequenceLength : 1, IgnoresPaddingTargets);
             saved = Optimizer.FromConfigJson(state.OptimizerConfig);
         }
         catch (FormatException e)
         {
-            throw new CheckpointFormatException($"'{path}' has an invalid '{TrainingCheckpoint.MetadataKey}': {e.Message}.", e);
+            // The optimizer's message quotes its whole configuration, which a corrupt file can make any length.
+            throw new CheckpointFormatException($"'{path}' has an invalid '{TrainingCheckpoint.MetadataKey}': {Excerpt.Of(e.Message.ReplaceLineEndings(" ").TrimEnd('.'), 240)}.", e);
         }
+        CheckWeights(file, path);
         var optimizer = requested ?? saved;
         if (optimizer.Name != saved.Name || optimizer.StateSlots != saved.StateSlots)
             throw new CheckpointMismatchException(
@@ -68,6 +71,9 @@ public abstract partial class Model
                 throw new CheckpointMismatchException(
                     $"Optimizer state '{name}' in '{path}' has shape [{string.Join(", ", tensor.Shape)}] but {GetType().Name} needs [{ParameterCount}].");
         }
+        // Fit stops before an update that would make a weight or a state value non-finite, so no checkpoint it wrote holds one.
+        CheckFinite(file, path, ParameterTensors.Select(t => t.Name).Concat(Enumerable.Range(0, saved.StateSlots).Select(k => OptimizerSlotName(saved, k))),
+            "A training checkpoint never holds one; resume from an earlier checkpoint.");
         return (state, optimizer, file);
     }
 
@@ -89,7 +95,7 @@ public abstract partial class Model
     /// Checks that the run being resumed is the run that was saved (same batching of the same number of windows), and
     /// that replaying its shuffles from the saved stream lands on the saved stream: then the batch order is rebuilt exactly.
     /// </summary>
-    private static void CheckResumable(string path, TrainingCheckpoint state, int batchSize, int windows, int steps, bool shuffle)
+    private static void CheckResumable(string path, TrainingCheckpoint state, int batchSize, int windows, int steps, bool shuffle, int epochs)
     {
         void Require(bool same, string what, object saved, object now)
         {
@@ -102,11 +108,18 @@ public abstract partial class Model
         Require(state.BatchSize == batchSize, "batch size", state.BatchSize, batchSize);
         Require(state.StepsPerEpoch == steps, "steps per epoch", state.StepsPerEpoch, steps);
         Require(state.Shuffled == shuffle, "Shuffle", state.Shuffled, shuffle);
+        // Keras's fit with initial_epoch >= epochs trains nothing and says nothing; a resumed run that is already done says so.
+        int finished = state.History.Count;
+        if (finished >= epochs)
+            throw new CheckpointMismatchException(
+                $"'{path}' has already finished {finished} {(finished == 1 ? "epoch" : "epochs")} and FitOptions.Epochs is {epochs}: there is nothing " +
+                "left to train. Epochs counts from the start of the run, not of this call: raise it to train more.");
 
         var probe = new Rng(0);
         probe.SetState(state.ShuffleRngAtFitStart);
         var order = new BatchOrder(windows, batchSize, shuffle, probe);
-        // A checkpoint at batch 0 was written at the end of the previous epoch, before this epoch's shuffle.
+        // A checkpoint at batch 0 was written at the end of the previous epoch, before this epoch's shuffle. The epoch is one
+        // past the history the file holds (TrainingCheckpoint.Check), so this replays one shuffle per entry in the file at most.
         int shuffles = state.Batch == 0 ? state.Epoch - 1 : state.Epoch;
         for (int e = 0; e < shuffles; e++) order.NewEpoch();
         if (!probe.GetState().AsSpan().SequenceEqual(state.ShuffleRng))

@@ -45,6 +45,18 @@ internal static class NonFiniteSearch
         return best;
     }
 
+    /// <summary>
+    /// Throws <see cref="NonFiniteOutputException"/>, naming the first layer in forward order that holds a NaN or an
+    /// infinity, when an inference output row is not all finite (before anything is drawn from it).
+    /// </summary>
+    public static void CheckOutput(ProgramExecutor program, ReadOnlySpan<float> output)
+    {
+        if (AllFinite(output)) return;
+        int index = 0;
+        while (float.IsFinite(output[index])) index++;
+        throw new NonFiniteOutputException(output[index], index, Find(program, 1, backward: false));
+    }
+
     public static NonFiniteSite? Find(ProgramExecutor program, int batch, bool backward)
     {
         var model = program.Model;

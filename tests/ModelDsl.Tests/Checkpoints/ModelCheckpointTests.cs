@@ -33,6 +33,33 @@ public sealed class ModelCheckpointTests : IDisposable
     }
 
     [Fact]
+    public void Weights_holding_NaN_or_infinity_are_refused_naming_the_tensor_unless_allowed()
+    {
+        string goodPath = Path.Combine(_dir, "good.safetensors");
+        string path = Path.Combine(_dir, "non-finite.safetensors");
+        using (var saved = new TinyCharLstm(vocabulary: 7, new ModelOptions { Seed = 1 })) saved.Save(goodPath);
+        var good = SafeTensors.Read(goodPath);
+        using var model = new TinyCharLstm(vocabulary: 7, new ModelOptions { Seed = 2 });
+        var before = model.Parameters.ToArray();
+        foreach (var (tensor, index, value) in new[] { ("lstm.recurrent_kernel", 5, float.NaN), ("dense.bias", 0, float.PositiveInfinity), ("lstm.kernel", 12, float.NegativeInfinity) })
+        {
+            var tensors = good.Tensors.Select(t => t.Name != tensor ? t : t with { Data = t.Data.Select((x, i) => i == index ? value : x).ToArray() }).ToList();
+            SafeTensors.Write(path, tensors, good.Metadata);
+            var e = Assert.Throws<CheckpointFormatException>(() => model.Load(path));
+            Assert.Contains($"'{tensor}'", e.Message);
+            Assert.Contains($"index {index}", e.Message);
+            Assert.Contains("'" + path + "'", e.Message);
+            Assert.Equal(before, model.Parameters.ToArray());
+
+            // The explicit opt-in loads it as it is, to inspect a run that diverged.
+            model.Load(path, allowNonFinite: true);
+            Assert.Equal(value, model.Parameter(tensor)[index]);
+            Assert.Equal(tensors.First(t => t.Name == tensor).Data, model.Parameter(tensor).ToArray());
+            before.CopyTo(model.Parameters);
+        }
+    }
+
+    [Fact]
     public void Tensors_are_named_and_shaped_as_keras_names_them()
     {
         string path = Path.Combine(_dir, "seed.safetensors");

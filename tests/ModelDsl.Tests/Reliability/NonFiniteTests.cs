@@ -48,6 +48,27 @@ public sealed class NonFiniteTests
     }
 
     [Fact]
+    public void Predicting_or_sampling_a_non_finite_output_names_the_layer_and_draws_nothing()
+    {
+        // The same overflow as above, met by inference: +∞ in dense_logits, NaN probabilities out of the softmax.
+        using var model = new TinyCharLstm(vocabulary: 4, new ModelOptions { Seed = 1 });
+        model.Parameter("lstm.bias").Fill(100f);
+        model.Parameter("dense.kernel").Fill(3e38f);
+        var sampling = model.SamplingRandom.GetState();
+
+        var predict = Assert.Throws<NonFiniteOutputException>(() => model.Predict([0, 1, 2, 3, 0], new float[4]));
+        Assert.Contains("layer 'dense' (dense_logits)", predict.Message);
+        Assert.Equal("dense", predict.Layer);
+        Assert.True(float.IsNaN(predict.Value));
+        foreach (var mode in new[] { SamplingMode.Window, SamplingMode.Stateful })
+        {
+            var generate = Assert.Throws<NonFiniteOutputException>(() => model.Generate([1, 2], 5, 1f, mode));
+            Assert.Contains("layer 'dense' (dense_logits)", generate.Message);
+        }
+        Assert.Equal(sampling, model.SamplingRandom.GetState());
+    }
+
+    [Fact]
     public void A_non_finite_weight_is_named_with_its_layer()
     {
         using var model = new TinyStack(new ModelOptions { Seed = 3 });

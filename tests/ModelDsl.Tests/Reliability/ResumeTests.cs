@@ -49,6 +49,29 @@ public sealed class ResumeTests
     }
 
     [Fact]
+    public void A_per_position_model_that_ignores_padding_targets_resumes_mid_epoch_bit_identically()
+    {
+        // TinySeedDecoder scores every position whose target is not 0, so a checkpoint's epoch_rows counts scored positions
+        // (up to batch size × 4 per batch), not windows: the checkpoint's own check must accept that.
+        using var dir = new TemporaryDirectory();
+        string checkpoint = dir.File("positions.safetensors");
+        var data = Data(11, 4, 60, seed: 23);
+        var options = new FitOptions { Epochs = 2, BatchSize = 8, StepsPerEpoch = 5 };
+
+        using var uninterrupted = new TinySeedDecoder(new ModelOptions { Seed = 7 });
+        var expected = uninterrupted.Fit(data, options);
+
+        using var saving = new TinySeedDecoder(new ModelOptions { Seed = 7 });
+        saving.Fit(data, options with { CheckpointPath = checkpoint, CheckpointEverySteps = 7 });
+
+        using var resumed = new TinySeedDecoder(new ModelOptions { Seed = 999 });
+        var history = resumed.Fit(data, options with { ResumeFrom = checkpoint });
+
+        Assert.Equal(uninterrupted.Parameters.ToArray(), resumed.Parameters.ToArray());
+        Assert.Equal(expected.Epochs.Select(e => e.TrainingLoss), history.Epochs.Select(e => e.TrainingLoss));
+    }
+
+    [Fact]
     public void A_run_resumed_at_an_epoch_end_with_more_epochs_matches_and_samples_the_same()
     {
         // Adam (two state slots), validation, end-of-epoch checkpoints; the first run stops after 2 of 3 epochs.
@@ -119,6 +142,34 @@ public sealed class ResumeTests
         // A training checkpoint still loads as plain weights (its optimizer tensors are ignored).
         model.Load(checkpoint);
         Assert.Equal(SafeTensors.Read(weightsOnly)["dense.kernel"].Data, model.Parameter("dense.kernel").ToArray());
+    }
+
+    [Fact]
+    public void Resuming_a_checkpoint_that_has_already_finished_Epochs_says_so_and_changes_nothing()
+    {
+        using var dir = new TemporaryDirectory();
+        string checkpoint = dir.File("done.safetensors");
+        var data = Data(9, 4, 60, seed: 25);
+        var options = new FitOptions { Epochs = 2, BatchSize = 8, StepsPerEpoch = 2 };
+        using (var first = new TinyStack(new ModelOptions { Seed = 3 }))
+            first.Fit(data, options with { CheckpointPath = checkpoint });
+
+        using var model = new TinyStack(new ModelOptions { Seed = 4 });
+        var before = model.Parameters.ToArray();
+        foreach (int epochs in new[] { 2, 1, 0 })
+        {
+            var e = Assert.Throws<CheckpointMismatchException>(() => model.Fit(data, options with { Epochs = epochs, ResumeFrom = checkpoint }));
+            Assert.Contains("2 epochs", e.Message);
+            Assert.Contains($"FitOptions.Epochs is {epochs}", e.Message);
+            Assert.Equal(before, model.Parameters.ToArray());
+            Assert.Equal(0, model.Step);
+            Assert.Null(model.Optimizer);
+        }
+
+        // One more epoch trains exactly that epoch.
+        var history = model.Fit(data, options with { Epochs = 3, ResumeFrom = checkpoint });
+        Assert.Equal(new[] { 1, 2, 3 }, history.Epochs.Select(e => e.Epoch));
+        Assert.Equal(6, model.Step);
     }
 
     [Fact]

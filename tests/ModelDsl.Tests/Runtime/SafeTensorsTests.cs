@@ -189,6 +189,43 @@ public sealed class SafeTensorsTests
     }
 
     [Fact]
+    public void ErrorsAboutMalformedFilesStayShort()
+    {
+        // 100 000 empty tensors (a message of 870 kB before it was bounded): a well-formed file, but not this model's; the error names a few and counts the others.
+        var header = new StringBuilder("{");
+        for (int i = 0; i < 100_000; i++)
+            header.Append(i == 0 ? "" : ",").Append("\"t").Append(i).Append("\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[0,0]}");
+        header.Append('}');
+        using (var directory = new TemporaryDirectory())
+        {
+            string path = directory.File("many.safetensors");
+            System.IO.File.WriteAllBytes(path, File(header.ToString(), []));
+            using var model = new Models.TinyCharLstm(vocabulary: 7);
+            var mismatch = Assert.Throws<CheckpointMismatchException>(() => model.Load(path));
+            Assert.True(mismatch.Message.Length < 600, $"{mismatch.Message.Length} characters");
+            Assert.Contains("'t0'", mismatch.Message);
+            Assert.Contains("and 99995 more", mismatch.Message);
+        }
+
+        // Names, dtypes, shape entries and offsets a megabyte long are cut short in the message.
+        string huge = new('x', 1_000_000);
+        foreach (var text in new[]
+        {
+            $$$"""{"{{{huge}}}":{"dtype":"F16","shape":[1],"data_offsets":[0,4]}}""",
+            $$$"""{"w":{"dtype":"{{{huge}}}","shape":[1],"data_offsets":[0,4]}}""",
+            $$$"""{"w":{"dtype":"F32","shape":["{{{huge}}}"],"data_offsets":[0,4]}}""",
+            $$$"""{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,"{{{huge}}}"]}}""",
+            $$$"""{"{{{huge}}}":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"{{{huge}}}":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}""",
+            $$$"""{"__metadata__":{"{{{huge}}}":1},"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}""",
+            $$$"""{"{{{huge}}}":[1]}""",
+        })
+        {
+            var error = ReadMalformed(File(text, Floats(1f)));
+            Assert.True(error.Message.Length < 600, $"{error.Message.Length} characters: {error.Message[..200]}");
+        }
+    }
+
+    [Fact]
     public void EveryTruncationOfAValidFileIsRejected()
     {
         using var directory = new TemporaryDirectory();
