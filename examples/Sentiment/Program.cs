@@ -14,9 +14,6 @@ public static class Program
 {
     public const int MaxLength = 30;
 
-    /// <summary>Shares of the shuffled sentences held out for the final test and for the per-epoch validation.</summary>
-    public const double TestFraction = 0.2, ValidationFraction = 0.1;
-
     public static int Main(string[] args) => ExampleMain.Run(args, Options.Parse, o => o.Help, Options.Usage, Run);
 
     private static int Run(Options options)
@@ -29,7 +26,7 @@ public static class Program
         string? plot = options.Plot is { } plotPath ? PathChecks.Writable("--plot", plotPath) : null;
 
         var file = LabelledText.Read(path);
-        var (train, validation, test) = SplitThreeWays(file, options.Seed);
+        var (train, validation, test) = ThreeWaySplit.Of(file, options.Seed);
         Console.WriteLine($"{file.Sentences.Count} labelled sentences ({string.Join(", ", file.LabelCounts.OrderBy(p => p.Key).Select(p => $"label {p.Key}: {p.Value}"))}); {train.Count} for training, {validation.Count} for validation, {test.Count} for the final test");
 
         var tokenizer = new KerasTokenizer();
@@ -84,16 +81,5 @@ public static class Program
             }
         }
         return 0;
-    }
-
-    /// <summary>
-    /// The sentences shuffled with <paramref name="seed"/>: the first 20% the test split, the next 10% of the whole the
-    /// validation split, the rest the training split. The three are disjoint.
-    /// </summary>
-    public static (IReadOnlyList<LabelledSentence> Train, IReadOnlyList<LabelledSentence> Validation, IReadOnlyList<LabelledSentence> Test) SplitThreeWays(LabelledText file, ulong seed)
-    {
-        var (rest, test) = file.Split(TestFraction, seed);
-        int validationCount = Math.Min(rest.Count, (int)Math.Ceiling(ValidationFraction * file.Sentences.Count));
-        return (rest.Skip(validationCount).ToList(), rest.Take(validationCount).ToList(), test);
     }
 }
