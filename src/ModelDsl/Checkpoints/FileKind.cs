@@ -14,7 +14,7 @@ internal enum FileKind
 }
 
 /// <summary>
-/// Tells a regular file from a device, pipe or socket, which <see cref="FileInfo.Attributes"/> cannot (all are
+/// Tells a regular file from a device, pipe or socket, which <see cref="FileSystemInfo.Attributes"/> cannot (all are
 /// <c>Normal</c> on Unix). On Unix it asks lstat through the runtime's own native shim (<c>libSystem.Native</c>, whose
 /// status record is the same on every platform and architecture); elsewhere, or if the shim cannot be called, it falls
 /// back to the attributes (folders and links still found).

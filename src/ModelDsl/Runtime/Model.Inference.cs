@@ -55,7 +55,8 @@ public abstract partial class Model
     /// (T ≤ 1e−6 is greedy) and passing it to <paramref name="onToken"/> as soon as it is drawn.
     /// In window mode a prompt shorter than the window is left-padded with <paramref name="padToken"/> — except for models
     /// with attention, which read the tokens from position 0 and the output at the last real token (as the seed does).
-    /// <paramref name="topK"/> &gt; 0 draws only among the k most likely tokens.
+    /// <paramref name="topK"/> &gt; 0 draws only among the k most likely tokens. The returned array holds all
+    /// <paramref name="count"/> tokens; <see cref="GenerateStreaming"/> keeps none, for counts too large to hold.
     /// </summary>
     public int[] Generate(ReadOnlySpan<int> prompt, int count, float temperature, SamplingMode mode = SamplingMode.Window,
         Rng? random = null, Action<int>? onToken = null, int padToken = 0, int topK = 0)
