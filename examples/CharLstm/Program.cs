@@ -17,6 +17,11 @@ static int Run(Options options)
     const int MaxLength = 60, Step = 3, BatchSize = 128;
     float[] temperatures = { 0.2f, 0.5f, 1.0f, 1.2f };
 
+    // Every path first: a bad one is reported before minutes of training, not after.
+    if (options.Corpus is { } corpus) PathChecks.Readable("--corpus", corpus);
+    string? plot = options.Plot is { } plotPath ? PathChecks.Writable("--plot", plotPath) : null;
+    if (options.Save is { } savePath) PathChecks.Writable("--save", savePath);
+
     string path = Corpus.ResolveCorpusPath(options.Corpus, KnownCorpora.Nietzsche);
     string text = TextNormalization.ReadCorpus(path, lowerCase: true);
     Console.WriteLine($"corpus: {path}");
@@ -25,8 +30,7 @@ static int Run(Options options)
     Console.WriteLine($"total chars: {tokenizer.Size}");
     if (text.Length <= MaxLength)
     {
-        Console.Error.WriteLine($"error: the corpus has {text.Length} characters; it needs more than one window of {MaxLength}.");
-        return 1;
+        return ExampleMain.Fail($"the corpus has {text.Length} characters; it needs more than one window of {MaxLength}.");
     }
 
     var ids = tokenizer.Encode(text);
@@ -55,7 +59,7 @@ static int Run(Options options)
         if (options.Save is { } save)
             model.Save(save, new Dictionary<string, string> { ["tokenizer"] = tokenizer.ToJson(), ["epoch"] = epoch.Epoch.ToString(CultureInfo.InvariantCulture) });
         history.Add(epoch);
-        if (options.Plot is { } plot)
+        if (plot != null)
             TrainingPlot.Save(history, plot);
 
         int start = sampling.NextInt(text.Length - MaxLength);
@@ -65,8 +69,9 @@ static int Run(Options options)
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"--- temperature {temperature:0.0#}"));
             Console.Write(seed);
-            model.Generate(tokenizer.Encode(seed), options.SampleLength, temperature, options.SamplingMode, sampling,
-                id => Console.Write(tokenizer[id]));
+            // Streamed: memory stays that of the window however long the sample is.
+            model.GenerateStreaming(tokenizer.Encode(seed), options.SampleLength, temperature, id => Console.Write(tokenizer[id]),
+                options.SamplingMode, sampling);
             Console.WriteLine();
         }
     });

@@ -1,6 +1,7 @@
 using System.Globalization;
 using ModelDsl;
 using ModelDsl.Data;
+using ModelDsl.Examples;
 using ModelDsl.Text;
 using ModelDsl.Training;
 using ModelDsl.Visualization;
@@ -13,77 +14,20 @@ public static class Program
 {
     public const int MaxLength = 30;
 
-    private const string Usage = """
-        Trains the seed's LSTM sentiment classifier (80/20 split) and classifies sentences given on the command line.
+    public static int Main(string[] args) => ExampleMain.Run(args, Options.Parse, o => o.Help, Options.Usage, Run);
 
-        Usage: Sentiment [options] [sentence …]
-          --data PATH            sentence<TAB>label file (default: $MODELDSL_DATA_DIR/imdb_labelled.txt)
-          --epochs N             epochs (default 10)
-          --steps-per-epoch N    batches per epoch (default: all)
-          --seed N               seed for the split, weights and shuffling (default 1337)
-          --plot PATH            write the loss and accuracy curves as a PNG after each epoch
-          --backend NAME         cpu (default), gpu, auto or reference
-          --help                 this text
-        """;
-
-    public static int Main(string[] args)
+    private static int Run(Options options)
     {
-        string? data = null;
-        int epochs = 10;
-        int? stepsPerEpoch = null;
-        ulong seed = 1337;
-        string? plot = null;
-        var backend = Backend.Cpu;
-        var sentences = new List<string>();
-        try
-        {
-            var r = new ModelDsl.Examples.OptionReader(args);
-            while (r.Next())
-            {
-                switch (r.Name)
-                {
-                    case "--data": data = r.Value(); break;
-                    case "--plot": plot = r.Value(); break;
-                    case "--backend": backend = r.Backend(); break;
-                    case "--epochs": epochs = r.Positive(); break;
-                    case "--steps-per-epoch": stepsPerEpoch = r.Positive(); break;
-                    case "--seed": seed = r.Seed(); break;
-                    case "--help" or "-h": Console.WriteLine(Usage); return 0;
-                    default:
-                        if (r.Name.StartsWith("--", StringComparison.Ordinal)) throw r.Unknown();
-                        sentences.Add(r.Name);
-                        break;
-                }
-            }
-        }
-        catch (ModelDsl.Examples.OptionException e)
-        {
-            Console.Error.WriteLine(e.Message);
-            return 2;
-        }
+        // Every path first: a bad one is reported before minutes of training, not after.
+        string path = options.Data ?? Path.Combine(Environment.GetEnvironmentVariable(Corpus.DataDirectoryEnvironmentVariable) ?? ".", "imdb_labelled.txt");
+        if (options.Data is null && !File.Exists(path))
+            return ExampleMain.Fail($"no labelled data at '{path}'; pass --data PATH or set {Corpus.DataDirectoryEnvironmentVariable} to a folder holding imdb_labelled.txt.");
+        PathChecks.Readable("--data", path);
+        string? plot = options.Plot is { } plotPath ? PathChecks.Writable("--plot", plotPath) : null;
 
-        try
-        {
-            return Run(data, epochs, stepsPerEpoch, seed, plot, sentences, backend);
-        }
-        catch (Exception e) when (e is CorpusUnavailableException or InvalidDataException or FileNotFoundException or IOException or ArgumentException)
-        {
-            Console.Error.WriteLine("error: " + e.Message);
-            return 1;
-        }
-    }
-
-    private static int Run(string? data, int epochs, int? stepsPerEpoch, ulong seed, string? plot, List<string> sentences, Backend backend)
-    {
-        string path = data ?? Path.Combine(Environment.GetEnvironmentVariable(Corpus.DataDirectoryEnvironmentVariable) ?? ".", "imdb_labelled.txt");
-        if (!File.Exists(path))
-        {
-            Console.Error.WriteLine($"error: no labelled data at '{path}'; pass --data PATH or set {Corpus.DataDirectoryEnvironmentVariable}.");
-            return 1;
-        }
         var file = LabelledText.Read(path);
-        var (train, test) = file.Split(0.2, seed);
-        Console.WriteLine($"{file.Sentences.Count} labelled sentences ({string.Join(", ", file.LabelCounts.OrderBy(p => p.Key).Select(p => $"label {p.Key}: {p.Value}"))}); {train.Count} for training, {test.Count} for testing");
+        var (train, validation, test) = ThreeWaySplit.Of(file, options.Seed);
+        Console.WriteLine($"{file.Sentences.Count} labelled sentences ({string.Join(", ", file.LabelCounts.OrderBy(p => p.Key).Select(p => $"label {p.Key}: {p.Value}"))}); {train.Count} for training, {validation.Count} for validation, {test.Count} for the final test");
 
         var tokenizer = new KerasTokenizer();
         tokenizer.FitOnTexts(train.Select(s => s.Sentence));
@@ -92,37 +36,40 @@ public static class Program
         LabelledSequences Encode(IReadOnlyList<LabelledSentence> part, List<int[]> sequences) =>
             new(SequencePadding.Pad(sequences, MaxLength), part.Select(s => s.Label).ToArray());
         var trainSet = Encode(train, trainSequences);
+        var validationSet = Encode(validation, tokenizer.TextsToSequences(validation.Select(s => s.Sentence)));
         var testSet = Encode(test, tokenizer.TextsToSequences(test.Select(s => s.Sentence)));
 
-        using var model = new SentimentModel(tokenizer.SequenceVocabularySize, new ModelOptions { Seed = seed, Backend = backend });
+        using var model = new SentimentModel(tokenizer.SequenceVocabularySize, new ModelOptions { Seed = options.Seed, Backend = options.Backend });
         AnsiConsole.Write(SummaryTable.Render(model));
         var history = new TrainingHistory();
         var trainAccuracies = new List<double>();
-        var testAccuracies = new List<double>();
+        var validationAccuracies = new List<double>();
         model.Fit(trainSet, new FitOptions
         {
-            Epochs = epochs,
+            Epochs = options.Epochs,
             BatchSize = 32,
-            StepsPerEpoch = stepsPerEpoch,
+            StepsPerEpoch = options.StepsPerEpoch,
             Optimizer = new Adam(0.001f),
             // A live bar on a terminal; plain lines when output is redirected.
             ProgressFactory = new SpectreProgress().BeginEpoch,
-        }, testSet, epoch =>
+        }, validationSet, epoch =>
         {
             var (_, trainAccuracy) = model.Measure(trainSet);
-            var (_, testAccuracy) = model.Measure(testSet);
+            var (_, validationAccuracy) = model.Measure(validationSet);
             history.Add(epoch);
             trainAccuracies.Add(trainAccuracy);
-            testAccuracies.Add(testAccuracy);
+            validationAccuracies.Add(validationAccuracy);
             if (plot != null)
-                TrainingPlot.Save(TrainingCurves.From(history) with { TrainingAccuracy = trainAccuracies.ToArray(), ValidationAccuracy = testAccuracies.ToArray() }, plot);
+                TrainingPlot.Save(TrainingCurves.From(history) with { TrainingAccuracy = trainAccuracies.ToArray(), ValidationAccuracy = validationAccuracies.ToArray() }, plot);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"epoch {epoch.Epoch}: loss {epoch.TrainingLoss:F4} - accuracy {trainAccuracy:F4} - val_loss {epoch.ValidationLoss:F4} - val_accuracy {testAccuracy:F4}"));
+                $"epoch {epoch.Epoch}: loss {epoch.TrainingLoss:F4} - accuracy {trainAccuracy:F4} - val_loss {epoch.ValidationLoss:F4} - val_accuracy {validationAccuracy:F4}"));
         });
 
+        // The test split was seen neither by training nor by the validation that the epochs were watched on.
         var (testLoss, accuracy) = model.Measure(testSet);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"test loss {testLoss:F4}, test accuracy {accuracy:F4}"));
 
+        var sentences = options.Sentences;
         if (sentences.Count > 0)
         {
             var padded = SequencePadding.Pad(tokenizer.TextsToSequences(sentences), MaxLength);

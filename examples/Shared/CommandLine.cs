@@ -31,9 +31,11 @@ internal sealed class OptionReader(string[] args)
     public int Positive()
     {
         string name = Name, text = Value();
-        if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) || v <= 0)
-            throw new OptionException($"{name} needs a positive whole number, not '{text}'.");
-        return v;
+        if (int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) && v > 0) return v;
+        // A count past int's range is not a typo of the same kind: say what the largest is.
+        if (text.Length > 0 && text.TrimStart('+').All(char.IsAsciiDigit) && text.TrimStart('+', '0').Length > 0)
+            throw new OptionException($"{name} is at most {int.MaxValue.ToString("N0", CultureInfo.InvariantCulture)}, not '{text}'.");
+        throw new OptionException($"{name} needs a positive whole number, not '{text}'.");
     }
 
     public ulong Seed()
@@ -71,10 +73,20 @@ internal sealed class OptionReader(string[] args)
     public OptionException Unknown() => new($"Unknown option '{Name}'. Try --help.");
 }
 
-/// <summary>The examples' entry: parse (exit 2 on a mistake), --help (exit 0), run (exit 1 with one line on a data or I/O error).</summary>
+/// <summary>
+/// The examples' entry and their one error convention: every error is one line on standard error starting with
+/// <c>error: </c>; exit code 2 for a command-line mistake (unknown option, bad or out-of-range value), 1 for a file-system,
+/// corpus, data or checkpoint error (a path that cannot be read or written included), 0 for success and <c>--help</c>.
+/// </summary>
 internal static class ExampleMain
 {
-    public static int Run<TOptions>(string[] args, Func<string[], TOptions> parse, Func<TOptions, bool> wantsHelp, string usage, Func<TOptions, int> run)
+    public const int Success = 0, DataError = 1, OptionError = 2;
+
+    public static int Run<TOptions>(string[] args, Func<string[], TOptions> parse, Func<TOptions, bool> wantsHelp, string usage, Func<TOptions, int> run) =>
+        Run(args, parse, wantsHelp, usage, run, Console.Out, Console.Error);
+
+    public static int Run<TOptions>(string[] args, Func<string[], TOptions> parse, Func<TOptions, bool> wantsHelp, string usage, Func<TOptions, int> run,
+        TextWriter output, TextWriter errors)
     {
         TOptions options;
         try
@@ -83,22 +95,39 @@ internal static class ExampleMain
         }
         catch (OptionException e)
         {
-            Console.Error.WriteLine(e.Message);
-            return 2;
+            return Fail(errors, e.Message, OptionError);
         }
         if (wantsHelp(options))
         {
-            Console.WriteLine(usage);
-            return 0;
+            output.WriteLine(usage);
+            return Success;
         }
         try
         {
             return run(options);
         }
-        catch (Exception e) when (e is CorpusUnavailableException or InvalidDataException or FileNotFoundException or IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
+        catch (OptionException e)
         {
-            Console.Error.WriteLine("error: " + e.Message);
-            return 1;
+            return Fail(errors, e.Message, OptionError);
+        }
+        catch (Exception e) when (IsDataError(e))
+        {
+            return Fail(errors, e.Message, DataError);
         }
     }
+
+    /// <summary>Errors the user can act on from the message alone; anything else is a bug and keeps its stack trace.</summary>
+    public static bool IsDataError(Exception e) => e is IOException or UnauthorizedAccessException or CorpusUnavailableException
+        or InvalidDataException or Checkpoints.CheckpointFormatException or CheckpointMismatchException or NonFiniteLossException
+        or NotSupportedException or ArgumentException;
+
+    /// <summary>Prints <c>error: message</c> (on one line) and returns <paramref name="exitCode"/>; examples use it for their own checks.</summary>
+    public static int Fail(TextWriter errors, string message, int exitCode)
+    {
+        errors.WriteLine("error: " + message.ReplaceLineEndings(" "));
+        return exitCode;
+    }
+
+    /// <summary><see cref="Fail(TextWriter, string, int)"/> on standard error, exit code 1.</summary>
+    public static int Fail(string message) => Fail(Console.Error, message, DataError);
 }

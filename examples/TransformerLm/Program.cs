@@ -16,6 +16,11 @@ return ExampleMain.Run(args, Options.Parse, o => o.Help, Options.Usage, Run);
 
 static int Run(Options options)
 {
+    // Every path first: a bad one is reported before minutes of training, not after.
+    if (options.Corpus is { } corpus) PathChecks.Readable("--corpus", corpus);
+    string? plot = options.Plot is { } plotPath ? PathChecks.Writable("--plot", plotPath) : null;
+    if (options.Save is { } savePath) PathChecks.Writable("--save", savePath);
+
     string path = Corpus.ResolveCorpusPath(options.Corpus, KnownCorpora.Nietzsche);
     string text = TextNormalization.ReadCorpus(path, lowerCase: false);
     var vectorizer = new TextVectorizer(maxTokens: options.Vocabulary);
@@ -30,8 +35,7 @@ static int Run(Options options)
     int length = model.SequenceLength;
     if (ids.Length < 2 * (length + 1))
     {
-        Console.Error.WriteLine($"error: the corpus has {ids.Length} words; it needs at least two sequences of {length + 1}.");
-        return 1;
+        return ExampleMain.Fail($"the corpus has {ids.Length} words; it needs at least two sequences of {length + 1}.");
     }
     // Non-overlapping sequences, as the seed's independent reviews are; the last tenth of the text validates.
     var (train, validation) = new WindowDataset(ids, length, length + 1).SplitByPosition(0.1);
@@ -41,13 +45,11 @@ static int Run(Options options)
     var promptIds = vectorizer.Vectorize(options.Prompt);
     if (promptIds.Length == 0)
     {
-        Console.Error.WriteLine($"error: the prompt '{options.Prompt}' has no words.");
-        return 1;
+        return ExampleMain.Fail($"the prompt '{options.Prompt}' has no words.");
     }
     if (promptIds.Length >= length)
     {
-        Console.Error.WriteLine($"error: the prompt has {promptIds.Length} words; it must be shorter than the model's {length}.");
-        return 1;
+        return ExampleMain.Fail($"the prompt has {promptIds.Length} words; it must be shorter than the model's {length}.");
     }
 
     var history = new TrainingHistory();
@@ -62,15 +64,18 @@ static int Run(Options options)
     }, validation, epoch =>
     {
         history.Add(epoch);
-        if (options.Plot != null) TrainingPlot.Save(history, options.Plot);
+        if (plot != null) TrainingPlot.Save(history, plot);
         if (options.Save != null) model.Save(options.Save);
         foreach (float temperature in new[] { 0.2f, 0.5f, 0.7f, 1.0f, 1.5f })
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"--- temperature {temperature:0.0#}"));
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            var words = model.Generate(promptIds, options.Words, temperature, options.SamplingMode, sampling, padToken: 0, topK: options.TopK);
+            Console.Write(options.Prompt);
+            // Streamed: memory stays that of the window (or the key/value cache) however many words are asked for.
+            model.GenerateStreaming(promptIds, options.Words, temperature, id => Console.Write(" " + vectorizer.Vocabulary[id]),
+                options.SamplingMode, sampling, padToken: 0, topK: options.TopK);
             clock.Stop();
-            Console.WriteLine(options.Prompt + " " + string.Join(' ', words.Select(id => vectorizer.Vocabulary[id])));
+            Console.WriteLine();
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    ({clock.Elapsed.TotalMilliseconds / options.Words:0.0} ms per word, {options.SamplingMode.ToString().ToLowerInvariant()})"));
         }
     });

@@ -34,7 +34,9 @@ public static class SafeTensors
     /// Crash-safe: the file is written as <c>path.tmp-&lt;random&gt;</c> in the same folder, flushed to
     /// disk, then renamed over <paramref name="path"/>, so a crash leaves either the old checkpoint or
     /// the new one, never a torn file. A process killed mid-write leaves its temporary file behind; the
-    /// next write to the same path deletes such leftovers (those no live writer holds locked).
+    /// next write to the same path deletes such leftovers (those no live writer holds locked). A symbolic link is
+    /// written through (its final target is replaced, the link stays); a folder, a device, a pipe or a socket is refused
+    /// with an <see cref="IOException"/>, and errors name <paramref name="path"/>, never the temporary file.
     /// </remarks>
     public static void Write(string path, IReadOnlyList<TensorData> tensors, IReadOnlyDictionary<string, string>? metadata = null)
     {
@@ -42,15 +44,26 @@ public static class SafeTensors
         ArgumentNullException.ThrowIfNull(tensors);
         byte[] header = BuildHeader(tensors, metadata);
 
-        string fullPath = Path.GetFullPath(path);
+        string fullPath = WritableTarget(path);
         DeleteStaleTemporaries(fullPath);
         string temporary = $"{fullPath}{TemporaryInfix}{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6))}";
         FileStream? file = null;
         try
         {
-            // FileShare.None locks the file (flock on Unix) for as long as it is open, which is how
-            // DeleteStaleTemporaries tells a live writer's file from a dead one's.
-            file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
+            try
+            {
+                // FileShare.None locks the file (flock on Unix) for as long as it is open, which is how
+                // DeleteStaleTemporaries tells a live writer's file from a dead one's.
+                file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // The caller knows the checkpoint's name, not the temporary file's.
+                string reason = e is DirectoryNotFoundException ? $"the folder '{Path.GetDirectoryName(fullPath)}' does not exist"
+                    : e is UnauthorizedAccessException ? $"no permission to create files in '{Path.GetDirectoryName(fullPath)}'"
+                    : e.Message.Replace(temporary, fullPath, StringComparison.Ordinal);
+                throw new IOException($"Cannot write the checkpoint '{path}': {reason}.", e);
+            }
             Span<byte> headerLength = stackalloc byte[8];
             BinaryPrimitives.WriteUInt64LittleEndian(headerLength, (ulong)header.Length);
             file.Write(headerLength);
@@ -76,6 +89,28 @@ public static class SafeTensors
             try { File.Delete(temporary); } catch (IOException) { } catch (UnauthorizedAccessException) { }
             throw;
         }
+    }
+
+    /// <summary>
+    /// The file a write of <paramref name="path"/> replaces: the path itself, or a symbolic link's final target (the link
+    /// stays a link). A folder, a device, a pipe or a socket is refused: the rename would replace it.
+    /// </summary>
+    private static string WritableTarget(string path)
+    {
+        string fullPath = Path.GetFullPath(path);
+        var kind = FileKinds.Of(fullPath);
+        if (kind == FileKind.SymbolicLink)
+        {
+            fullPath = File.ResolveLinkTarget(fullPath, returnFinalTarget: true)?.FullName ?? fullPath;
+            kind = FileKinds.Of(fullPath);
+        }
+        string named = fullPath == Path.GetFullPath(path) ? $"'{path}'" : $"'{path}' (a link to '{fullPath}')";
+        return kind switch
+        {
+            FileKind.Directory => throw new IOException($"Cannot write the checkpoint {named}: it is a folder. Give a file name."),
+            FileKind.Other => throw new IOException($"Cannot write the checkpoint {named}: it is not a regular file (a device, a pipe or a socket), and saving would replace it."),
+            _ => fullPath,
+        };
     }
 
     /// <summary>What a temporary file's name adds to its checkpoint's name, before 12 random hex digits.</summary>

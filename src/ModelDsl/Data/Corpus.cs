@@ -18,7 +18,8 @@ public static class Corpus
     /// (used as it is, without a hash check), else the default download, verified against <paramref name="sha256"/>.
     /// </summary>
     /// <returns>The full path of a local file.</returns>
-    /// <exception cref="CorpusUnavailableException">The path does not exist, or the download failed or did not verify.</exception>
+    /// <exception cref="CorpusUnavailableException">The path does not exist, or the download failed or did not verify (the
+    /// message then names <c>--corpus PATH</c> and <see cref="DataDirectoryEnvironmentVariable"/>).</exception>
     public static string ResolveCorpusPath(string? corpusArgument, string defaultFileName, Uri defaultUrl, string? sha256)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(defaultFileName);
@@ -27,12 +28,22 @@ public static class Corpus
         if (corpusArgument is null)
         {
             string? dataDirectory = Environment.GetEnvironmentVariable(DataDirectoryEnvironmentVariable);
-            if (!string.IsNullOrWhiteSpace(dataDirectory))
+            bool hasDataDirectory = !string.IsNullOrWhiteSpace(dataDirectory);
+            if (hasDataDirectory)
             {
-                string candidate = Path.Combine(dataDirectory, defaultFileName);
+                string candidate = Path.Combine(dataDirectory!, defaultFileName);
                 if (File.Exists(candidate)) return Path.GetFullPath(candidate);
             }
-            return DataFiles.GetFile(defaultFileName, defaultUrl, sha256);
+            try
+            {
+                return DataFiles.GetFile(defaultFileName, defaultUrl, sha256);
+            }
+            catch (CorpusUnavailableException e)
+            {
+                // Offline, the data folder is the other way in: say so, and where it was looked for.
+                string looked = hasDataDirectory ? $" ({DataDirectoryEnvironmentVariable} is '{dataDirectory}', which has no {defaultFileName})" : "";
+                throw new CorpusUnavailableException($"{e.Message} Or set {DataDirectoryEnvironmentVariable} to a folder that holds {defaultFileName}{looked}.", e);
+            }
         }
 
         if (Uri.TryCreate(corpusArgument, UriKind.Absolute, out Uri? url)

@@ -56,10 +56,27 @@ public abstract partial class Model
     /// (T ≤ 1e−6 is greedy) and passing it to <paramref name="onToken"/> as soon as it is drawn.
     /// In window mode a prompt shorter than the window is left-padded with <paramref name="padToken"/> — except for models
     /// with attention, which read the tokens from position 0 and the output at the last real token (as the seed does).
-    /// <paramref name="topK"/> &gt; 0 draws only among the k most likely tokens.
+    /// <paramref name="topK"/> &gt; 0 draws only among the k most likely tokens. The returned array holds all
+    /// <paramref name="count"/> tokens; <see cref="GenerateStreaming"/> keeps none, for counts too large to hold.
     /// </summary>
     public int[] Generate(ReadOnlySpan<int> prompt, int count, float temperature, SamplingMode mode = SamplingMode.Window,
         Rng? random = null, Action<int>? onToken = null, int padToken = 0, int topK = 0)
+        => Generate(prompt, count, temperature, mode, random, onToken, padToken, topK, keepTokens: true);
+
+    /// <summary>
+    /// As <see cref="Generate(ReadOnlySpan{int}, int, float, SamplingMode, Rng?, Action{int}?, int, int)"/>, but the tokens
+    /// are only passed to <paramref name="onToken"/>, not collected: memory stays that of the window (or of the key/value
+    /// cache) whatever <paramref name="count"/> is, so a huge count costs time, not memory.
+    /// </summary>
+    public void GenerateStreaming(ReadOnlySpan<int> prompt, int count, float temperature, Action<int> onToken,
+        SamplingMode mode = SamplingMode.Window, Rng? random = null, int padToken = 0, int topK = 0)
+    {
+        ArgumentNullException.ThrowIfNull(onToken);
+        Generate(prompt, count, temperature, mode, random, onToken, padToken, topK, keepTokens: false);
+    }
+
+    private int[] Generate(ReadOnlySpan<int> prompt, int count, float temperature, SamplingMode mode,
+        Rng? random, Action<int>? onToken, int padToken, int topK, bool keepTokens)
     {
         if (topK < 0) throw new ArgumentOutOfRangeException(nameof(topK), topK, "Top-k must be 0 (off) or positive.");
         if (prompt.Length == 0) throw new ArgumentException("The prompt must have at least one token.", nameof(prompt));
@@ -73,7 +90,7 @@ public abstract partial class Model
                 throw new ArgumentOutOfRangeException(nameof(prompt), $"Prompt token {id} is outside the vocabulary 0..{Vocabulary - 1}.");
         if ((uint)padToken >= (uint)Vocabulary) throw new ArgumentOutOfRangeException(nameof(padToken));
         random ??= SamplingRandom;
-        var result = new int[count];
+        var result = keepTokens ? new int[count] : Array.Empty<int>();
         var output = new float[OutputSize];
         bool logits = Declaration.Layers[^1].Activation != ActivationKind.Softmax;
         float t = temperature;
@@ -103,27 +120,30 @@ public abstract partial class Model
 
     private int[] GenerateWindow(ReadOnlySpan<int> prompt, int count, int padToken, bool positional, int[] result, float[] output, Action<int>? onToken, Func<int> draw)
     {
-        var window = new int[SequenceLength];
-        var history = new List<int>(prompt.Length + count);
-        history.AddRange(prompt.ToArray());
+        // Only the window is kept, not the history: each token drawn shifts it by one, so memory does not grow with count.
+        int length = SequenceLength;
+        var window = new int[length];
+        Array.Fill(window, padToken);
+        int have = Math.Min(prompt.Length, length);
+        // Positions are absolute for attention models: their tokens start at position 0 and the prediction is read at the
+        // last one. Other models read the tokens right-aligned, left-padded.
+        prompt[^have..].CopyTo(window.AsSpan(positional ? 0 : length - have));
         for (int i = 0; i < count; i++)
         {
-            int have = Math.Min(history.Count, SequenceLength);
-            Array.Fill(window, padToken);
-            if (positional)
+            if (positional) Predict(window, output, have - 1);
+            else Predict(window, output);
+            int next = draw();
+            if (result.Length > 0) result[i] = next;
+            if (positional && have < length)
             {
-                // Positions are absolute: the tokens start at position 0 and the prediction is read at the last one.
-                history.CopyTo(history.Count - have, window, 0, have);
-                Predict(window, output, have - 1);
+                window[have++] = next;
             }
             else
             {
-                history.CopyTo(history.Count - have, window, SequenceLength - have, have);
-                Predict(window, output);
+                window.AsSpan(1).CopyTo(window);
+                window[^1] = next;
+                have = Math.Min(have + 1, length);
             }
-            int next = draw();
-            result[i] = next;
-            history.Add(next);
             onToken?.Invoke(next);
         }
         return result;
@@ -134,8 +154,10 @@ public abstract partial class Model
         var program = GetProgram(ProgramKind.Step, 1);
         program.ResetState();
         int capacity = program.Program.CacheCapacity;
-        // Attention models remember at most `capacity` positions: keep the tokens to refill the cache from.
-        var recent = capacity > 0 ? new List<int>(capacity + count) : null;
+        // Attention models remember at most `capacity` positions: keep the last `capacity` tokens (a ring, so memory does
+        // not grow with count) to refill the cache from.
+        var recent = capacity > 0 ? new int[capacity] : null;
+        int next = 0;
         void Feed(int id)
         {
             if (recent != null)
@@ -145,13 +167,14 @@ public abstract partial class Model
                     // Positions are absolute, so the cache cannot slide: start again from the last half of the tokens.
                     program.ResetState();
                     int keep = Math.Max(0, capacity / 2 - 1);
-                    for (int k = recent.Count - keep; k < recent.Count; k++)
+                    for (int k = keep; k > 0; k--)
                     {
-                        program.Tokens[0] = recent[k];
+                        program.Tokens[0] = recent[(next - k + capacity) % capacity];
                         program.Forward(1);
                     }
                 }
-                recent.Add(id);
+                recent[next] = id;
+                next = (next + 1) % capacity;
             }
             program.Tokens[0] = id;
             program.Forward(1);
@@ -163,10 +186,10 @@ public abstract partial class Model
         {
             program.ReadOutput(output, 1);
             Runtime.NonFiniteSearch.CheckOutput(program, output);
-            int next = draw();
-            result[i] = next;
-            onToken?.Invoke(next);
-            if (i + 1 < count) Feed(next);
+            int drawn = draw();
+            if (result.Length > 0) result[i] = drawn;
+            onToken?.Invoke(drawn);
+            if (i + 1 < count) Feed(drawn);
         }
         return result;
     }

@@ -23,4 +23,30 @@ public class AllocationTests
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         Assert.True(allocated == 0, $"{name}: {allocated} bytes over 20 steps");
     }
+
+    /// <summary>
+    /// Generation keeps the window (or the cache's worth of tokens), not every token drawn: 2,000 tokens allocate no more
+    /// than 20 (a huge count costs time, not memory).
+    /// </summary>
+    [Theory]
+    [InlineData(nameof(TinyCharLstm), SamplingMode.Window)]
+    [InlineData(nameof(TinyCharLstm), SamplingMode.Stateful)]
+    [InlineData(nameof(TinyDecoder), SamplingMode.Window)]
+    [InlineData(nameof(TinyDecoder), SamplingMode.Stateful)]
+    public void Streaming_generation_allocates_nothing_per_token(string name, SamplingMode mode)
+    {
+        using Model model = GradientTests.Create(name);
+        var rng = new Numerics.Rng(3);
+        long last = 0;
+        Action<int> onToken = id => last += id;
+        long Allocated(int count)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            model.GenerateStreaming(new[] { 1, 2 }, count, 1f, onToken, mode, rng);
+            return GC.GetAllocatedBytesForCurrentThread() - before;
+        }
+        for (int i = 0; i < 5; i++) Allocated(200); // tiered JIT and on-stack replacement settle
+        long few = Allocated(20), many = Allocated(2000);
+        Assert.True(many - few < 512, $"{name} {mode}: {few} bytes for 20 tokens, {many} for 2,000");
+    }
 }

@@ -89,4 +89,27 @@ public sealed class CorpusTests
         Assert.EndsWith("-corpus.txt", Corpus.CacheNameFor(new Uri("https://example.org/")), StringComparison.Ordinal);
         Assert.DoesNotContain("..", Corpus.CacheNameFor(new Uri("https://example.org/%2E%2E%2Fx")));
     }
+
+    [Fact]
+    public void The_offline_error_names_the_data_folder_variable_and_the_corpus_option()
+    {
+        using var cache = new TemporaryDirectory();
+        using var data = new TemporaryDirectory();
+        using var cacheScope = new EnvironmentVariableScope(DataFiles.CacheEnvironmentVariable, cache.Path);
+        // Port 9 (discard) on the loopback refuses at once: what an offline machine sees.
+        var unreachable = new Uri("http://127.0.0.1:9/nietzsche.txt");
+        using (new EnvironmentVariableScope(Corpus.DataDirectoryEnvironmentVariable, null))
+        {
+            var error = Assert.Throws<CorpusUnavailableException>(() => Corpus.ResolveCorpusPath(null, "nietzsche.txt", unreachable, null));
+            Assert.Contains("MODELDSL_DATA_DIR", error.Message);
+            Assert.Contains("nietzsche.txt", error.Message);
+            Assert.Contains("--corpus", error.Message);
+            Assert.DoesNotContain("\n", error.Message);
+        }
+        using (new EnvironmentVariableScope(Corpus.DataDirectoryEnvironmentVariable, data.Path))
+        {
+            var error = Assert.Throws<CorpusUnavailableException>(() => Corpus.ResolveCorpusPath(null, "nietzsche.txt", unreachable, null));
+            Assert.Contains(data.Path, error.Message); // set, but the file is not there: say where it looked
+        }
+    }
 }

@@ -1,5 +1,8 @@
+using ModelDsl.Ir;
 using ModelDsl.Numerics;
+using ModelDsl.Sampling;
 using ModelDsl.Tests.Models;
+using ModelDsl.Tests.Programs;
 
 namespace ModelDsl.Tests.Training;
 
@@ -56,5 +59,106 @@ public class GenerationTests
         Assert.Throws<ArgumentOutOfRangeException>(() => model.Generate(new[] { 1 }, 5, -1f));
         Assert.Throws<ArgumentOutOfRangeException>(() => model.Generate(new[] { 9 }, 5, 1f));
         Assert.Throws<ArgumentException>(() => model.Generate(Array.Empty<int>(), 5, 1f));
+    }
+
+    /// <summary>
+    /// Generation keeps only the window (or, for attention, the cache's worth of tokens), not every token: the tokens it
+    /// draws must still be those of the plain algorithm that keeps the whole history, past the window and the cache.
+    /// </summary>
+    [Theory]
+    [InlineData(nameof(TinyCharLstm), SamplingMode.Window, 1)]
+    [InlineData(nameof(TinyCharLstm), SamplingMode.Window, 9)]
+    [InlineData(nameof(TinyCharLstm), SamplingMode.Stateful, 3)]
+    [InlineData(nameof(TinyDecoder), SamplingMode.Window, 2)]
+    [InlineData(nameof(TinyDecoder), SamplingMode.Window, 8)]
+    [InlineData(nameof(TinyDecoder), SamplingMode.Stateful, 2)]
+    [InlineData(nameof(TinyDecoder), SamplingMode.Stateful, 12)]
+    public void Generated_tokens_match_the_algorithm_that_keeps_the_whole_history(string name, SamplingMode mode, int promptLength)
+    {
+        const int Count = 41;
+        using var model = GradientTests.Create(name);
+        var prompt = Enumerable.Range(0, promptLength).Select(i => 1 + i % (model.Vocabulary - 1)).ToArray();
+        var expected = mode == SamplingMode.Window
+            ? KeepAllWindow(model, prompt, Count, 0.9f, new Rng(21))
+            : KeepAllStateful(model, prompt, Count, 0.9f, new Rng(21));
+
+        var streamed = new List<int>();
+        var returned = model.Generate(prompt, Count, 0.9f, mode, new Rng(21), streamed.Add);
+
+        Assert.Equal(expected, returned);
+        Assert.Equal(expected, streamed);
+    }
+
+    [Fact]
+    public void GenerateStreaming_delivers_the_same_tokens_as_Generate()
+    {
+        using var model = GradientTests.Create(nameof(TinyDecoder));
+        var streamed = new List<int>();
+        model.GenerateStreaming(new[] { 3, 4 }, 30, 0.8f, streamed.Add, SamplingMode.Stateful, new Rng(5));
+        Assert.Equal(model.Generate(new[] { 3, 4 }, 30, 0.8f, SamplingMode.Stateful, new Rng(5)), streamed);
+        Assert.Throws<ArgumentNullException>(() => model.GenerateStreaming(new[] { 3 }, 3, 1f, null!));
+        Assert.Throws<ArgumentOutOfRangeException>(() => model.GenerateStreaming(new[] { 3 }, -1, 1f, _ => { }));
+    }
+
+    // The generation algorithm as it was before it streamed: every token kept in a list, the window copied from its end.
+    private static int[] KeepAllWindow(Model model, int[] prompt, int count, float temperature, Rng rng)
+    {
+        bool positional = Lowering.UsesPositions(model.Declaration);
+        var history = new List<int>(prompt);
+        var window = new int[model.SequenceLength];
+        var output = new float[model.OutputSize];
+        var result = new int[count];
+        for (int i = 0; i < count; i++)
+        {
+            int have = Math.Min(history.Count, model.SequenceLength);
+            Array.Fill(window, 0);
+            if (positional)
+            {
+                history.CopyTo(history.Count - have, window, 0, have);
+                model.Predict(window, output, have - 1);
+            }
+            else
+            {
+                history.CopyTo(history.Count - have, window, model.SequenceLength - have, have);
+                model.Predict(window, output);
+            }
+            result[i] = TemperatureSampler.Sample(output, temperature, rng);
+            history.Add(result[i]);
+        }
+        return result;
+    }
+
+    private static int[] KeepAllStateful(Model model, int[] prompt, int count, float temperature, Rng rng)
+    {
+        var program = model.GetProgram(ProgramKind.Step, 1);
+        program.ResetState();
+        int capacity = program.Program.CacheCapacity;
+        var fed = new List<int>();
+        var output = new float[model.OutputSize];
+        void Feed(int id)
+        {
+            if (capacity > 0 && program.CachedPositions >= capacity)
+            {
+                program.ResetState();
+                int keep = Math.Max(0, capacity / 2 - 1);
+                for (int k = fed.Count - keep; k < fed.Count; k++)
+                {
+                    program.Tokens[0] = fed[k];
+                    program.Forward(1);
+                }
+            }
+            fed.Add(id);
+            program.Tokens[0] = id;
+            program.Forward(1);
+        }
+        for (int i = capacity > 0 && prompt.Length > capacity ? prompt.Length - capacity : 0; i < prompt.Length; i++) Feed(prompt[i]);
+        var result = new int[count];
+        for (int i = 0; i < count; i++)
+        {
+            program.ReadOutput(output, 1);
+            result[i] = TemperatureSampler.Sample(output, temperature, rng);
+            if (i + 1 < count) Feed(result[i]);
+        }
+        return result;
     }
 }
