@@ -74,6 +74,17 @@ public abstract partial class Model
         // Fit stops before an update that would make a weight or a state value non-finite, so no checkpoint it wrote holds one.
         CheckFinite(file, path, ParameterTensors.Select(t => t.Name).Concat(Enumerable.Range(0, saved.StateSlots).Select(k => OptimizerSlotName(saved, k))),
             "A training checkpoint never holds one; resume from an earlier checkpoint.");
+        for (int slot = 0; slot < saved.StateSlots; slot++)
+        {
+            if (!saved.SlotIsNonNegative(slot)) continue;
+            string name = OptimizerSlotName(saved, slot);
+            var data = file[name].Data;
+            int index = data.IndexOfAnyExceptInRange(0f, float.PositiveInfinity);
+            if (index >= 0)
+                throw new CheckpointFormatException(
+                    $"Optimizer state '{name}' in '{path}' holds {data[index].ToString(System.Globalization.CultureInfo.InvariantCulture)} at flat index {index}, " +
+                    $"but {saved.Name} keeps a running mean of squares there, never below 0: the file is corrupt. Resume from an earlier checkpoint.");
+        }
         return (state, optimizer, file);
     }
 

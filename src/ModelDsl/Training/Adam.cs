@@ -36,6 +36,9 @@ public sealed class Adam : Optimizer
 
     public override int StateSlots => 2;
 
+    /// <summary>v, the running mean of g².</summary>
+    public override bool SlotIsNonNegative(int slot) => slot == 1;
+
     protected override void WriteHyperparameters(System.Text.Json.Utf8JsonWriter json)
     {
         json.WriteNumber("beta_1", Beta1);

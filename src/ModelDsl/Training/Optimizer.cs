@@ -41,6 +41,12 @@ public abstract class Optimizer
     /// <summary>Length of the state buffer for <paramref name="parameterCount"/> parameters.</summary>
     public int StateLength(int parameterCount) => checked(StateSlots * parameterCount);
 
+    /// <summary>
+    /// Whether every value of state slot <paramref name="slot"/> is ≥ 0 in any state this rule produces (a running mean of
+    /// squares): a checkpoint holding a negative one is corrupt, and resuming it would make the weights NaN at the first step.
+    /// </summary>
+    public virtual bool SlotIsNonNegative(int slot) => false;
+
     /// <summary>Applies one update to <paramref name="parameters"/> in place.</summary>
     /// <param name="parameters">p: [n].</param>
     /// <param name="gradients">g: [n], the loss gradient for these parameters.</param>
@@ -97,19 +103,35 @@ public abstract class Optimizer
         {
             using var document = JsonDocument.Parse(json);
             var root = document.RootElement;
-            string name = root.GetProperty("name").GetString() ?? "";
-            float lr = root.GetProperty("learning_rate").GetSingle();
+            if (root.ValueKind != JsonValueKind.Object) throw new FormatException("it is not a JSON object");
+            string name = Field(root, "name", JsonValueKind.String).GetString() ?? "";
+            float lr = Float(root, "learning_rate");
             return name switch
             {
-                "rmsprop" => new RmsProp(lr, root.GetProperty("rho").GetSingle(), root.GetProperty("epsilon").GetSingle()),
-                "adam" => new Adam(lr, root.GetProperty("beta_1").GetSingle(), root.GetProperty("beta_2").GetSingle(), root.GetProperty("epsilon").GetSingle()),
-                "sgd" => new Sgd(lr, root.GetProperty("momentum").GetSingle(), root.GetProperty("nesterov").GetBoolean()),
+                "rmsprop" => new RmsProp(lr, Float(root, "rho"), Float(root, "epsilon")),
+                "adam" => new Adam(lr, Float(root, "beta_1"), Float(root, "beta_2"), Float(root, "epsilon")),
+                "sgd" => new Sgd(lr, Float(root, "momentum"), Field(root, "nesterov", JsonValueKind.True, JsonValueKind.False).GetBoolean()),
                 _ => throw new FormatException($"Unknown optimizer '{name}'; known: rmsprop, adam, sgd."),
             };
         }
-        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or ArgumentException)
+        catch (Exception e) when (e is FormatException or JsonException or KeyNotFoundException or InvalidOperationException or ArgumentException)
         {
             throw new FormatException($"Invalid optimizer configuration {json}: {e.Message}", e);
+        }
+
+        // A missing or mistyped hyperparameter is named (the dictionary's own message does not say which key).
+        static JsonElement Field(JsonElement root, string key, params JsonValueKind[] kinds)
+        {
+            if (!root.TryGetProperty(key, out var value)) throw new FormatException($"'{key}' is missing");
+            if (Array.IndexOf(kinds, value.ValueKind) < 0) throw new FormatException($"'{key}' is not a {(kinds[0] == JsonValueKind.Number ? "number" : kinds[0] == JsonValueKind.String ? "string" : "boolean")}");
+            return value;
+        }
+
+        static float Float(JsonElement root, string key)
+        {
+            var value = Field(root, key, JsonValueKind.Number);
+            if (!value.TryGetSingle(out float number) || !float.IsFinite(number)) throw new FormatException($"'{key}' is not a finite float");
+            return number;
         }
     }
 }

@@ -31,6 +31,9 @@ public sealed class RmsProp : Optimizer
 
     public override int StateSlots => 1;
 
+    /// <summary>v, the running mean of g².</summary>
+    public override bool SlotIsNonNegative(int slot) => slot == 0;
+
     protected override void WriteHyperparameters(System.Text.Json.Utf8JsonWriter json)
     {
         json.WriteNumber("rho", Rho);

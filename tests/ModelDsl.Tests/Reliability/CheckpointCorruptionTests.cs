@@ -382,6 +382,22 @@ public sealed class CheckpointCorruptionTests
     }
 
     [Fact]
+    public void A_negative_running_mean_of_squares_is_refused_before_anything_changes()
+    {
+        // RMSprop's v is a mean of g²: a negative value would make √(v + ε) NaN and every weight it touches NaN at once.
+        using var dir = new TemporaryDirectory();
+        var (good, data, options) = MidRunCheckpoint(dir);
+        string path = dir.File("negative.safetensors");
+        var tensors = good.Tensors.Select(t => t.Name != "optimizer.rmsprop.slot0" ? t : t with { Data = t.Data.Select((x, i) => i == 5 ? -0.25f : x).ToArray() }).ToList();
+        WriteCheckpoint(path, good, good.Metadata[TrainingKey], tensors);
+        using var model = TrainedModel(data);
+        Assert.Null(RefusalProblem(model, path, data, options));
+        var error = Assert.Throws<CheckpointFormatException>(() => model.Fit(data, options with { ResumeFrom = path }));
+        Assert.Contains("optimizer.rmsprop.slot0", error.Message);
+        Assert.Contains("-0.25 at flat index 5", error.Message);
+    }
+
+    [Fact]
     public void Every_flipped_digit_of_the_training_state_loads_or_is_refused_changing_nothing()
     {
         using var dir = new TemporaryDirectory();
