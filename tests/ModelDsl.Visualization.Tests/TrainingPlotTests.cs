@@ -30,9 +30,33 @@ public sealed class TrainingPlotTests : IDisposable
         string path = Path.Combine(_directory, "loss.png");
         TrainingPlot.Save(History(8), path);
         AssertPng(path);
-        Assert.False(File.Exists(path + ".tmp"));
+        Assert.Empty(Directory.GetFiles(_directory, "loss.png.tmp*"));
         // Kept for eyeballing when MODELDSL_PLOT_DIR is set.
         if (Environment.GetEnvironmentVariable("MODELDSL_PLOT_DIR") is { Length: > 0 } keep) File.Copy(path, Path.Combine(keep, "loss.png"), overwrite: true);
+    }
+
+    [Fact]
+    public void A_link_is_written_through_and_a_folder_or_device_is_refused_by_its_own_name()
+    {
+        string target = Path.Combine(_directory, "real.png");
+        string link = Path.Combine(_directory, "link.png");
+        File.CreateSymbolicLink(link, target);
+        TrainingPlot.Save(History(3), link);
+        Assert.NotNull(new FileInfo(link).LinkTarget);
+        AssertPng(target);
+
+        string folder = Directory.CreateDirectory(Path.Combine(_directory, "folder.png")).FullName;
+        var error = Assert.Throws<IOException>(() => TrainingPlot.Save(History(3), folder));
+        Assert.Contains("folder.png': it is a folder", error.Message);
+        Assert.True(Directory.Exists(folder));
+        if (!OperatingSystem.IsWindows())
+        {
+            var device = Assert.Throws<IOException>(() => TrainingPlot.Save(History(3), "/dev/null"));
+            Assert.Contains("'/dev/null': it is not a regular file", device.Message);
+        }
+        var missing = Assert.Throws<IOException>(() => TrainingPlot.Save(History(3), Path.Combine(_directory, "no", "loss.png")));
+        Assert.Contains("Cannot write the plot", missing.Message);
+        Assert.DoesNotContain(".tmp-", missing.Message);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using ModelDsl.Checkpoints;
 using ModelDsl.Training;
 using ScottPlot;
 
@@ -10,7 +11,7 @@ namespace ModelDsl.Visualization;
 /// <example><code>TrainingPlot.Save(model.Fit(train, options, validation), "loss.png");</code></example>
 public static class TrainingPlot
 {
-    /// <summary>Writes the curves of <paramref name="history"/> to <paramref name="pngPath"/>, replacing it atomically.</summary>
+    /// <summary>Writes the curves of <paramref name="history"/> to <paramref name="pngPath"/>, replacing it atomically (<see cref="AtomicFile"/>).</summary>
     public static void Save(TrainingHistory history, string pngPath, int width = 800, int height = 500) =>
         Save(TrainingCurves.From(history), pngPath, width, height);
 
@@ -22,11 +23,8 @@ public static class TrainingPlot
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
         byte[] png = Render(curves).GetImageBytes(width, height, ImageFormat.Png);
-        // A viewer refreshing the file after each epoch never sees half a PNG.
-        string full = Path.GetFullPath(pngPath);
-        string temporary = full + ".tmp";
-        File.WriteAllBytes(temporary, png);
-        File.Move(temporary, full, overwrite: true);
+        // A viewer refreshing the file after each epoch never sees half a PNG; a link is written through, a device refused.
+        AtomicFile.Write(pngPath, "plot", stream => stream.Write(png));
     }
 
     /// <summary>The plot <see cref="Save(TrainingCurves, string, int, int)"/> draws, for callers that want to restyle it or render elsewhere.</summary>

@@ -31,12 +31,9 @@ public static class SafeTensors
     /// Writes <paramref name="tensors"/> (data in this order) and optional string metadata to <paramref name="path"/>.
     /// </summary>
     /// <remarks>
-    /// Crash-safe: the file is written as <c>path.tmp-&lt;random&gt;</c> in the same folder, flushed to
-    /// disk, then renamed over <paramref name="path"/>, so a crash leaves either the old checkpoint or
-    /// the new one, never a torn file. A process killed mid-write leaves its temporary file behind; the
-    /// next write to the same path deletes such leftovers (those no live writer holds locked). A symbolic link is
-    /// written through (its final target is replaced, the link stays); a folder, a device, a pipe or a socket is refused
-    /// with an <see cref="IOException"/>, and errors name <paramref name="path"/>, never the temporary file.
+    /// Crash-safe, through <see cref="AtomicFile.Write"/>: a crash leaves either the old checkpoint or the new one, never a
+    /// torn file; a symbolic link is written through; a folder, a device, a pipe or a socket is refused with an
+    /// <see cref="IOException"/>; errors name <paramref name="path"/>, never the temporary file.
     /// </remarks>
     public static void Write(string path, IReadOnlyList<TensorData> tensors, IReadOnlyDictionary<string, string>? metadata = null)
     {
@@ -44,100 +41,18 @@ public static class SafeTensors
         ArgumentNullException.ThrowIfNull(tensors);
         byte[] header = BuildHeader(tensors, metadata);
 
-        string fullPath = WritableTarget(path);
-        DeleteStaleTemporaries(fullPath);
-        string temporary = $"{fullPath}{TemporaryInfix}{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6))}";
-        FileStream? file = null;
-        try
+        AtomicFile.Write(path, "checkpoint", file =>
         {
-            try
-            {
-                // FileShare.None locks the file (flock on Unix) for as long as it is open, which is how
-                // DeleteStaleTemporaries tells a live writer's file from a dead one's.
-                file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                // The caller knows the checkpoint's name, not the temporary file's.
-                string reason = e is DirectoryNotFoundException ? $"the folder '{Path.GetDirectoryName(fullPath)}' does not exist"
-                    : e is UnauthorizedAccessException ? $"no permission to create files in '{Path.GetDirectoryName(fullPath)}'"
-                    : e.Message.Replace(temporary, fullPath, StringComparison.Ordinal);
-                throw new IOException($"Cannot write the checkpoint '{path}': {reason}.", e);
-            }
             Span<byte> headerLength = stackalloc byte[8];
             BinaryPrimitives.WriteUInt64LittleEndian(headerLength, (ulong)header.Length);
             file.Write(headerLength);
             file.Write(header);
             foreach (var tensor in tensors) WriteFloats(file, tensor.Data);
-            file.Flush(flushToDisk: true);
-            if (OperatingSystem.IsWindows())
-            {
-                // Windows cannot rename a file opened without FileShare.Delete.
-                file.Dispose();
-                File.Move(temporary, fullPath, overwrite: true);
-            }
-            else
-            {
-                // Keep the lock through the rename, so no other writer's cleanup can delete the finished file first.
-                File.Move(temporary, fullPath, overwrite: true);
-                file.Dispose();
-            }
-        }
-        catch
-        {
-            file?.Dispose();
-            try { File.Delete(temporary); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-            throw;
-        }
-    }
-
-    /// <summary>
-    /// The file a write of <paramref name="path"/> replaces: the path itself, or a symbolic link's final target (the link
-    /// stays a link). A folder, a device, a pipe or a socket is refused: the rename would replace it.
-    /// </summary>
-    private static string WritableTarget(string path)
-    {
-        string fullPath = Path.GetFullPath(path);
-        var kind = FileKinds.Of(fullPath);
-        if (kind == FileKind.SymbolicLink)
-        {
-            fullPath = File.ResolveLinkTarget(fullPath, returnFinalTarget: true)?.FullName ?? fullPath;
-            kind = FileKinds.Of(fullPath);
-        }
-        string named = fullPath == Path.GetFullPath(path) ? $"'{path}'" : $"'{path}' (a link to '{fullPath}')";
-        return kind switch
-        {
-            FileKind.Directory => throw new IOException($"Cannot write the checkpoint {named}: it is a folder. Give a file name."),
-            FileKind.Other => throw new IOException($"Cannot write the checkpoint {named}: it is not a regular file (a device, a pipe or a socket), and saving would replace it."),
-            _ => fullPath,
-        };
+        });
     }
 
     /// <summary>What a temporary file's name adds to its checkpoint's name, before 12 random hex digits.</summary>
-    public const string TemporaryInfix = ".tmp-";
-
-    /// <summary>
-    /// Deletes the temporary files that writes of <paramref name="fullPath"/> left behind when their process died:
-    /// those named <c>path.tmp-&lt;12 hex&gt;</c> that can be locked, i.e. that no writer has open.
-    /// </summary>
-    private static void DeleteStaleTemporaries(string fullPath)
-    {
-        string? folder = Path.GetDirectoryName(fullPath);
-        string prefix = Path.GetFileName(fullPath) + TemporaryInfix;
-        if (folder is null || !Directory.Exists(folder)) return;
-        foreach (string candidate in Directory.EnumerateFiles(folder, prefix + "*"))
-        {
-            string suffix = Path.GetFileName(candidate)[prefix.Length..];
-            if (suffix.Length != 12 || !suffix.All(char.IsAsciiHexDigitLower)) continue;
-            try
-            {
-                using (new FileStream(candidate, FileMode.Open, FileAccess.Read, FileShare.None)) { }
-                File.Delete(candidate);
-            }
-            catch (IOException) { } // still being written (locked), or already gone
-            catch (UnauthorizedAccessException) { }
-        }
-    }
+    public const string TemporaryInfix = AtomicFile.TemporaryInfix;
 
     /// <summary>Reads a safetensors file of float32 tensors.</summary>
     /// <exception cref="CheckpointFormatException">The file is truncated or malformed, or holds a dtype other than F32.</exception>
@@ -378,7 +293,7 @@ public static class SafeTensors
                 nameof(tensor));
     }
 
-    private static void WriteFloats(FileStream file, float[] data)
+    private static void WriteFloats(Stream file, float[] data)
     {
         if (BitConverter.IsLittleEndian)
         {
