@@ -136,20 +136,21 @@ namespace ModelDsl.Generators
                     "for its implicitly typed locals, which a type named 'var' in scope would replace"));
             }
 
-            if (@namespace is null || symbol.Arity != 0)
+            if (symbol.Arity != 0)
             {
                 return;
             }
 
-            var dot = @namespace.IndexOf('.');
-            if (Array.IndexOf(ReferencedRootNamespaces, dot < 0 ? @namespace : @namespace.Substring(0, dot)) < 0)
+            // A class 'System' in the global namespace hides the namespace System just as 'System.Math' hides the type.
+            var metadataName = @namespace is null ? symbol.Name : @namespace + "." + symbol.Name;
+            var dot = metadataName.IndexOf('.');
+            if (Array.IndexOf(ReferencedRootNamespaces, dot < 0 ? metadataName : metadataName.Substring(0, dot)) < 0)
             {
                 return;
             }
 
             // A source type wins over a referenced type or namespace of the same full name (CS0436, CS0437 are only warnings),
             // so 'global::System.Math' or 'global::ModelDsl.Runtime.CpuProgram' in generated code would name this class.
-            var metadataName = @namespace + "." + symbol.Name;
             foreach (var assembly in compilation.SourceModule.ReferencedAssemblySymbols)
             {
                 if (assembly.GetTypeByMetadataName(metadataName) is { DeclaredAccessibility: Accessibility.Public } || HasNamespace(assembly, metadataName))
