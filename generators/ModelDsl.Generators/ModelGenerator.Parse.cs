@@ -18,13 +18,20 @@ namespace ModelDsl.Generators
         private const string DimMetadataName = "ModelDsl.Dim";
 
         /// <summary>
-        /// Reads one <c>[Model]</c> type into a <see cref="ModelDeclaration"/> (null when there is any error) and its diagnostics.
-        /// Never throws except for cancellation: an unexpected exception becomes MDSL9999.
+        /// Reads one <c>[Model]</c> type into a <see cref="ModelDeclaration"/> (null when there is any error), its diagnostics and
+        /// where its name is. Never throws except for cancellation: an unexpected exception becomes MDSL9999.
         /// </summary>
-        internal static (ModelDeclaration? Model, EquatableArray<DiagnosticInfo> Diagnostics) Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+        internal static ParsedModel Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
         {
             var location = context.TargetNode is BaseTypeDeclarationSyntax type ? type.Identifier.GetLocation() : context.TargetNode.GetLocation();
-            return Guard(context.TargetSymbol.Name, location, () => ParseModel(context, cancellationToken));
+            var (model, diagnostics) = Guard(context.TargetSymbol.Name, location, () => ParseModel(context, cancellationToken));
+            if (model is null)
+            {
+                return new ParsedModel(null, diagnostics, null);
+            }
+
+            var lineSpan = location.GetLineSpan();
+            return new ParsedModel(model, diagnostics, new ModelLocation(model.QualifiedName, lineSpan.Path, location.SourceSpan, lineSpan.Span));
         }
 
         /// <summary>Runs <paramref name="parse"/>, turning any exception other than cancellation into MDSL9999 at <paramref name="location"/>.</summary>
@@ -64,6 +71,8 @@ namespace ModelDsl.Generators
             var diagnostics = ImmutableArray.CreateBuilder<DiagnosticInfo>();
             var classLocation = declaration.Identifier.GetLocation();
             CheckClass(symbol, declaration, classLocation, diagnostics);
+            var @namespace = NamespaceOf(symbol);
+            CheckName(symbol, @namespace, context.SemanticModel.Compilation, classLocation, diagnostics);
 
             var (layers, bindingFailed) = ReadLayers(symbol, declaration, context.SemanticModel, diagnostics, cancellationToken);
             if (bindingFailed)
@@ -79,7 +88,6 @@ namespace ModelDsl.Generators
                 return (null, diagnostics.ToImmutable());
             }
 
-            var @namespace = symbol.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : null;
             var specs = ImmutableArray.CreateBuilder<LayerSpec>(layers.Count);
             foreach (var layer in layers)
             {
@@ -90,9 +98,93 @@ namespace ModelDsl.Generators
                 @namespace,
                 symbol.Name,
                 symbol.DeclaredAccessibility == Accessibility.Public ? "public" : "internal",
-                specs.MoveToImmutable(),
-                (@namespace is null ? "" : @namespace + ".") + symbol.Name + ".g.cs");
+                specs.MoveToImmutable());
             return (model, EquatableArray<DiagnosticInfo>.Empty);
+        }
+
+        /// <summary>The containing namespace as declared, parts unescaped (<c>Demo.event</c>); null for the global namespace.</summary>
+        private static string? NamespaceOf(INamedTypeSymbol symbol)
+        {
+            var parts = new List<string>();
+            for (var ns = symbol.ContainingNamespace; ns is { IsGlobalNamespace: false }; ns = ns.ContainingNamespace)
+            {
+                parts.Add(ns.Name);
+            }
+
+            parts.Reverse();
+            return parts.Count == 0 ? null : string.Join(".", parts);
+        }
+
+        /// <summary>Members the generated code declares in the model class (its nested program classes are renamed instead).</summary>
+        private static readonly string[] GeneratedMemberNames = { "Architecture", "CreateCpuProgram", "CreateGpuProgram" };
+
+        /// <summary>The root namespaces of the types that generated code names (always as <c>global::…</c>).</summary>
+        private static readonly string[] ReferencedRootNamespaces = { "System", "ModelDsl", "ILGPU" };
+
+        /// <summary>MDSL0027 and MDSL0028: names that no generated code could compile with.</summary>
+        private static void CheckName(INamedTypeSymbol symbol, string? @namespace, Compilation compilation, Location location, ImmutableArray<DiagnosticInfo>.Builder diagnostics)
+        {
+            if (Array.IndexOf(GeneratedMemberNames, symbol.Name) >= 0)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ClassNameTakenByGeneratedCode, location, symbol.Name,
+                    "for a member of the class, and a member cannot be named like its class"));
+            }
+            else if (symbol.Name == "var")
+            {
+                // Inside the class, 'var x = …' would declare x of this type instead of inferring it.
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ClassNameTakenByGeneratedCode, location, symbol.Name,
+                    "for its implicitly typed locals, which a type named 'var' in scope would replace"));
+            }
+
+            if (symbol.Arity != 0)
+            {
+                return;
+            }
+
+            // A class 'System' in the global namespace hides the namespace System just as 'System.Math' hides the type.
+            var metadataName = @namespace is null ? symbol.Name : @namespace + "." + symbol.Name;
+            var dot = metadataName.IndexOf('.');
+            if (Array.IndexOf(ReferencedRootNamespaces, dot < 0 ? metadataName : metadataName.Substring(0, dot)) < 0)
+            {
+                return;
+            }
+
+            // A source type wins over a referenced type or namespace of the same full name (CS0436, CS0437 are only warnings),
+            // so 'global::System.Math' or 'global::ModelDsl.Runtime.CpuProgram' in generated code would name this class.
+            foreach (var assembly in compilation.SourceModule.ReferencedAssemblySymbols)
+            {
+                if (assembly.GetTypeByMetadataName(metadataName) is { DeclaredAccessibility: Accessibility.Public } || HasNamespace(assembly, metadataName))
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ClassHidesReferencedType, location, metadataName, assembly.Name));
+                    return;
+                }
+            }
+        }
+
+        private static bool HasNamespace(IAssemblySymbol assembly, string dottedName)
+        {
+            INamespaceSymbol? current = assembly.GlobalNamespace;
+            foreach (var part in dottedName.Split('.'))
+            {
+                INamespaceSymbol? next = null;
+                foreach (var member in current.GetNamespaceMembers())
+                {
+                    if (member.Name == part)
+                    {
+                        next = member;
+                        break;
+                    }
+                }
+
+                if (next is null)
+                {
+                    return false;
+                }
+
+                current = next;
+            }
+
+            return true;
         }
 
         private static int CountModelAttributes(INamedTypeSymbol symbol)

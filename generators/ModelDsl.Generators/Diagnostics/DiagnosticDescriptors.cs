@@ -168,6 +168,18 @@ namespace ModelDsl.Generators.Diagnostics
             "Layer needs a sequence of vectors",
             "{0} needs a sequence of vectors but gets {1}; {2}");
 
+        /// <summary>MDSL0027: the class has a name its generated code uses for something else. {0}: class name, {1}: what the name is used for.</summary>
+        public static readonly DiagnosticDescriptor ClassNameTakenByGeneratedCode = Error(
+            "MDSL0027",
+            "Model class name is taken by generated code",
+            "Model class '{0}' has a name its generated code already uses ({1}); rename the class");
+
+        /// <summary>MDSL0028: the class has the full name of a referenced type or namespace under System, ModelDsl or ILGPU. {0}: full name, {1}: assembly.</summary>
+        public static readonly DiagnosticDescriptor ClassHidesReferencedType = Error(
+            "MDSL0028",
+            "Model class hides a referenced type",
+            "Model class '{0}' has the full name of a type or namespace in {1}, so generated code that names it would get this class instead; rename the class or move it to another namespace");
+
         /// <summary>MDSL9999: the generator itself failed. {0}: class, {1}: exception type and message.</summary>
         public static readonly DiagnosticDescriptor InternalError = Error(
             "MDSL9999",
@@ -181,7 +193,8 @@ namespace ModelDsl.Generators.Diagnostics
             NonPositiveSize, DropoutRateOutOfRange, SequenceExpected, VectorExpected, EmbeddingNotAfterInput,
             DropoutOnTokenIds, LastLayerNotDense, VocabularyNotAllowed, TooManyParameters, ActivationTooLarge,
             LayerOnOtherDeclaration, UnknownLayer, UnknownActivation, UnsafeCodeRequired, DenseNotLast, SigmoidNeedsOneUnit, BidirectionalNeedsRecurrent,
-            HeadsDoNotDivideWidth, SequenceLongerThanPositions, VectorSequenceExpected, InternalError,
+            HeadsDoNotDivideWidth, SequenceLongerThanPositions, VectorSequenceExpected, ClassNameTakenByGeneratedCode, ClassHidesReferencedType,
+            InternalError,
         ];
 
         private static readonly Dictionary<string, DiagnosticDescriptor> ByIdIndex = Index(Descriptors);

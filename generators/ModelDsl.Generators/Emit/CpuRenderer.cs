@@ -11,14 +11,12 @@ namespace ModelDsl.Generators.Emit
     /// </summary>
     internal static class CpuRenderer
     {
-        public static string ClassName(ProgramKind kind) => kind + "Cpu";
-
-        public static void Render(IndentedTextWriter w, IrProgram program)
+        /// <param name="name">The nested class's name (see <see cref="ProgramClassNames"/>).</param>
+        public static void Render(IndentedTextWriter w, IrProgram program, string name)
         {
             var kernels = new PointwiseNames();
             kernels.Collect(program.Forward);
             kernels.Collect(program.Backward);
-            var name = ClassName(program.Kind);
             w.WriteLine("/// <summary>The " + program.Kind.ToString().ToLowerInvariant() + " program on the CPU (SIMD C#).</summary>");
             using (w.WriteBlock("private sealed unsafe class " + name + " : global::ModelDsl.Runtime.CpuProgram"))
             {

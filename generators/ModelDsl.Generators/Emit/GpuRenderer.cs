@@ -21,21 +21,20 @@ namespace ModelDsl.Generators.Emit
         /// <summary>Operand slots of <c>PointwiseArgs</c> (ModelDsl.Gpu.PointwiseArgs.MaxOperands).</summary>
         private const int MaxOperands = 32;
 
-        public static string ClassName(ProgramKind kind) => kind + "Gpu";
-
-        public static void RenderFactory(IndentedTextWriter w, ProgramKind[] kinds)
+        public static void RenderFactory(IndentedTextWriter w, ProgramKind[] kinds, ProgramClassNames names)
         {
             w.WriteLine();
             w.WriteLine("protected override global::ModelDsl.Runtime.ProgramExecutor CreateGpuProgram(global::ModelDsl.Ir.ProgramKind kind, int batchCapacity, bool emulator) => kind switch");
             using (w.WriteBlock(null, "};"))
             {
                 foreach (var kind in kinds)
-                    w.WriteLine("global::ModelDsl.Ir.ProgramKind." + kind + " => new " + ClassName(kind) + "(this, batchCapacity, emulator),");
+                    w.WriteLine("global::ModelDsl.Ir.ProgramKind." + kind + " => new " + names.Gpu(kind) + "(this, batchCapacity, emulator),");
                 w.WriteLine("_ => throw new global::System.NotSupportedException(GetType().Name + \" has no \" + kind + \" program (a model that flattens a sequence, reads it backwards or attends to later positions cannot step one token at a time; sample in window mode).\"),");
             }
         }
 
-        public static void Render(IndentedTextWriter w, IrProgram program)
+        /// <param name="name">The nested class's name (see <see cref="ProgramClassNames"/>).</param>
+        public static void Render(IndentedTextWriter w, IrProgram program, string name)
         {
             var kernels = new PointwiseNames();
             kernels.Collect(program.Forward);
@@ -56,7 +55,6 @@ namespace ModelDsl.Generators.Emit
                 f.TransposedName = "transposed" + I(fusedKernels.IndexOf(f));
                 scratch += f.Product.N.Constant * f.Product.K.Constant;
             }
-            var name = ClassName(program.Kind);
             w.WriteLine("/// <summary>The " + program.Kind.ToString().ToLowerInvariant() + " program as ILGPU kernels, one launch per op.</summary>");
             using (w.WriteBlock("private sealed class " + name + " : global::ModelDsl.Gpu.GpuProgram"))
             {

@@ -40,6 +40,10 @@ namespace ModelDsl.Generators.Model
             return new DiagnosticInfo(descriptor.Id, lineSpan.Path, location.SourceSpan, lineSpan.Span, new EquatableArray<string>(texts));
         }
 
+        /// <summary>This diagnostic at <paramref name="location"/> (a failure found without syntax at hand, placed on its model).</summary>
+        public DiagnosticInfo At(ModelLocation location) =>
+            this with { FilePath = location.FilePath, Span = location.Span, LineSpan = location.LineSpan };
+
         public Diagnostic ToDiagnostic()
         {
             var location = FilePath is null ? Location.None : Location.Create(FilePath, Span, LineSpan);
