@@ -24,7 +24,13 @@ public abstract partial class Model
             switch (l.Kind)
             {
                 case LayerKind.TokenInput: o["length"] = l.Length; o["vocabulary"] = size; break;
-                case LayerKind.Embedding: o["dimension"] = size; break;
+                case LayerKind.Embedding: o["dimension"] = size; o["mask_zero"] = l.MaskZero; o["trainable"] = !l.Frozen; break;
+                // The Transformer layers' arguments as declared (0 = the attribute's default: the window's length, width / heads).
+                case LayerKind.PositionalEmbedding: o["dimension"] = size; o["length"] = l.Length; o["mask_zero"] = l.MaskZero; break;
+                case LayerKind.MultiHeadAttention: o["heads"] = l.Heads; o["key_size"] = l.KeySize; o["causal"] = l.Causal; break;
+                case LayerKind.LayerNormalization: break;
+                case LayerKind.TransformerDecoder:
+                    o["heads"] = l.Heads; o["hidden"] = l.Hidden; o["key_size"] = l.KeySize; o["attend_to_input"] = l.AttendToInput; break;
                 case LayerKind.Lstm:
                 case LayerKind.Gru:
                 case LayerKind.SimpleRnn: o["units"] = size; o["return_sequences"] = l.ReturnSequences; o["bidirectional"] = l.Bidirectional; break;

@@ -134,3 +134,29 @@ public sealed class ModelCheckpointTests : IDisposable
         Assert.Contains("schema_version", header.RootElement.GetProperty("__metadata__").GetProperty(Model.ConfigMetadataKey).GetString());
     }
 }
+
+/// <summary>The configuration saved beside the weights records every layer's declared arguments.</summary>
+public sealed class ConfigurationTests
+{
+    private static System.Text.Json.Nodes.JsonNode Layer(Model model, int index) =>
+        System.Text.Json.Nodes.JsonNode.Parse(model.ConfigJson())!["layers"]![index]!;
+
+    [Fact]
+    public void The_transformer_layers_record_their_arguments()
+    {
+        using var decoder = new Models.TinySeedDecoder(new ModelOptions { Seed = 1 });
+        var position = Layer(decoder, 1);
+        Assert.Equal(("PositionalEmbedding", 6, 6, true), ((string)position["kind"]!, (int)position["dimension"]!, (int)position["length"]!, (bool)position["mask_zero"]!));
+        var block = Layer(decoder, 2);
+        Assert.Equal(("TransformerDecoder", 2, 10, 4, true), ((string)block["kind"]!, (int)block["heads"]!, (int)block["hidden"]!, (int)block["key_size"]!, (bool)block["attend_to_input"]!));
+
+        using var encoder = new Models.TinyEncoderClassifier(new ModelOptions { Seed = 1 });
+        var embedding = Layer(encoder, 1);
+        Assert.Equal((4, true, true), ((int)embedding["dimension"]!, (bool)embedding["mask_zero"]!, (bool)embedding["trainable"]!));
+        var attention = Layer(encoder, 2);
+        Assert.Equal(("MultiHeadAttention", 2, false), ((string)attention["kind"]!, (int)attention["heads"]!, (bool)attention["causal"]!));
+
+        using var frozen = new Models.FrozenEmbedding(new ModelOptions { Seed = 1 });
+        Assert.False((bool)Layer(frozen, 1)["trainable"]!);
+    }
+}
