@@ -927,7 +927,14 @@ namespace ModelDsl.Ir
                     LoopOp l => new LoopOp(l.Count, l.Reverse, Remap(l.Body, map)),
                     LayerNormOp n => Remap(n, map),
                     LayerNormBackwardOp n => new LayerNormBackwardOp(Remap(n.Forward, map), n.DY, n.DX, Remap(n.DGamma, map), Remap(n.DBeta, map)),
-                    _ => op,
+                    ZeroOp z => new ZeroOp(Remap(z.Target, map)),
+                    CopyOp c => new CopyOp(Remap(c.Source, map), Remap(c.Target, map)),
+                    // Made after the parameters are laid out, or never reading them: nothing to remap.
+                    SoftmaxCrossEntropyOp or SoftmaxOp or DropoutMaskOp or TokenMaskOp or AttentionOp
+                        or AttentionBackwardOp or CachedAttentionOp or GatherPositionsOp or RecordTokensOp or AdvancePositionsOp => op,
+                    // A new op kind must say here whether it can hold a parameter or gradient view: kept as it was, it would
+                    // still point at a placeholder buffer that no renderer allocates.
+                    _ => throw new System.NotSupportedException("Lowering.Remap does not know " + op.GetType().Name + "."),
                 };
                 result.Comment = op.Comment;
                 return result;
