@@ -27,7 +27,7 @@ public sealed class DataParallelTests
         Assert.Equal(two, RankJob.Weights(dir.File("sequential")));
         Assert.Equal(File.ReadAllText(dir.File("two/history.rank0.txt")), File.ReadAllText(dir.File("sequential/history.rank0.txt")));
         // A plain one-process step sums the weight gradients over all 32 rows inside each product, in another order: not
-        // bit-identical, within float rounding (measured about 1e-6 relative after 8 RMSprop steps).
+        // bit-identical, within float rounding (measured 1.1e-7 of the largest weight after 8 RMSprop steps).
         var plain = RankJob.Weights(dir.File("plain"));
         Assert.True(MaxRelativeDifference(two, plain) < 1e-4, $"2 ranks vs 1 process: {MaxRelativeDifference(two, plain):E2}");
         Assert.NotEqual(two, plain);
@@ -66,7 +66,8 @@ public sealed class DataParallelTests
                 rank1.Kill(); // SIGKILL
             });
         Assert.NotEqual(0, result.ExitCode);
-        Assert.Contains("signal 9", result.Output, StringComparison.OrdinalIgnoreCase);
+        // MPICH names the failure (a process that was killed, or the peer that then lost it) and ends the rest.
+        Assert.True(result.Output.Contains("BAD TERMINATION", StringComparison.Ordinal), result.Output);
         Assert.True(result.Elapsed < TimeSpan.FromSeconds(80), $"the job took {result.Elapsed} to end");
         // The checkpoint rank 0 last wrote is whole, and a one-process run resumes from it.
         var saved = TrainingCheckpoint.FromJson(SafeTensors.Read(checkpoint).Metadata[TrainingCheckpoint.MetadataKey]);
