@@ -10,6 +10,7 @@ using ModelDsl.Training;
 
 // Usage: ModelDsl.MpiRanks train <out-dir> [--epochs E] [--steps S] [--batch B] [--shards N] [--checkpoint PATH]
 //                               [--checkpoint-every K] [--resume PATH] [--fail-rank R --fail-after-fills F]
+//                               [--backend cpu|gpu-emulator]
 //        ModelDsl.MpiRanks bench [--steps S] [--batch B]
 // Started by mpiexec once per rank (or alone). 'train' fits SmallLstm on synthetic tokens and writes, per rank,
 // weights.rank<r>.bin (the flat parameters), history.rank<r>.txt (epoch losses, round-trip format) and pid.rank<r>
@@ -36,7 +37,8 @@ if (mode == "train" && args.Length >= 2)
     ISequenceData train = new WindowDataset(tokens, 12, 1);
     int failRank = Number("--fail-rank", -1), failAfter = Number("--fail-after-fills", 0);
     if (rank == failRank) train = new FailingData(train, failAfter);
-    using var model = new SmallLstm(16, new ModelOptions { Seed = 7, Backend = Backend.Cpu });
+    var backend = Option("--backend", "cpu") == "gpu-emulator" ? Backend.GpuEmulator : Backend.Cpu;
+    using var model = new SmallLstm(16, new ModelOptions { Seed = 7, Backend = backend });
     string? checkpoint = Option("--checkpoint", "") is { Length: > 0 } c ? c : null;
     var options = new FitOptions
     {
