@@ -13,7 +13,7 @@ internal static class RankJob
     public sealed record Result(int ExitCode, string Output, TimeSpan Elapsed);
 
     /// <summary>Starts the job and waits at most <paramref name="timeout"/>; a job still running then is killed and fails the test.</summary>
-    public static Result Run(int ranks, IEnumerable<string> arguments, TimeSpan? timeout = null, Action<Process>? whileRunning = null)
+    public static Result Run(int ranks, IEnumerable<string> arguments, TimeSpan? timeout = null, Action<Process>? whileRunning = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo(ranks > 0 ? Launcher ?? throw new InvalidOperationException("mpiexec.mpich is not installed (apt-get install mpich).") : DotnetHost())
         {
@@ -30,6 +30,7 @@ internal static class RankJob
         start.ArgumentList.Add(RanksPath());
         foreach (var argument in arguments) start.ArgumentList.Add(argument);
         start.Environment["MODELDSL_THREADS"] = "1";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
         var clock = Stopwatch.StartNew();
         using var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the rank program.");
         var output = process.StandardOutput.ReadToEndAsync();
