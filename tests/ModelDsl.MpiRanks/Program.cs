@@ -10,11 +10,11 @@ using ModelDsl.Training;
 
 // Usage: ModelDsl.MpiRanks train <out-dir> [--epochs E] [--steps S] [--batch B] [--shards N] [--checkpoint PATH]
 //                               [--checkpoint-every K] [--resume PATH] [--fail-rank R --fail-after-fills F]
-//                               [--backend cpu|gpu-emulator]
+//                               [--backend cpu|gpu-emulator] [--learning-rate LR]
 //        ModelDsl.MpiRanks bench [--steps S] [--batch B]
 // Started by mpiexec once per rank (or alone). 'train' fits SmallLstm on synthetic tokens and writes, per rank,
 // weights.rank<r>.bin (the flat parameters), history.rank<r>.txt (epoch losses, round-trip format) and pid.rank<r>
-// at start. 'bench' times seed-model steps and the all-reduce and prints one line from rank 0.
+// at start (fault.rank<r>, the step, after a NonFiniteLossException: exit code 3). 'bench' times seed-model steps and the all-reduce and prints one line from rank 0.
 var culture = CultureInfo.InvariantCulture;
 string Option(string name, string fallback)
 {
@@ -45,13 +45,24 @@ if (mode == "train" && args.Length >= 2)
         Epochs = Number("--epochs", 1),
         StepsPerEpoch = args.Contains("--steps") ? Number("--steps", 0) : null,
         BatchSize = Number("--batch", 32),
-        Optimizer = new RmsProp(learningRate: 0.01f),
+        Optimizer = new RmsProp(learningRate: float.Parse(Option("--learning-rate", "0.01"), culture)),
         CheckpointPath = checkpoint,
         CheckpointEverySteps = args.Contains("--checkpoint-every") ? Number("--checkpoint-every", 0) : null,
         ResumeFrom = Option("--resume", "") is { Length: > 0 } r ? r : null,
         DataParallel = parallel ?? DataParallel.None,
     };
-    var history = model.Fit(train, options);
+    TrainingHistory history;
+    try
+    {
+        history = model.Fit(train, options);
+    }
+    catch (NonFiniteLossException fault)
+    {
+        // Every rank must reach this verdict at the same step; the barrier shows none is left in a collective.
+        File.WriteAllText(Path.Combine(output, $"fault.rank{rank}"), fault.Step.ToString(culture));
+        parallel?.Barrier();
+        return 3;
+    }
     File.WriteAllBytes(Path.Combine(output, $"weights.rank{rank}.bin"), MemoryMarshal.AsBytes(model.Parameters).ToArray());
     File.WriteAllLines(Path.Combine(output, $"history.rank{rank}.txt"), history.Epochs.Select(e => e.TrainingLoss.ToString("R", culture)));
     return 0;

@@ -99,6 +99,18 @@ public sealed class DataParallelTests
         Assert.Contains("Simulated read failure", result.Output);
     }
 
+    [MpiFact]
+    public void A_non_finite_step_stops_every_rank_at_the_same_step_without_an_abort()
+    {
+        using var dir = new TemporaryDirectory();
+        // RMSprop moves each weight by about the learning rate: 3e38 overflows the LSTM at the second step.
+        var result = RankJob.Run(2, ["train", dir.File("job"), "--steps", "8", "--batch", "32", "--learning-rate", "3e38"], TimeSpan.FromSeconds(90));
+        Assert.True(result.ExitCode == 3, result.Output);
+        Assert.Equal("2", File.ReadAllText(dir.File("job/fault.rank0")));
+        Assert.Equal("2", File.ReadAllText(dir.File("job/fault.rank1")));
+        Assert.DoesNotContain("MPI_Abort", result.Output);
+    }
+
     internal static double MaxRelativeDifference(float[] actual, float[] expected)
     {
         Assert.Equal(expected.Length, actual.Length);
