@@ -47,7 +47,7 @@ public sealed class DataParallelTests
     }
 
     [MpiFact]
-    public void A_two_rank_checkpoint_resumes_on_one_process_and_continues_identically()
+    public void A_two_rank_checkpoint_resumes_on_one_process_or_two_ranks_and_continues_identically()
     {
         using var dir = new TemporaryDirectory();
         string[] run = ["--steps", "4", "--batch", "32"];
@@ -58,7 +58,12 @@ public sealed class DataParallelTests
         Assert.Equal(RankJob.Weights(dir.File("whole")), RankJob.Weights(dir.File("resumed")));
         Assert.Equal(File.ReadAllText(dir.File("whole/history.rank0.txt")), File.ReadAllText(dir.File("resumed/history.rank0.txt")));
 
-        // A plain process (and any number of ranks) resumes it too, within the rounding of the test above.
+        // Two ranks resume it identically too (each reads the file, then rank 0's state is broadcast).
+        RankJob.Succeed(2, ["train", dir.File("resumed-on-two"), "--epochs", "2", "--resume", dir.File("run.safetensors"), .. run]);
+        Assert.Equal(RankJob.Weights(dir.File("whole")), RankJob.Weights(dir.File("resumed-on-two")));
+        Assert.Equal(RankJob.Weights(dir.File("whole")), RankJob.Weights(dir.File("resumed-on-two"), rank: 1));
+
+        // A plain process resumes it too, within the rounding of the test above.
         RankJob.Succeed(0, ["train", dir.File("plain"), "--epochs", "2", "--resume", dir.File("run.safetensors"), .. run]);
         Assert.True(MaxRelativeDifference(RankJob.Weights(dir.File("whole")), RankJob.Weights(dir.File("plain"))) < 1e-4);
     }
