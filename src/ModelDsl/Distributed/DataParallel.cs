@@ -122,6 +122,9 @@ public sealed class DataParallel
         if (!_mpi || Ranks == 1) return;
         Console.Error.WriteLine($"ModelDsl data-parallel training: rank {Rank} of {Ranks} failed, ending the job (MPI_Abort). {error}");
         Console.Error.Flush();
+        // The launcher forwards a rank's stderr asynchronously, and MPI_Abort's kill can overtake it: under load the
+        // message was lost. A second is nothing to a job that is ending and lets the error reach the user.
+        Thread.Sleep(TimeSpan.FromSeconds(1));
         MpiLibrary.Abort(1);
     }
 }

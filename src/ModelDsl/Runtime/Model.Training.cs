@@ -151,7 +151,8 @@ public abstract partial class Model
             for (int s = resumed ? resume!.Batch : 0; s < steps; s++)
             {
                 var indices = order.Batch(s);
-                if (program.Program.TargetsPerStep) train.FillBatchPerStep(indices, program.Tokens, program.Targets);
+                if (_dataParallel is not null) { } // each rank reads only its own shards, in the step
+                else if (program.Program.TargetsPerStep) train.FillBatchPerStep(indices, program.Tokens, program.Targets);
                 else train.FillBatch(indices, program.Tokens, program.Targets);
                 long done = (long)(epoch - 1) * steps + s + 1;
                 bool checkpoint = options.CheckpointEverySteps is { } every && done % every == 0;
