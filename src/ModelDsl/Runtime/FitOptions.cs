@@ -70,4 +70,11 @@ public sealed record FitOptions
     /// instead of stopping with <see cref="NonFiniteLossException"/>.
     /// </summary>
     public bool SkipNonFiniteBatches { get; init; }
+
+    /// <summary>
+    /// Data-parallel training (docs/distributed.md): <see cref="Distributed.DataParallel.Mpi"/> across MPI ranks, or
+    /// <see cref="Distributed.DataParallel.Sequential"/> shards in one process. Null: MPI when the process was started by
+    /// MPICH's <c>mpiexec</c> (<see cref="Distributed.DataParallel.FromEnvironment"/>), else one process.
+    /// </summary>
+    public Distributed.DataParallel? DataParallel { get; init; }
 }

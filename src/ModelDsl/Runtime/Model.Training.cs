@@ -135,7 +135,7 @@ public abstract partial class Model
     /// With <see cref="FitOptions.CheckpointPath"/> it writes training checkpoints; with <see cref="FitOptions.ResumeFrom"/>
     /// it continues one, bit-identically on the CPU backend to the run that wrote it.
     /// </summary>
-    public TrainingHistory Fit(ISequenceData train, FitOptions? options = null, ISequenceData? validation = null, Action<EpochResult>? onEpochEnd = null)
+    private TrainingHistory FitThisProcess(ISequenceData train, FitOptions? options, ISequenceData? validation, Action<EpochResult>? onEpochEnd)
     {
         ArgumentNullException.ThrowIfNull(train);
         options ??= new FitOptions();
@@ -172,11 +172,12 @@ public abstract partial class Model
         else if (options.Optimizer != null) Compile(options.Optimizer);
         else if (_optimizer is null) Compile(new RmsProp());
 
+        if (_dataParallel != null) SynchroniseReplicas(_dataParallel);
         var shuffleAtFitStart = ShuffleRandom.GetState();
         var order = new BatchOrder(train.Count, batchSize, options.Shuffle, ShuffleRandom);
         var program = GetProgram(ProgramKind.Train, batchSize);
         // On the device, steps are queued and their losses read back every few steps (at most the epoch's end, a checkpoint).
-        var device = DeviceTrainingOf(program);
+        var device = _dataParallel is null ? DeviceTrainingOf(program) : null; // data-parallel steps stage gradients through the host
         int readbackEvery = device is null || options.SkipNonFiniteBatches ? 1 : options.LossReadbackEvery ?? DefaultDeviceReadbackEvery;
         if (device != null)
         {
@@ -196,19 +197,26 @@ public abstract partial class Model
             if (epoch < startEpoch) continue;
             bool resumed = resume != null && epoch == startEpoch;
             var clock = Stopwatch.StartNew();
-            using var progress = options.BeginEpochProgress(epoch, steps);
+            using var progress = _dataParallel is { IsRoot: false } ? null : options.BeginEpochProgress(epoch, steps);
             double lossSum = resumed ? resume!.EpochLossSum : 0;
             long rows = resumed ? resume!.EpochRows : 0;
             int skipped = resumed ? resume!.EpochSkipped : 0;
             for (int s = resumed ? resume!.Batch : 0; s < steps; s++)
             {
                 var indices = order.Batch(s);
-                if (program.Program.TargetsPerStep) train.FillBatchPerStep(indices, program.Tokens, program.Targets);
+                if (_dataParallel is not null) { } // each rank reads only its own shards, in the step
+                else if (program.Program.TargetsPerStep) train.FillBatchPerStep(indices, program.Tokens, program.Targets);
                 else train.FillBatch(indices, program.Tokens, program.Targets);
-                int weight = LossWeight(program, indices.Length);
+                // Data-parallel ranks stage only their shards, so their step reports the batch's weight itself.
+                int weight = _dataParallel is null ? LossWeight(program, indices.Length) : 0;
                 long done = (long)(epoch - 1) * steps + s + 1;
                 bool checkpoint = options.CheckpointEverySteps is { } every && done % every == 0;
-                if (device is null)
+                if (_dataParallel != null)
+                {
+                    var step = TryTrainDataParallel(_dataParallel, program, train, indices, options.ClipNorm, out int globalWeight);
+                    Account(s, globalWeight, step);
+                }
+                else if (device is null)
                     Account(s, weight, TryTrainBatch(indices.Length, options.ClipNorm));
                 else
                 {
@@ -221,7 +229,7 @@ public abstract partial class Model
                         pending.Clear();
                     }
                 }
-                if (checkpoint)
+                if (checkpoint && _dataParallel is not { IsRoot: false })
                     SaveTrainingCheckpoint(options.CheckpointPath!, TrainingState(epoch, s + 1, lossSum, rows, skipped));
             }
 
@@ -242,13 +250,13 @@ public abstract partial class Model
                 progress?.Report(batch + 1, rows > 0 ? lossSum / rows : double.NaN);
             }
             double trainLoss = rows > 0 ? lossSum / rows : double.NaN;
-            double? validationLoss = validation is { Count: > 0 } ? Evaluate(validation, batchSize) : null;
+            double? validationLoss = validation is { Count: > 0 } ? ValidationLoss(validation, batchSize) : null;
             var result = new EpochResult(epoch, trainLoss, validationLoss, clock.Elapsed) { SkippedBatches = skipped };
             string skippedText = skipped > 0 ? $" - {skipped} non-finite batches skipped" : "";
             progress?.Finish((validationLoss is { } v ? $"loss {trainLoss:F4} - val_loss {v:F4}" : $"loss {trainLoss:F4}") + $"{skippedText} - {clock.Elapsed.TotalSeconds:F1}s");
             history.Add(result);
-            onEpochEnd?.Invoke(result);
-            if (options.CheckpointPath is { } path && options.CheckpointEverySteps is null)
+            if (_dataParallel is not { IsRoot: false }) onEpochEnd?.Invoke(result);
+            if (options.CheckpointPath is { } path && options.CheckpointEverySteps is null && _dataParallel is not { IsRoot: false })
                 SaveTrainingCheckpoint(path, TrainingState(epoch + 1, 0, 0, 0, 0));
         }
         return history;

@@ -1,0 +1,130 @@
+using System.Diagnostics;
+
+namespace ModelDsl.Distributed;
+
+/// <summary>
+/// How <see cref="Model.Fit"/> splits each global batch: into <see cref="Shards"/> contiguous pieces, <see cref="LocalShards"/>
+/// of them computed in sequence by each of <see cref="Ranks"/> MPI processes, whose scaled gradient sums are added with one
+/// all-reduce per step before the (identical) optimizer update on every rank. See docs/distributed.md.
+/// </summary>
+public sealed class DataParallel
+{
+    private readonly bool _mpi;
+    private long _reduceTicks;
+
+    private DataParallel(int rank, int ranks, int localShards, bool mpi)
+    {
+        Rank = rank;
+        Ranks = ranks;
+        LocalShards = localShards;
+        _mpi = mpi;
+    }
+
+    /// <summary>This process's rank, 0 to <see cref="Ranks"/> − 1; rank 0 validates, reports and writes checkpoints.</summary>
+    public int Rank { get; }
+
+    /// <summary>Processes in the job.</summary>
+    public int Ranks { get; }
+
+    /// <summary>Shards each process computes in sequence within one step (1 under MPI).</summary>
+    public int LocalShards { get; }
+
+    /// <summary>Pieces each global batch is cut into.</summary>
+    public int Shards => Ranks * LocalShards;
+
+    /// <summary>Whether this process is rank 0.</summary>
+    public bool IsRoot => Rank == 0;
+
+    /// <summary>Time spent in gradient and loss all-reduces so far (it includes waiting for the slowest rank).</summary>
+    public TimeSpan AllReduceTime => Stopwatch.GetElapsedTime(0, _reduceTicks);
+
+    /// <summary>All-reduces of the gradient so far.</summary>
+    public long AllReduceCount { get; private set; }
+
+    /// <summary>
+    /// The job this process was started in: MPI when an MPICH-compatible launcher (<c>mpiexec</c>, <c>srun --mpi=pmi2</c>)
+    /// started it, else null (one process). <see cref="Model.Fit"/> uses this when <see cref="FitOptions.DataParallel"/> is null.
+    /// </summary>
+    /// <exception cref="MpiUnavailableException">Started by Open MPI's launcher (another ABI), or MPICH's library is missing.</exception>
+    public static DataParallel? FromEnvironment()
+    {
+        if (Environment.GetEnvironmentVariable("OMPI_COMM_WORLD_SIZE") is not null)
+            throw new MpiUnavailableException("This process was started by Open MPI's mpirun; ModelDsl binds MPICH's ABI (MPICH, MS-MPI, Intel MPI, Cray MPICH). Start it with MPICH's mpiexec (Debian: mpiexec.mpich).");
+        if (Environment.GetEnvironmentVariable("PMI_SIZE") is not { } size || !int.TryParse(size, out int ranks) || ranks < 1)
+            return null;
+        return Mpi();
+    }
+
+    /// <summary>Initialises MPI (once per process) and joins its world communicator; a process not started by a launcher is rank 0 of 1.</summary>
+    /// <exception cref="MpiUnavailableException">MPICH's library is missing.</exception>
+    public static DataParallel Mpi()
+    {
+        MpiLibrary.EnsureInitialised();
+        return new DataParallel(MpiLibrary.Rank(), MpiLibrary.Size(), 1, mpi: true);
+    }
+
+    /// <summary>
+    /// One process that computes each batch as <paramref name="shards"/> shards in sequence and adds their scaled gradients
+    /// in shard order: gradient accumulation, and the exact one-process counterpart of a <paramref name="shards"/>-rank job.
+    /// </summary>
+    public static DataParallel Sequential(int shards)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(shards);
+        return new DataParallel(0, 1, shards, mpi: false);
+    }
+
+    /// <summary>One process, one shard: <see cref="Model.Fit"/>'s plain path even under a launcher.</summary>
+    public static DataParallel None { get; } = new(0, 1, 1, mpi: false);
+
+    /// <summary>Rows [Start, Start + Length) of a batch of <paramref name="rows"/> that shard <paramref name="shard"/> computes.</summary>
+    internal (int Start, int Length) ShardRange(int shard, int rows)
+    {
+        int start = (int)((long)shard * rows / Shards), end = (int)((long)(shard + 1) * rows / Shards);
+        return (start, end - start);
+    }
+
+    internal unsafe void AllReduceSum(Span<float> values)
+    {
+        if (Ranks == 1) return;
+        long start = Stopwatch.GetTimestamp();
+        fixed (float* p = values) MpiLibrary.AllReduceSum(p, values.Length, MpiLibrary.Float, sizeof(float));
+        _reduceTicks += Stopwatch.GetTimestamp() - start;
+        AllReduceCount++;
+    }
+
+    internal unsafe void AllReduceSum(Span<double> values)
+    {
+        if (Ranks == 1) return;
+        long start = Stopwatch.GetTimestamp();
+        fixed (double* p = values) MpiLibrary.AllReduceSum(p, values.Length, MpiLibrary.Double, sizeof(double));
+        _reduceTicks += Stopwatch.GetTimestamp() - start;
+    }
+
+    /// <summary>Rank 0's values replace every other rank's.</summary>
+    internal unsafe void Broadcast<T>(Span<T> values) where T : unmanaged
+    {
+        if (Ranks == 1) return;
+        fixed (T* p = values) MpiLibrary.Broadcast(p, (long)values.Length * sizeof(T), MpiLibrary.Byte, 1, root: 0);
+    }
+
+    /// <summary>Waits for every rank.</summary>
+    public void Barrier()
+    {
+        if (Ranks > 1) MpiLibrary.Barrier();
+    }
+
+    /// <summary>
+    /// A failure on one rank ends the job: the others would wait forever in the next collective. Writes the error to
+    /// stderr, then MPI_Abort (MPICH's launcher ends every rank and exits non-zero). Does not return under MPI.
+    /// </summary>
+    internal void Abort(Exception error)
+    {
+        if (!_mpi || Ranks == 1) return;
+        Console.Error.WriteLine($"ModelDsl data-parallel training: rank {Rank} of {Ranks} failed, ending the job (MPI_Abort). {error}");
+        Console.Error.Flush();
+        // The launcher forwards a rank's stderr asynchronously, and MPI_Abort's kill can overtake it: under load the
+        // message was lost. A second is nothing to a job that is ending and lets the error reach the user.
+        Thread.Sleep(TimeSpan.FromSeconds(1));
+        MpiLibrary.Abort(1);
+    }
+}
