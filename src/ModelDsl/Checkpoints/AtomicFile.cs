@@ -10,7 +10,7 @@ namespace ModelDsl.Checkpoints;
 /// <remarks>
 /// A symbolic link is written through (its final target is replaced, the link stays); a folder, a device, a pipe or a
 /// socket is refused with an <see cref="IOException"/> (a rename would replace it). Errors name the caller's path, never
-/// the temporary file. A process killed mid-write leaves its temporary file behind; the next write to the same path
+/// the temporary file. A replaced file keeps its permissions. A process killed mid-write leaves its temporary file behind; the next write to the same path
 /// deletes such leftovers (those no live writer holds locked).
 /// </remarks>
 public static class AtomicFile
@@ -48,6 +48,9 @@ public static class AtomicFile
             }
             writeContent(file);
             file.Flush(flushToDisk: true);
+            // The new file takes the old one's permissions (a checkpoint kept 0600 stays 0600), not the umask's.
+            if (!OperatingSystem.IsWindows() && File.Exists(fullPath))
+                File.SetUnixFileMode(file.SafeFileHandle, File.GetUnixFileMode(fullPath));
             if (OperatingSystem.IsWindows())
             {
                 // Windows cannot rename a file opened without FileShare.Delete.

@@ -32,6 +32,19 @@ public sealed class CheckpointTargetTests
     }
 
     [Fact]
+    public void A_replaced_checkpoint_keeps_its_permissions()
+    {
+        if (OperatingSystem.IsWindows()) return;
+        using var folder = new TemporaryDirectory();
+        string path = folder.File("private.safetensors");
+        SafeTensors.Write(path, Tensors);
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        SafeTensors.Write(path, [new TensorData("w", [2], [3f, 4f])]);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
+        Assert.Equal([3f, 4f], SafeTensors.Read(path).Tensors[0].Data);
+    }
+
+    [Fact]
     public void A_folder_is_refused_by_name()
     {
         using var folder = new TemporaryDirectory();
