@@ -339,79 +339,36 @@ namespace ModelDsl.Generators
             CancellationToken cancellationToken)
         {
             var location = syntax.GetLocation();
-            var arguments = new ArgumentReader(attribute, constructor, syntax, semanticModel, cancellationToken);
             var name = attribute.AttributeClass!.ToDisplayString();
-            switch (name)
+            if (name == "ModelDsl.BidirectionalAttribute")
             {
-                case "ModelDsl.TokenInputAttribute":
-                    return new ShapeChecker.LayerSite(
-                        new LayerSpec(LayerKind.TokenInput, arguments.Int("vocabulary"), Length: arguments.Int("length")),
-                        location,
-                        // Left out, the vocabulary defaults to Dim.Vocabulary: bound when the model is created.
-                        SizeIsVocabularySymbol: arguments.IsVocabularySymbol("vocabulary", whenOmitted: true),
-                        LengthIsVocabularySymbol: arguments.IsVocabularySymbol("length", whenOmitted: false));
-
-                case "ModelDsl.EmbeddingAttribute":
-                    return new ShapeChecker.LayerSite(
-                        new LayerSpec(LayerKind.Embedding, arguments.Int("dimension"), Frozen: !arguments.Bool("trainable"), MaskZero: arguments.Bool("maskZero")),
-                        location,
-                        SizeIsVocabularySymbol: arguments.IsVocabularySymbol("dimension", whenOmitted: false));
-
-                case "ModelDsl.LstmAttribute":
-                case "ModelDsl.GruAttribute":
-                case "ModelDsl.SimpleRnnAttribute":
-                    var recurrentKind = name == "ModelDsl.LstmAttribute" ? LayerKind.Lstm : name == "ModelDsl.GruAttribute" ? LayerKind.Gru : LayerKind.SimpleRnn;
-                    return new ShapeChecker.LayerSite(
-                        new LayerSpec(recurrentKind, arguments.Int("units"), ReturnSequences: arguments.Bool("returnSequences")),
-                        location,
-                        SizeIsVocabularySymbol: arguments.IsVocabularySymbol("units", whenOmitted: false));
-
-                case "ModelDsl.BidirectionalAttribute":
-                    return new ShapeChecker.LayerSite(new LayerSpec(BidirectionalMarker, 0), location);
-
-                case "ModelDsl.FlattenAttribute":
-                    return new ShapeChecker.LayerSite(new LayerSpec(LayerKind.Flatten, 0), location);
-
-                case "ModelDsl.DropoutAttribute":
-                    return new ShapeChecker.LayerSite(new LayerSpec(LayerKind.Dropout, 0, Rate: arguments.Double("rate")), location);
-
-                case "ModelDsl.DenseAttribute":
-                    var activation = arguments.Int("activation");
-                    if (activation is not ((int)ActivationKind.None or (int)ActivationKind.Softmax or (int)ActivationKind.Sigmoid))
-                    {
-                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownActivation, location, "(Activation)" + activation.ToString(System.Globalization.CultureInfo.InvariantCulture)));
-                    }
-
-                    return new ShapeChecker.LayerSite(
-                        new LayerSpec(LayerKind.Dense, arguments.Int("units"), Activation: (ActivationKind)activation),
-                        location,
-                        SizeIsVocabularySymbol: arguments.IsVocabularySymbol("units", whenOmitted: false));
-
-                case "ModelDsl.PositionalEmbeddingAttribute":
-                    return new ShapeChecker.LayerSite(
-                        new LayerSpec(LayerKind.PositionalEmbedding, arguments.Int("dimension"), Length: arguments.Int("length"), MaskZero: arguments.Bool("maskZero")),
-                        location,
-                        SizeIsVocabularySymbol: arguments.IsVocabularySymbol("dimension", whenOmitted: false),
-                        LengthIsVocabularySymbol: arguments.IsVocabularySymbol("length", whenOmitted: false));
-
-                case "ModelDsl.MultiHeadAttentionAttribute":
-                    return new ShapeChecker.LayerSite(
-                        new LayerSpec(LayerKind.MultiHeadAttention, 0, Heads: arguments.Int("heads"), KeySize: arguments.Int("keySize"), Causal: arguments.Bool("causal")),
-                        location);
-
-                case "ModelDsl.LayerNormalizationAttribute":
-                    return new ShapeChecker.LayerSite(new LayerSpec(LayerKind.LayerNormalization, 0), location);
-
-                case "ModelDsl.TransformerDecoderAttribute":
-                    return new ShapeChecker.LayerSite(
-                        new LayerSpec(LayerKind.TransformerDecoder, 0, Heads: arguments.Int("heads"), KeySize: arguments.Int("keySize"), Hidden: arguments.Int("hidden"),
-                            Causal: true, AttendToInput: arguments.Bool("attendToInput")),
-                        location);
-
-                default:
-                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownLayer, location, attribute.AttributeClass.Name));
-                    return null;
+                return new ShapeChecker.LayerSite(new LayerSpec(BidirectionalMarker), location);
             }
+
+            var definition = LayerDefinition.ForAttribute(name);
+            if (definition is null)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownLayer, location, attribute.AttributeClass.Name));
+                return null;
+            }
+
+            // The layer's home reads and checks its own arguments; its problems land on this attribute.
+            var arguments = new ArgumentReader(attribute, constructor, syntax, semanticModel, cancellationToken);
+            var layer = definition.Read(arguments);
+            var problems = new ProblemSink();
+            definition.CheckArguments(layer, arguments, problems);
+            foreach (var problem in problems.Problems)
+            {
+                var values = new object?[problem.Arguments.Count];
+                for (var i = 0; i < values.Length; i++)
+                {
+                    values[i] = problem.Arguments[i];
+                }
+
+                diagnostics.Add(DiagnosticInfo.Create(ProblemDiagnostics.For(problem.Code), location, values));
+            }
+
+            return new ShapeChecker.LayerSite(layer, location, arguments.WrittenAsVocabulary("units"));
         }
 
         /// <summary>
@@ -428,7 +385,7 @@ namespace ModelDsl.Generators
             var resolved = new List<ShapeChecker.LayerSite>(layers.Count);
             foreach (var site in layers)
             {
-                resolved.Add(site is { Layer.Kind: LayerKind.Dense, SizeIsVocabularySymbol: true }
+                resolved.Add(site is { Layer.Kind: LayerKind.Dense, UnitsIsVocabularySymbol: true }
                     ? site with { Layer = site.Layer with { Size = input.Size } }
                     : site);
             }
@@ -452,7 +409,7 @@ namespace ModelDsl.Generators
         /// <summary>A parse-time stand-in for [Bidirectional]; merged into the following recurrent layer before shape checks.</summary>
         private const LayerKind BidirectionalMarker = (LayerKind)1000;
 
-        private static string LayerName(LayerKind kind) => kind.ToString();
+        private static string LayerName(LayerKind kind) => LayerDefinition.For(kind).Name;
 
         private static string LayerName(INamedTypeSymbol attributeClass)
         {
@@ -462,7 +419,7 @@ namespace ModelDsl.Generators
         }
 
         /// <summary>Reads a layer attribute's constructor arguments by parameter name, and whether one was written as Dim.Vocabulary.</summary>
-        private readonly struct ArgumentReader
+        private readonly struct ArgumentReader : ILayerArguments
         {
             private readonly AttributeData attribute;
             private readonly IMethodSymbol constructor;
@@ -491,7 +448,7 @@ namespace ModelDsl.Generators
                 _ => double.NaN,
             };
 
-            public bool IsVocabularySymbol(string parameter, bool whenOmitted)
+            public bool WrittenAsVocabulary(string parameter, bool whenOmitted = false)
             {
                 var expression = ArgumentExpression(parameter);
                 if (expression is null)

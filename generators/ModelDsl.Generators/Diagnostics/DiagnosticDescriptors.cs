@@ -120,11 +120,11 @@ namespace ModelDsl.Generators.Diagnostics
             "Unknown layer attribute",
             "'{0}' is not a layer ModelDsl can generate; use TokenInput, Embedding, Lstm, Dropout or Dense");
 
-        /// <summary>MDSL0019: an Activation value outside the enum. {0}: the value.</summary>
+        /// <summary>MDSL0019: an activation the layer does not support. {0}: layer, {1}: the value, {2}: those it supports.</summary>
         public static readonly DiagnosticDescriptor UnknownActivation = Error(
             "MDSL0019",
-            "Unknown activation",
-            "Dense activation {0} is not supported; use Activation.None, Activation.Softmax or Activation.Sigmoid");
+            "Unsupported activation",
+            "{0} activation {1} is not supported; use {2}");
 
         /// <summary>MDSL0020: the project does not allow unsafe code. {0}: class.</summary>
         public static readonly DiagnosticDescriptor UnsafeCodeRequired = Error(
@@ -180,6 +180,30 @@ namespace ModelDsl.Generators.Diagnostics
             "Model class hides a referenced type",
             "Model class '{0}' has the full name of a type or namespace in {1}, so generated code that names it would get this class instead; rename the class or move it to another namespace");
 
+        /// <summary>MDSL0029: a sequence too short for a Conv1D's window. {0}: layer, {1}: the steps it has and needs.</summary>
+        public static readonly DiagnosticDescriptor SequenceTooShort = Error(
+            "MDSL0029",
+            "Sequence too short for the layer",
+            "{0} {1}; use a shorter kernel or dilation, padding: Padding.Same or Padding.Causal, or a longer TokenInput");
+
+        /// <summary>MDSL0030: a layer that cannot honour an embedding's padding mask. {0}: layer, {1}: the masking layer, {2}: what to change.</summary>
+        public static readonly DiagnosticDescriptor MaskNotSupported = Error(
+            "MDSL0030",
+            "Layer does not support a padding mask",
+            "{0} does not support the padding mask of {1} (Keras raises here too); {2}");
+
+        /// <summary>MDSL0031: an argument outside what the layer accepts. {0}: layer, {1}: argument, {2}: value, {3}: why and what to write.</summary>
+        public static readonly DiagnosticDescriptor InvalidArgument = Error(
+            "MDSL0031",
+            "Invalid layer argument",
+            "{0} {1}: {2} {3}");
+
+        /// <summary>MDSL0032: a layer after one that changed the number of steps. {0}: layer, {1}: the steps it gets, {2}: the input's length.</summary>
+        public static readonly DiagnosticDescriptor StepCountNotSupported = Error(
+            "MDSL0032",
+            "Layer needs the input's number of steps",
+            "{0} gets a sequence of {1} steps, but it supports only the input's {2}; give the Conv1D before it padding: Padding.Same (or Causal) and strides: 1, or follow the Conv1D with a pooling layer");
+
         /// <summary>MDSL9999: the generator itself failed. {0}: class, {1}: exception type and message.</summary>
         public static readonly DiagnosticDescriptor InternalError = Error(
             "MDSL9999",
@@ -194,7 +218,7 @@ namespace ModelDsl.Generators.Diagnostics
             DropoutOnTokenIds, LastLayerNotDense, VocabularyNotAllowed, TooManyParameters, ActivationTooLarge,
             LayerOnOtherDeclaration, UnknownLayer, UnknownActivation, UnsafeCodeRequired, DenseNotLast, SigmoidNeedsOneUnit, BidirectionalNeedsRecurrent,
             HeadsDoNotDivideWidth, SequenceLongerThanPositions, VectorSequenceExpected, ClassNameTakenByGeneratedCode, ClassHidesReferencedType,
-            InternalError,
+            SequenceTooShort, MaskNotSupported, InvalidArgument, StepCountNotSupported, InternalError,
         ];
 
         private static readonly Dictionary<string, DiagnosticDescriptor> ByIdIndex = Index(Descriptors);

@@ -69,20 +69,10 @@ namespace ModelDsl.Generators.Emit
             {
                 foreach (var l in model.Layers)
                 {
-                    w.WriteLine("new global::ModelDsl.Ir.LayerSpec(global::ModelDsl.Ir.LayerKind." + l.Kind
-                        + ", " + l.Size.ToString(CultureInfo.InvariantCulture)
-                        + ", " + l.Length.ToString(CultureInfo.InvariantCulture)
-                        + ", " + l.Rate.ToString("R", CultureInfo.InvariantCulture)
-                        + ", global::ModelDsl.Ir.ActivationKind." + l.Activation
-                        + ", " + (l.ReturnSequences ? "true" : "false")
-                        + ", " + (l.Frozen ? "true" : "false")
-                        + ", " + (l.Bidirectional ? "true" : "false")
-                        + ", " + (l.MaskZero ? "true" : "false")
-                        + ", " + l.Heads.ToString(CultureInfo.InvariantCulture)
-                        + ", " + l.KeySize.ToString(CultureInfo.InvariantCulture)
-                        + ", " + l.Hidden.ToString(CultureInfo.InvariantCulture)
-                        + ", " + (l.Causal ? "true" : "false")
-                        + ", " + (l.AttendToInput ? "true" : "false") + "),");
+                    // Named fields, only those that differ from their defaults: a new LayerSpec field changes no model's code.
+                    var fields = l.NonDefaultInitializers();
+                    w.WriteLine("new global::ModelDsl.Ir.LayerSpec(global::ModelDsl.Ir.LayerKind." + l.Kind + ")"
+                        + (fields.Count == 0 ? "" : " { " + string.Join(", ", fields) + " }") + ",");
                 }
             }
             w.WriteLine();

@@ -2,6 +2,7 @@
 // Keep it to plain data, no LINQ-heavy or net10-only APIs.
 #nullable enable
 using System.Collections.Generic;
+using System.Globalization;
 
 namespace ModelDsl.Ir
 {
@@ -24,18 +25,32 @@ namespace ModelDsl.Ir
         LayerNormalization = 10,
         /// <summary>A Transformer decoder block: attention, residual + LayerNorm, ReLU feed-forward, residual + LayerNorm.</summary>
         TransformerDecoder = 11,
+        /// <summary>A 1-D convolution over the steps of a sequence (Keras Conv1D).</summary>
+        Conv1D = 12,
+        /// <summary>The maximum of each feature over the steps (Keras GlobalMaxPooling1D).</summary>
+        GlobalMaxPooling1D = 13,
+        /// <summary>The mean of each feature over the steps (Keras GlobalAveragePooling1D).</summary>
+        GlobalAveragePooling1D = 14,
+    }
+
+    /// <summary>How a <see cref="LayerKind.Conv1D"/> pads the sequence (Keras <c>padding</c>).</summary>
+    public enum PaddingKind
+    {
+        /// <summary>No padding: T_out = ⌊(T − d·(k − 1) − 1) / s⌋ + 1.</summary>
+        Valid = 0,
+        /// <summary>Zeros on both sides (the extra one on the right): T_out = ⌈T / s⌉.</summary>
+        Same = 1,
+        /// <summary>Zeros on the left only, so step t sees steps ≤ t: T_out = ⌈T / s⌉.</summary>
+        Causal = 2,
     }
 
     public static class LayerKinds
     {
         /// <summary>Layers that read a sequence and carry a state through time.</summary>
-        public static bool IsRecurrent(LayerKind kind) => kind == LayerKind.Lstm || kind == LayerKind.Gru || kind == LayerKind.SimpleRnn;
+        public static bool IsRecurrent(LayerKind kind) => LayerDefinition.For(kind) is RecurrentLayer;
 
-        /// <summary>Layers that mix positions through attention (they need a position-aware cache to step one token at a time).</summary>
-        public static bool IsAttention(LayerKind kind) => kind == LayerKind.MultiHeadAttention || kind == LayerKind.TransformerDecoder;
-
-        /// <summary>Layers that map a sequence to a sequence of the same width, position by position or through attention.</summary>
-        public static bool KeepsSequenceWidth(LayerKind kind) => kind == LayerKind.MultiHeadAttention || kind == LayerKind.LayerNormalization || kind == LayerKind.TransformerDecoder;
+        /// <summary>Layers whose output depends on absolute positions (attention, a position table): stepping needs a position per row.</summary>
+        public static bool UsesPositions(LayerKind kind) => LayerDefinition.For(kind).UsesPositions;
     }
 
     /// <summary>Activation of a <c>Dense</c> layer.</summary>
@@ -43,37 +58,85 @@ namespace ModelDsl.Ir
     {
         None = 0,
         Softmax = 1,
-        /// <summary>One unit, binary targets 0/1: trained with binary cross-entropy.</summary>
+        /// <summary>One unit, binary targets 0/1: trained with binary cross-entropy (Dense); σ(x) elsewhere.</summary>
         Sigmoid = 2,
+        /// <summary>max(x, 0) (Conv1D).</summary>
+        Relu = 3,
+        /// <summary>tanh(x) (Conv1D).</summary>
+        Tanh = 4,
+    }
+
+    public static class ActivationKinds
+    {
+        /// <summary>As a diagnostic names it: <c>Activation.Relu</c>, or <c>(Activation)7</c> for a value outside the enum.</summary>
+        public static string Describe(ActivationKind kind) =>
+            kind >= ActivationKind.None && kind <= ActivationKind.Tanh
+                ? "Activation." + kind
+                : "(Activation)" + ((int)kind).ToString(CultureInfo.InvariantCulture);
     }
 
     /// <summary>
-    /// One declared layer. Fields not used by a kind are zero/false.
-    /// <see cref="Size"/>: TokenInput → vocabulary, Embedding → output dimension, Lstm/Gru/SimpleRnn/Dense → units.
-    /// A size equal to <see cref="SymbolicSize.Vocabulary"/> is bound when the model is created.
-    /// <see cref="Frozen"/>: the layer's weights get no gradient (an Embedding loaded with pretrained vectors).
-    /// <see cref="Bidirectional"/>: a recurrent layer run forwards and backwards, outputs concatenated (width 2·units).
-    /// <see cref="MaskZero"/>: an Embedding whose id 0 is padding; recurrent layers downstream skip padded steps, attention ignores padded keys.
-    /// Attention layers: <see cref="Heads"/>, <see cref="KeySize"/> (0: width / heads), <see cref="Hidden"/> (the decoder's
-    /// feed-forward width), <see cref="Causal"/> (MultiHeadAttention: position t sees positions ≤ t only; decoders are always causal),
-    /// <see cref="AttendToInput"/> (TransformerDecoder: the seed's second attention, over the block's own input).
-    /// PositionalEmbedding: <see cref="Size"/> is the width, <see cref="Length"/> the positions in its table (0: the input length).
+    /// One declared layer, as named data: a field not used by a kind stays at its default (0, false), and the generated
+    /// <c>Architecture</c> writes only the fields that differ from it, so a new field changes no existing model's code.
+    /// What each field means for each kind is stated in that kind's home (<c>src/ModelDsl.Ir/Layers</c>).
+    /// <see cref="Size"/>: TokenInput → vocabulary, Embedding/PositionalEmbedding → output dimension, recurrent layers and
+    /// Dense → units, Conv1D → filters. A size equal to <see cref="SymbolicSize.Vocabulary"/> is bound when the model is created.
     /// </summary>
-    public sealed record LayerSpec(
-        LayerKind Kind,
-        int Size,
-        int Length = 0,
-        double Rate = 0,
-        ActivationKind Activation = ActivationKind.None,
-        bool ReturnSequences = false,
-        bool Frozen = false,
-        bool Bidirectional = false,
-        bool MaskZero = false,
-        int Heads = 0,
-        int KeySize = 0,
-        int Hidden = 0,
-        bool Causal = false,
-        bool AttendToInput = false);
+    public sealed record LayerSpec(LayerKind Kind)
+    {
+        public int Size { get; init; }
+        public int Length { get; init; }
+        public double Rate { get; init; }
+        public ActivationKind Activation { get; init; }
+        public bool ReturnSequences { get; init; }
+        /// <summary>The layer's weights get no gradient (an Embedding loaded with pretrained vectors).</summary>
+        public bool Frozen { get; init; }
+        /// <summary>A recurrent layer run forwards and backwards, outputs concatenated (width 2·units).</summary>
+        public bool Bidirectional { get; init; }
+        /// <summary>An embedding whose id 0 is padding: layers downstream that support masks skip padded steps.</summary>
+        public bool MaskZero { get; init; }
+        public int Heads { get; init; }
+        /// <summary>Attention key size per head (0: width / heads).</summary>
+        public int KeySize { get; init; }
+        /// <summary>A Transformer block's feed-forward width.</summary>
+        public int Hidden { get; init; }
+        public bool Causal { get; init; }
+        /// <summary>TransformerDecoder: the seed's second attention, over the block's own input.</summary>
+        public bool AttendToInput { get; init; }
+        /// <summary>Conv1D: the kernel's length in steps.</summary>
+        public int KernelSize { get; init; }
+        /// <summary>Conv1D: the step between windows (Keras <c>strides</c>).</summary>
+        public int Strides { get; init; }
+        /// <summary>Conv1D: the spacing of the kernel's taps (Keras <c>dilation_rate</c>).</summary>
+        public int Dilation { get; init; }
+        public PaddingKind Padding { get; init; }
+
+        /// <summary>The fields that differ from their defaults, as C# initialisers (the generated <c>Architecture</c>).</summary>
+        public IReadOnlyList<string> NonDefaultInitializers()
+        {
+            var fields = new List<string>();
+            void Int(string name, int value) { if (value != 0) fields.Add(name + " = " + value.ToString(CultureInfo.InvariantCulture)); }
+            void Bool(string name, bool value) { if (value) fields.Add(name + " = true"); }
+            Int(nameof(Size), Size);
+            Int(nameof(Length), Length);
+            if (Rate != 0) fields.Add(nameof(Rate) + " = " + Rate.ToString("R", CultureInfo.InvariantCulture));
+            if (Activation != ActivationKind.None) fields.Add(nameof(Activation) + " = global::ModelDsl.Ir.ActivationKind." + Activation);
+            Bool(nameof(ReturnSequences), ReturnSequences);
+            Bool(nameof(Frozen), Frozen);
+            Bool(nameof(Bidirectional), Bidirectional);
+            Bool(nameof(MaskZero), MaskZero);
+            Int(nameof(Heads), Heads);
+            Int(nameof(KeySize), KeySize);
+            Int(nameof(Hidden), Hidden);
+            Bool(nameof(Causal), Causal);
+            Bool(nameof(AttendToInput), AttendToInput);
+            Int(nameof(KernelSize), KernelSize);
+            Int(nameof(Strides), Strides);
+            Int(nameof(Dilation), Dilation);
+            if (Padding != PaddingKind.Valid) fields.Add(nameof(Padding) + " = global::ModelDsl.Ir.PaddingKind." + Padding);
+            return fields;
+        }
+    }
 
     /// <summary>Sizes that are known only when a model is created.</summary>
     public static class SymbolicSize
@@ -95,5 +158,10 @@ namespace ModelDsl.Ir
 
         public string Name { get; }
         public IReadOnlyList<LayerSpec> Layers { get; }
+
+        private ShapeFlow? _flow;
+
+        /// <summary>The shapes from input to output, computed once (<see cref="ShapeFlow"/>).</summary>
+        public ShapeFlow Flow => _flow ??= ShapeFlow.Of(this);
     }
 }

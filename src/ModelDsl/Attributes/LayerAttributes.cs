@@ -14,8 +14,12 @@ public enum Activation
 {
     None = 0,
     Softmax = 1,
-    /// <summary>For a one-unit binary classifier (targets 0 and 1), trained with binary cross-entropy.</summary>
+    /// <summary>For a one-unit binary classifier (targets 0 and 1), trained with binary cross-entropy; σ(x) in a Conv1D.</summary>
     Sigmoid = 2,
+    /// <summary>max(x, 0): for a <see cref="Conv1DAttribute"/>.</summary>
+    Relu = 3,
+    /// <summary>tanh(x): for a <see cref="Conv1DAttribute"/>.</summary>
+    Tanh = 4,
 }
 
 /// <summary>Marks a <c>partial class</c> as a ModelDsl model: its layer attributes, in order, declare the network.</summary>
@@ -152,3 +156,45 @@ public sealed class TransformerDecoderAttribute(int heads, int hidden, int keySi
     public int KeySize { get; } = keySize;
     public bool AttendToInput { get; } = attendToInput;
 }
+
+/// <summary>How a <see cref="Conv1DAttribute"/> pads the sequence (Keras <c>padding</c>).</summary>
+public enum Padding
+{
+    /// <summary>No padding: only windows that fit, T_out = ⌊(T − dilation·(kernelSize − 1) − 1) / strides⌋ + 1.</summary>
+    Valid = 0,
+    /// <summary>Zeros around the sequence (the odd one on the right), T_out = ⌈T / strides⌉.</summary>
+    Same = 1,
+    /// <summary>Zeros on the left only, so step t sees steps ≤ t (for generative models), T_out = ⌈T / strides⌉.</summary>
+    Causal = 2,
+}
+
+/// <summary>
+/// A 1-D convolution over the steps of a sequence (Keras <c>Conv1D</c>): <paramref name="filters"/> outputs per window of
+/// <paramref name="kernelSize"/> steps <paramref name="dilation"/> apart, windows <paramref name="strides"/> steps apart,
+/// then <paramref name="activation"/> (None, Relu, Tanh or Sigmoid). Kernel [kernelSize, input width, filters],
+/// glorot-uniform; bias zeros. It does not take an embedding's padding mask (MDSL0030), as Keras.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class Conv1DAttribute(int filters, int kernelSize, int strides = 1, Padding padding = Padding.Valid, int dilation = 1, Activation activation = Activation.None) : LayerAttribute
+{
+    public int Filters { get; } = filters;
+    public int KernelSize { get; } = kernelSize;
+    public int Strides { get; } = strides;
+    public Padding Padding { get; } = padding;
+    public int Dilation { get; } = dilation;
+    public Activation Activation { get; } = activation;
+}
+
+/// <summary>
+/// The maximum of each feature over the steps: [T, d] → [d] (Keras <c>GlobalMaxPooling1D</c>). Under an embedding's
+/// padding mask, padded steps are left out (a row with no real step gives 0).
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class GlobalMaxPooling1DAttribute : LayerAttribute;
+
+/// <summary>
+/// The mean of each feature over the steps: [T, d] → [d] (Keras <c>GlobalAveragePooling1D</c>). Under an embedding's
+/// padding mask, the mean of the real steps only (a row with no real step gives 0).
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class GlobalAveragePooling1DAttribute : LayerAttribute;

@@ -20,23 +20,7 @@ public abstract partial class Model
         {
             var l = Declaration.Layers[i];
             var o = new JsonObject { ["name"] = names[i], ["kind"] = l.Kind.ToString() };
-            int size = SymbolicSize.IsSymbolic(l.Size) ? Vocabulary : l.Size;
-            switch (l.Kind)
-            {
-                case LayerKind.TokenInput: o["length"] = l.Length; o["vocabulary"] = size; break;
-                case LayerKind.Embedding: o["dimension"] = size; o["mask_zero"] = l.MaskZero; o["trainable"] = !l.Frozen; break;
-                // The Transformer layers' arguments as declared (0 = the attribute's default: the window's length, width / heads).
-                case LayerKind.PositionalEmbedding: o["dimension"] = size; o["length"] = l.Length; o["mask_zero"] = l.MaskZero; break;
-                case LayerKind.MultiHeadAttention: o["heads"] = l.Heads; o["key_size"] = l.KeySize; o["causal"] = l.Causal; break;
-                case LayerKind.LayerNormalization: break;
-                case LayerKind.TransformerDecoder:
-                    o["heads"] = l.Heads; o["hidden"] = l.Hidden; o["key_size"] = l.KeySize; o["attend_to_input"] = l.AttendToInput; break;
-                case LayerKind.Lstm:
-                case LayerKind.Gru:
-                case LayerKind.SimpleRnn: o["units"] = size; o["return_sequences"] = l.ReturnSequences; o["bidirectional"] = l.Bidirectional; break;
-                case LayerKind.Dropout: o["rate"] = l.Rate; break;
-                case LayerKind.Dense: o["units"] = size; o["activation"] = l.Activation.ToString().ToLowerInvariant(); break;
-            }
+            LayerDefinition.For(l.Kind).WriteConfig(l, new JsonConfigWriter(o, Vocabulary));
             layers.Add(o);
         }
         var config = new JsonObject
@@ -175,3 +159,13 @@ public abstract partial class Model
 
 /// <summary>A checkpoint does not fit the model it is loaded into.</summary>
 public sealed class CheckpointMismatchException(string message) : Exception(message);
+
+/// <summary>Writes a layer's configuration fields into its JSON object.</summary>
+internal sealed class JsonConfigWriter(JsonObject target, int vocabulary) : IConfigWriter
+{
+    public void Add(string key, int value) => target[key] = value;
+    public void AddSize(string key, int value) => target[key] = SymbolicSize.IsSymbolic(value) ? vocabulary : value;
+    public void Add(string key, bool value) => target[key] = value;
+    public void Add(string key, double value) => target[key] = value;
+    public void Add(string key, string value) => target[key] = value;
+}

@@ -13,35 +13,13 @@ public abstract partial class Model
     public IReadOnlyList<LayerSummary> Layers()
     {
         var names = Lowering.LayerNames(Declaration);
+        var flow = Declaration.Flow;
         var rows = new List<LayerSummary>();
-        bool sequence = true;
-        int width = Vocabulary;
         for (int i = 0; i < Declaration.Layers.Count; i++)
         {
-            var l = Declaration.Layers[i];
-            int size = SymbolicSize.IsSymbolic(l.Size) ? Vocabulary : l.Size;
-            string shape;
-            switch (l.Kind)
-            {
-                case LayerKind.TokenInput: shape = $"(None, {l.Length})"; break;
-                case LayerKind.Embedding:
-                case LayerKind.PositionalEmbedding:
-                    width = size; shape = $"(None, {SequenceLength}, {width})"; break;
-                case LayerKind.Lstm:
-                case LayerKind.Gru:
-                case LayerKind.SimpleRnn:
-                    width = l.Bidirectional ? 2 * size : size;
-                    sequence = l.ReturnSequences;
-                    shape = sequence ? $"(None, {SequenceLength}, {width})" : $"(None, {width})";
-                    break;
-                case LayerKind.Flatten: width *= SequenceLength; sequence = false; shape = $"(None, {width})"; break;
-                case LayerKind.Dense:
-                    // Over a sequence the (last) Dense applies at every position.
-                    width = size; shape = sequence ? $"(None, {SequenceLength}, {width})" : $"(None, {width})"; break;
-                default: shape = sequence ? $"(None, {SequenceLength}, {width})" : $"(None, {width})"; break;
-            }
+            var layer = Declaration.Layers[i];
             long count = ParameterTensors.Where(t => t.Layer == names[i]).Sum(t => t.Length.Evaluate(1, Vocabulary));
-            rows.Add(new LayerSummary(names[i], l.Bidirectional ? "Bidirectional(" + l.Kind + ")" : l.Kind.ToString(), shape, count));
+            rows.Add(new LayerSummary(names[i], LayerDefinition.For(layer.Kind).DisplayName(layer), flow.Outputs[i].ToKerasString(Vocabulary), count));
         }
         return rows;
     }

@@ -119,7 +119,7 @@ public sealed class IdentifierTests
 
     private static ModelDeclaration HandBuilt(string? @namespace, string className) => new(
         @namespace, className, "public",
-        new EquatableArray<LayerSpec>(ImmutableArray.Create(new LayerSpec(LayerKind.TokenInput, 5, Length: 5), new LayerSpec(LayerKind.Lstm, 8), new LayerSpec(LayerKind.Dense, 4))));
+        new EquatableArray<LayerSpec>(ImmutableArray.Create(new LayerSpec(LayerKind.TokenInput) { Size = 5, Length = 5 }, new LayerSpec(LayerKind.Lstm) { Size = 8 }, new LayerSpec(LayerKind.Dense) { Size = 4 })));
 
     [Fact]
     public void AnEmitterExceptionCostsOnlyItsModelItsCodeAndIsReportedOnItsDeclaration()

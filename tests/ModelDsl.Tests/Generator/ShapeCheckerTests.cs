@@ -16,18 +16,18 @@ public sealed class ShapeCheckerTests
     [InlineData(LayerKind.Lstm, 64, 64, 33_024)]
     [InlineData(LayerKind.Dense, SymbolicSize.Vocabulary, 128, 0)]
     public void ParameterCountsFollowKeras(LayerKind kind, int units, int inputWidth, long expected) =>
-        Assert.Equal(expected, ShapeChecker.ParameterCount(new LayerSpec(kind, units), inputWidth));
+        Assert.Equal(expected, ShapeChecker.ParameterCount(new LayerSpec(kind) { Size = units }, inputWidth));
 
     [Fact]
     public void ValidStackHasNoDiagnostics()
     {
         var layers = new[]
         {
-            Site(new LayerSpec(LayerKind.TokenInput, 20, Length: 32)),
-            Site(new LayerSpec(LayerKind.Lstm, 64, ReturnSequences: true)),
-            Site(new LayerSpec(LayerKind.Dropout, 0, Rate: 0.5)),
-            Site(new LayerSpec(LayerKind.Lstm, 64)),
-            Site(new LayerSpec(LayerKind.Dense, 10)),
+            Site(new LayerSpec(LayerKind.TokenInput) { Size = 20, Length = 32 }),
+            Site(new LayerSpec(LayerKind.Lstm) { Size = 64, ReturnSequences = true }),
+            Site(new LayerSpec(LayerKind.Dropout) { Rate = 0.5 }),
+            Site(new LayerSpec(LayerKind.Lstm) { Size = 64 }),
+            Site(new LayerSpec(LayerKind.Dense) { Size = 10 }),
         };
         Assert.Empty(ShapeChecker.Check("Stack", null, layers));
     }
@@ -35,16 +35,42 @@ public sealed class ShapeCheckerTests
     [Fact]
     public void LiteralMinusOneIsNotTheVocabularySymbol()
     {
-        var layers = new[]
-        {
-            Site(new LayerSpec(LayerKind.TokenInput, SymbolicSize.Vocabulary, Length: 32), sizeIsSymbol: true),
-            Site(new LayerSpec(LayerKind.Lstm, 8)),
-            Site(new LayerSpec(LayerKind.Dense, SymbolicSize.Vocabulary), sizeIsSymbol: false),
-        };
-        var diagnostic = Assert.Single(ShapeChecker.Check("M", null, layers));
-        Assert.Equal("MDSL0007", diagnostic.DescriptorId);
-        Assert.Null(diagnostic.FilePath);
+        // The Dense layer's home checks its units: -1 written as a number is not Dim.Vocabulary.
+        var dense = new LayerSpec(LayerKind.Dense) { Size = SymbolicSize.Vocabulary };
+        var problems = new ProblemSink();
+        LayerDefinition.For(LayerKind.Dense).CheckArguments(dense, new Arguments(symbol: false), problems);
+        Assert.Equal(ProblemCode.NonPositiveSize, Assert.Single(problems.Problems).Code);
+
+        var symbolic = new ProblemSink();
+        LayerDefinition.For(LayerKind.Dense).CheckArguments(dense, new Arguments(symbol: true), symbolic);
+        Assert.Empty(symbolic.Problems);
     }
 
-    private static ShapeChecker.LayerSite Site(LayerSpec layer, bool sizeIsSymbol = false) => new(layer, null, sizeIsSymbol);
+    [Fact]
+    public void TheFlowIsComputedOnceAndReadByEveryone()
+    {
+        var layers = new[]
+        {
+            new LayerSpec(LayerKind.TokenInput) { Size = 20, Length = 32 },
+            new LayerSpec(LayerKind.Embedding) { Size = 8, MaskZero = true },
+            new LayerSpec(LayerKind.Lstm) { Size = 16, ReturnSequences = true, Bidirectional = true },
+            new LayerSpec(LayerKind.Dense) { Size = 5 },
+        };
+        var flow = ShapeFlow.Compute(layers);
+        Assert.Empty(flow.Problems);
+        Assert.Equal("[32, 8]", flow.Outputs[1].ToString());
+        Assert.True(flow.Outputs[2].Masked);
+        Assert.Equal("[32, 32]", flow.Outputs[2].ToString());
+        Assert.Equal("(None, 32, 5)", flow.Output.ToKerasString(20));
+    }
+
+    private static ShapeChecker.LayerSite Site(LayerSpec layer) => new(layer, null);
+
+    private sealed class Arguments(bool symbol) : ILayerArguments
+    {
+        public int Int(string parameter) => 0;
+        public bool Bool(string parameter) => false;
+        public double Double(string parameter) => 0;
+        public bool WrittenAsVocabulary(string parameter, bool whenOmitted = false) => symbol;
+    }
 }

@@ -1,42 +1,16 @@
 #nullable enable
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 
 namespace ModelDsl.Ir
 {
-    // The attention family: PositionalEmbedding, MultiHeadAttention, LayerNormalization and the TransformerDecoder block.
-    // Every activation is a time-major [T·B, W] matrix, so projections, LayerNorm and the feed-forward are whole-matrix
-    // ops; only the attention op mixes positions. Backward pieces are registered in forward order as closures and run in
-    // reverse, so that "the first writer of a gradient assigns, later writers add" follows the real execution order.
     public static partial class Lowering
     {
-        /// <summary>The Keras LayerNormalization default epsilon.</summary>
-        public const double LayerNormEpsilon = 1e-3;
-
-        /// <summary>
-        /// Positions a step program can take before its state must be reset: the key/value caches' length, which is the
-        /// position table's (or the input length without one); 0 when the model has neither attention nor a position table.
-        /// </summary>
-        public static int CacheCapacity(ModelSpec spec)
-        {
-            int capacity = spec.Layers[0].Length;
-            foreach (var layer in spec.Layers)
-                if (layer.Kind == LayerKind.PositionalEmbedding && layer.Length > 0) capacity = layer.Length;
-            return UsesPositions(spec) ? capacity : 0;
-        }
-
-        /// <summary>Whether the model has attention (or a position table): its outputs depend on absolute positions.</summary>
-        public static bool UsesPositions(ModelSpec spec)
-        {
-            foreach (var layer in spec.Layers)
-                if (LayerKinds.IsAttention(layer.Kind) || layer.Kind == LayerKind.PositionalEmbedding) return true;
-            return false;
-        }
-
-        private sealed partial class Lowerer
+        internal sealed partial class Lowerer
         {
             /// <summary>A gradient buffer with several writers: the first (in execution order) assigns, the others add.</summary>
-            private sealed class GradSink
+            internal sealed class GradSink
             {
                 public GradSink(View view) { View = view; }
                 public View View { get; }
@@ -51,21 +25,21 @@ namespace ModelDsl.Ir
                 }
             }
 
-            private List<Action<List<Op>>>? _pending;
-            private IrBuffer? _positions;       // Step: per-row position of the current token (State, int)
-            private IrBuffer? _history;         // Step: token ids seen so far, [L, B] time-major, for padding masks
-            private IrBuffer? _queryPositions;  // Infer: which position's output to read per row
+            internal List<Action<List<Op>>>? _pending;
+            internal IrBuffer? _positions;       // Step: per-row position of the current token (State, int)
+            internal IrBuffer? _history;         // Step: token ids seen so far, [L, B] time-major, for padding masks
+            internal IrBuffer? _queryPositions;  // Infer: which position's output to read per row
 
-            private int PositionCapacity => CacheCapacity(_spec);
+            internal int PositionCapacity => CacheCapacity(_spec);
 
-            private IdView StepPositions()
+            internal IdView StepPositions()
             {
                 _positions ??= Buffer("positions", Size.B, BufferKind.State, "[B]", ElementType.Int32);
                 return new IdView(_positions, 0, Size.B, 1);
             }
 
             /// <summary>Where attention finds padded keys: the input ids (whole windows) or the recorded history (steps).</summary>
-            private KeyTokens? MaskTokens(Value input)
+            internal KeyTokens? MaskTokens(Value input)
             {
                 if (input.Mask is null) return null;
                 if (_kind == ProgramKind.Step)
@@ -73,15 +47,15 @@ namespace ModelDsl.Ir
                 return new KeyTokens(_tokens, 0, _t, 1);
             }
 
-            private void Backward(Action<List<Op>> piece)
+            internal void Backward(Action<List<Op>> piece)
             {
                 if (_pending is null) throw new InvalidOperationException("No backward block is open.");
                 _pending.Add(piece);
             }
 
-            private void OpenBackward() => _pending = Training ? new List<Action<List<Op>>>() : null;
+            internal void OpenBackward() => _pending = Training ? new List<Action<List<Op>>>() : null;
 
-            private void CloseBackward()
+            internal void CloseBackward()
             {
                 if (_pending is null) return;
                 var block = new List<Op>();
@@ -91,7 +65,7 @@ namespace ModelDsl.Ir
             }
 
             /// <summary>A fresh [T·B, width] activation and, when training, its gradient sink.</summary>
-            private (View all, View step, GradSink? sink) Activation(string name, Size width)
+            internal (View all, View step, GradSink? sink) Activation(string name, Size width)
             {
                 var (step, all, _) = Sequence(name, width, BufferKind.Activation, "[T, B, " + width + "]");
                 GradSink? sink = null;
@@ -103,7 +77,7 @@ namespace ModelDsl.Ir
                 return (all, step, sink);
             }
 
-            private Value SequenceValue(View all, View step, GradSink? sink, Size width, Value input)
+            internal Value SequenceValue(View all, View step, GradSink? sink, Size width, Value input)
             {
                 var value = new Value { Width = width, IsSequence = true, All = all, Step = step, Shape = "[T, " + width + "]", Mask = input.Mask };
                 if (sink != null)
@@ -115,7 +89,7 @@ namespace ModelDsl.Ir
             }
 
             /// <summary>target (+)= source, as the sink's first or a later writer.</summary>
-            private static void AddInto(List<Op> block, GradSink sink, View source, string name)
+            internal static void AddInto(List<Op> block, GradSink sink, View source, string name)
             {
                 if (!sink.Take())
                 {
@@ -127,7 +101,7 @@ namespace ModelDsl.Ir
             }
 
             /// <summary>out = x·W + b over all rows; backward: db, dW, and dx into the input's sink.</summary>
-            private void Linear(string layer, string name, View x, GradSink? xSink, ParameterTensor kernel, ParameterTensor bias, View output, GradSink? outSink)
+            internal void Linear(string layer, string name, View x, GradSink? xSink, ParameterTensor kernel, ParameterTensor bias, View output, GradSink? outSink)
             {
                 _forward.Add(new MatMulOp(x, false, ParamView(kernel), false, output, accumulate: false, bias: ParamView(bias)) { Comment = layer + ": " + name + " = x·W + b" });
                 if (outSink is null) return;
@@ -141,56 +115,11 @@ namespace ModelDsl.Ir
                 });
             }
 
-            private Value PositionalEmbedding(string name, LayerSpec layer, Value input)
-            {
-                int w = layer.Size;
-                int length = layer.Length > 0 ? layer.Length : _spec.Layers[0].Length;
-                var tokens = Parameter(name, "token_embeddings", _vocabulary, w, InitKind.Uniform005);
-                var positions = Parameter(name, "position_embeddings", length, w, InitKind.Uniform005);
-                var (all, step, sink) = Activation(name + "_out", w);
-                if (_kind == ProgramKind.Step)
-                {
-                    var at = StepPositions();
-                    var ids = new IdView(_tokens, 0, Size.B, 1); // the one position of this call, outside any loop
-                    if (layer.MaskZero)
-                    {
-                        _history = Buffer("token_history", Size.B * length, BufferKind.State, "[" + length + ", B]", ElementType.Int32);
-                        _forward.Add(new RecordTokensOp(ids, at, _history) { Comment = name + ": remember this position's id (padding mask of the cached keys)" });
-                    }
-                    _forward.Add(new GatherRowsOp(ParamView(tokens), ids, all, accumulate: false) { Comment = name + ": token embedding" });
-                    _forward.Add(new GatherRowsOp(ParamView(positions), at, all, accumulate: true) { Comment = name + ": + the embedding of this row's position" });
-                }
-                else
-                {
-                    // Row t of the position table is the bias of step t's gather.
-                    var row = new View(_params, positions.Offset, 1, w, w, timeStride: w);
-                    _forward.Add(new LoopOp(_t, false, new Op[]
-                    {
-                        new GatherRowsOp(ParamView(tokens), input.Tokens!, step, accumulate: false, bias: row) { Comment = name + ": token embedding + position embedding of step t" },
-                    }));
-                }
-                var value = SequenceValue(all, step, sink, w, input);
-                value.Mask = layer.MaskZero ? input.Tokens : null;
-                if (value.GradStep is { } gradStep)
-                {
-                    var gradRow = new View(_grads, positions.Offset, 1, w, w, timeStride: w);
-                    _backwardBlocks.Add(new List<Op>
-                    {
-                        new LoopOp(_t, true, new Op[]
-                        {
-                            new ScatterAddRowsOp(gradStep, input.Tokens!, GradView(tokens)) { Comment = name + ": dTokenEmbeddings[id] += dOut_t" },
-                            new ColumnSumsOp(gradStep, gradRow, accumulate: true) { Comment = name + ": dPositionEmbeddings[t] += Σ_b dOut_t" },
-                        }),
-                    });
-                }
-                return value;
-            }
-
             /// <summary>
             /// Multi-head attention of queries from <paramref name="query"/> over keys and values from <paramref name="keys"/>,
             /// projected back to the query width. Parameters are named as Keras's MultiHeadAttention names them.
             /// </summary>
-            private (View all, View step, GradSink? sink) Attention(string layer, string prefix, int heads, int keySize, bool causal,
+            internal (View all, View step, GradSink? sink) Attention(string layer, string prefix, int heads, int keySize, bool causal,
                 View query, GradSink? querySink, Size queryWidth, View keys, GradSink? keysSink, Size keysWidth, KeyTokens? mask)
             {
                 Size hd = heads * keySize;
@@ -246,7 +175,7 @@ namespace ModelDsl.Ir
             }
 
             /// <summary>y = LayerNorm(x) with a learned scale (ones) and offset (zeros), Keras's epsilon.</summary>
-            private (View all, View step, GradSink? sink) LayerNorm(string layer, string prefix, View x, GradSink? xSink, Size width)
+            internal (View all, View step, GradSink? sink) LayerNorm(string layer, string prefix, View x, GradSink? xSink, Size width)
             {
                 string tag = layer + (prefix.Length > 0 ? "_" + prefix : "");
                 string p = prefix.Length > 0 ? prefix + "." : "";
@@ -275,7 +204,7 @@ namespace ModelDsl.Ir
             }
 
             /// <summary>s = a + b (a residual connection); backward passes ds to both.</summary>
-            private (View all, GradSink? sink) Residual(string tag, View a, GradSink? aSink, View b, GradSink? bSink, Size width)
+            internal (View all, GradSink? sink) Residual(string tag, View a, GradSink? aSink, View b, GradSink? bSink, Size width)
             {
                 var (s, _, sSink) = Activation(tag + "_sum", width);
                 _forward.Add(new PointwiseOp(tag + "_residual", a.Rows, width, new[] { a, b }, new[] { new PointwiseOutput(s, Expr.In(0) + Expr.In(1), false) })
@@ -291,80 +220,8 @@ namespace ModelDsl.Ir
                 return (s, sSink);
             }
 
-            private Value MultiHeadAttentionLayer(string name, LayerSpec layer, Value input)
-            {
-                OpenBackward();
-                var inSink = input.GradAll is null ? null : new GradSink(input.GradAll);
-                int keySize = layer.KeySize > 0 ? layer.KeySize : (int)(input.Width.Constant / layer.Heads);
-                var (o, oStep, oSink) = Attention(name, "", layer.Heads, keySize, layer.Causal, input.All!, inSink, input.Width, input.All!, inSink, input.Width, MaskTokens(input));
-                CloseBackward();
-                return SequenceValue(o, oStep, oSink, input.Width, input);
-            }
-
-            private Value LayerNormalizationLayer(string name, Value input)
-            {
-                OpenBackward();
-                var inSink = input.GradAll is null ? null : new GradSink(input.GradAll);
-                var (y, yStep, ySink) = LayerNorm(name, "", input.All!, inSink, input.Width);
-                CloseBackward();
-                return SequenceValue(y, yStep, ySink, input.Width, input);
-            }
-
-            /// <summary>
-            /// Post-LayerNorm decoder block: causal self-attention, residual + LayerNorm, [the seed's second attention, queries from
-            /// that result over the block's input, residual + LayerNorm,] a ReLU feed-forward, residual + LayerNorm.
-            /// </summary>
-            private Value TransformerDecoder(string name, LayerSpec layer, Value input)
-            {
-                OpenBackward();
-                Size w = input.Width;
-                int keySize = layer.KeySize > 0 ? layer.KeySize : (int)(w.Constant / layer.Heads);
-                var mask = MaskTokens(input);
-                var x = input.All!;
-                var xSink = input.GradAll is null ? null : new GradSink(input.GradAll);
-
-                var (o1, _, o1Sink) = Attention(name, "attention_1", layer.Heads, keySize, causal: true, x, xSink, w, x, xSink, w, mask);
-                var (s1, s1Sink) = Residual(name + "_1", x, xSink, o1, o1Sink, w);
-                var (y, _, ySink) = LayerNorm(name, "layernorm_1", s1, s1Sink, w);
-                int norms = 1;
-                if (layer.AttendToInput)
-                {
-                    // The seed's decoder(x, x): queries from the first sublayer, keys and values from the block's input.
-                    var (o2, _, o2Sink) = Attention(name, "attention_2", layer.Heads, keySize, causal: true, y, ySink, w, x, xSink, w, mask);
-                    var (s2, s2Sink) = Residual(name + "_2", y, ySink, o2, o2Sink, w);
-                    (y, _, ySink) = LayerNorm(name, "layernorm_2", s2, s2Sink, w);
-                    norms = 2;
-                }
-
-                int hidden = layer.Hidden;
-                var w1 = Parameter(name, "dense_proj.dense_1.kernel", w, hidden, InitKind.GlorotUniform);
-                var b1 = Parameter(name, "dense_proj.dense_1.bias", 1, hidden, InitKind.Zeros, isVector: true);
-                var w2 = Parameter(name, "dense_proj.dense_2.kernel", hidden, w, InitKind.GlorotUniform);
-                var b2 = Parameter(name, "dense_proj.dense_2.bias", 1, w, InitKind.Zeros, isVector: true);
-                var (pre, _, preSink) = Activation(name + "_ffn_pre", hidden);
-                var (act, _, actSink) = Activation(name + "_ffn_relu", hidden);
-                var (g, _, gSink) = Activation(name + "_ffn_out", w);
-                Linear(name + "_ffn", "h", y, ySink, w1, b1, pre, preSink);
-                var relu = new PointwiseOp(name + "_relu", pre.Rows, hidden, new[] { pre }, new[] { new PointwiseOutput(act, Expr.In(0) * new UnaryExpr(UnaryOp.Step, Expr.In(0)), false) })
-                    { Comment = name + ": ReLU" };
-                _forward.Add(relu);
-                if (actSink != null)
-                {
-                    Backward(block =>
-                    {
-                        block.Add(PointwiseBackward(name + "_relu_backward", relu, new View?[] { preSink!.View }, new[] { false }, new[] { actSink.View }));
-                        preSink.Take();
-                    });
-                }
-                Linear(name + "_ffn", "out", act, actSink, w2, b2, g, gSink);
-                var (s3, s3Sink) = Residual(name + "_" + (norms + 1), y, ySink, g, gSink, w);
-                var (output, outStep, outSink) = LayerNorm(name, "layernorm_" + (norms + 1), s3, s3Sink, w);
-                CloseBackward();
-                return SequenceValue(output, outStep, outSink, w, input);
-            }
-
             /// <summary>Infer programs of attention models read one chosen position per row (the runtime fills the positions).</summary>
-            private View SelectQueryPositions(string name, Value input)
+            internal View SelectQueryPositions(string name, Value input)
             {
                 _queryPositions ??= Buffer("query_positions", Size.B, BufferKind.Positions, "[B]", ElementType.Int32);
                 var selected = View.Whole(Buffer(name + "_query_rows", Size.B * input.Width, BufferKind.Activation, "[B, " + input.Width + "]"), Size.B, input.Width);
