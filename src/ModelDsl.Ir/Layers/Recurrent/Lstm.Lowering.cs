@@ -1,7 +1,5 @@
 #nullable enable
-using System;
 using System.Collections.Generic;
-using System.Globalization;
 
 namespace ModelDsl.Ir
 {
@@ -9,58 +7,81 @@ namespace ModelDsl.Ir
     {
         internal sealed partial class Lowerer
         {
-            internal void LstmDirection(int h, Value input, Direction d, List<Op>? block)
+            /// <summary>
+            /// The Keras LSTM cell: gates i, f, c, o (forget-gate bias 1); a cell state c [T+1, B, H] beside h; training keeps
+            /// the activated gates (over z, which nothing else reads) and tanh(c_t), so the backward evaluates no
+            /// transcendental function.
+            /// </summary>
+            internal sealed class LstmCell : RecurrentCell
             {
-                string name = d.Prefix;
-                var kernel = DirectionParameter(d, "kernel", input.Width, 4 * h, InitKind.GlorotUniform);
-                var recurrent = DirectionParameter(d, "recurrent_kernel", h, 4 * h, InitKind.Orthogonal);
-                var bias = DirectionParameter(d, "bias", 1, 4 * h, InitKind.LstmBias, units: h, isVector: true);
-                bool stateful = d.HCarrySource != null;
+                private View _cPrev = null!, _cNext = null!, _cFirst = null!;
+                private IrBuffer _cBuffer = null!;
+                private View _dcPrev = null!, _dcNext = null!;
 
-                // z: gate pre-activations [T, B, 4H] in Keras order i, f, c, o; c: [T+1, B, H] by processing step, slot 0 the initial state.
-                var (zStep, zAll, _) = DirectionSequence(d, name + "_z", 4 * h, BufferKind.Activation);
-                var (cNext, _, cBuf) = Sequence(name + "_c", h, stateful ? BufferKind.State : BufferKind.Activation, "[T+1, B, " + h + "]", extraSteps: 1);
-                var cPrev = new View(cBuf, 0, Size.B, h, h, timeStride: Size.B * h);
-                var cFirst = new View(cBuf, 0, Size.B, h, h);
-                StartState(d);
-                if (!stateful) _forward.Add(new ZeroOp(cFirst));
-                InputProjection(name, input, DirectionTokens(d, input), kernel, ParamView(bias), zStep, zAll);
-                var mask = DirectionMask(d, input, h);
-                // Training keeps the activated gates (over z, which nothing else reads) and tanh(c_t) for the backward.
-                var tanhC = Training ? DirectionSequence(d, name + "_tanh_c", h, BufferKind.Activation).step : null;
-                var cell = LstmCell(name, h, GateBlocks(zStep, h), cPrev, cNext, d.HNext, mask is null ? null : d.HPrev, mask, tanhC);
-                _forward.Add(new LoopOp(_t, false, new Op[]
-                {
-                    new MatMulOp(d.HPrev, false, ParamView(recurrent), false, zStep, accumulate: true) { Comment = name + ": z_t += h_{t-1}·U" },
-                    cell,
-                }));
-                CarryState(d);
-                if (stateful) _forward.Add(new CopyOp(new View(cBuf, Size.B * h, Size.B, h, h), cFirst));
-                if (block is null) return;
+                public LstmCell(Lowerer lowerer, Direction direction, int units) : base(lowerer, direction, units) { }
 
-                var (dzStep, dzAll, _) = DirectionSequence(d, "d_" + name + "_z", 4 * h, BufferKind.ActivationGradient);
-                var (dcNext, _, dcBuf) = Sequence("d_" + name + "_c", h, BufferKind.ActivationGradient, "[T+1, B, " + h + "]", extraSteps: 1);
-                var dcPrev = new View(dcBuf, 0, Size.B, h, h, timeStride: Size.B * h);
-                // Nothing flows into the last cell state from later steps.
-                block.Add(new ZeroOp(new View(dcBuf, Size.B * h * _t, Size.B, h, h)) { Comment = name + ": backward through time" });
-                ZeroFirstGradient(d, block);
-                var dzBlocks = GateBlocks(dzStep, h);
-                block.Add(new LoopOp(_t, true, new Op[]
+                public override int Gates => 4;
+
+                private bool Stateful => D.HCarrySource != null;
+
+                public override void CreateParameters(Size inputWidth)
                 {
+                    Kernel = L.DirectionParameter(D, "kernel", inputWidth, 4 * H, InitKind.GlorotUniform);
+                    Recurrent = L.DirectionParameter(D, "recurrent_kernel", H, 4 * H, InitKind.Orthogonal);
+                    var bias = L.DirectionParameter(D, "bias", 1, 4 * H, InitKind.LstmBias, units: H, isVector: true);
+                    InputBias = L.ParamView(bias);
+                    InputBiasGradient = L.GradView(bias);
+                }
+
+                /// <summary>c: [T+1, B, H] by processing step, slot 0 the initial state.</summary>
+                public override void CreateStateBuffers()
+                {
+                    var (cNext, _, cBuf) = L.Sequence(Name + "_c", H, Stateful ? BufferKind.State : BufferKind.Activation, "[T+1, B, " + H + "]", extraSteps: 1);
+                    _cNext = cNext;
+                    _cBuffer = cBuf;
+                    _cPrev = new View(cBuf, 0, Size.B, H, H, timeStride: Size.B * H);
+                    _cFirst = new View(cBuf, 0, Size.B, H, H);
+                }
+
+                public override void StartState()
+                {
+                    if (!Stateful) L._forward.Add(new ZeroOp(_cFirst));
+                }
+
+                public override void CarryState()
+                {
+                    if (Stateful) L._forward.Add(new CopyOp(new View(_cBuffer, Size.B * H, Size.B, H, H), _cFirst));
+                }
+
+                public override PointwiseOp Step(View zStep, View? mask)
+                {
+                    var tanhC = L.Training ? L.DirectionSequence(D, Name + "_tanh_c", H, BufferKind.Activation).step : null;
+                    return LstmStep(Name, H, GateBlocks(zStep, H), _cPrev, _cNext, D.HNext, mask is null ? null : D.HPrev, mask, tanhC);
+                }
+
+                public override (View Step, View All) CreateGradientBuffers(List<Op> block, View dzStep, View dzAll)
+                {
+                    var (dcNext, _, dcBuf) = L.Sequence("d_" + Name + "_c", H, BufferKind.ActivationGradient, "[T+1, B, " + H + "]", extraSteps: 1);
+                    _dcNext = dcNext;
+                    _dcPrev = new View(dcBuf, 0, Size.B, H, H, timeStride: Size.B * H);
+                    // Nothing flows into the last cell state from later steps.
+                    block.Add(new ZeroOp(new View(dcBuf, Size.B * H * L._t, Size.B, H, H)) { Comment = Name + ": backward through time" });
+                    return (dzStep, dzAll);
+                }
+
+                public override PointwiseOp StepBackward(PointwiseOp step, View dzStep, View? mask)
+                {
+                    var dz = GateBlocks(dzStep, H);
                     // Masked: h_{t-1} also reaches h_t directly (padding carries it), so the cell writes dh_{t-1} first.
-                    PointwiseBackward(name + "_cell_backward", cell,
+                    return PointwiseBackward(Name + "_cell_backward", step,
                         inputGradients: mask is null
-                            ? new View?[] { dzBlocks[0], dzBlocks[1], dzBlocks[2], dzBlocks[3], dcPrev }
-                            : new View?[] { dzBlocks[0], dzBlocks[1], dzBlocks[2], dzBlocks[3], dcPrev, d.DhPrev, null },
+                            ? new View?[] { dz[0], dz[1], dz[2], dz[3], _dcPrev }
+                            : new View?[] { dz[0], dz[1], dz[2], dz[3], _dcPrev, D.DhPrev, null },
                         accumulate: mask is null
                             ? new[] { false, false, false, false, false }
-                            : new[] { false, false, false, false, false, d.ConsumerWritesEverySlot, false },
-                        outputGradients: new[] { dcNext, d.DhNext! }),
-                    new MatMulOp(dzStep, false, ParamView(recurrent), true, d.DhPrev!, accumulate: d.ConsumerWritesEverySlot || mask != null)
-                        { Comment = name + ": dh_{t-1} " + (d.ConsumerWritesEverySlot || mask != null ? "+" : "") + "= dz_t·Uᵀ" },
-                }));
-                block.Add(new MatMulOp(d.HInputsAll, true, dzAll, false, GradView(recurrent), accumulate: true) { Comment = name + ": dU += Σ_t h_{t-1}ᵀ·dz_t in one product" });
-                InputProjectionBackward(block, name, input, DirectionTokens(d, input), kernel, GradView(bias), dzStep, dzAll, d.AccumulateInputGradient);
+                            : new[] { false, false, false, false, false, D.ConsumerWritesEverySlot, false },
+                        outputGradients: new[] { _dcNext, D.DhNext! });
+                }
             }
 
             internal static View[] GateBlocks(View z, int h) => new[] { z.Columns(0, h), z.Columns(h, h), z.Columns(2 * h, h), z.Columns(3 * h, h) };
@@ -70,7 +91,7 @@ namespace ModelDsl.Ir
             /// (training) the pass also writes σ(i), σ(f), tanh(g), σ(o) over the gate pre-activations and tanh(c') there, so
             /// the backward (<see cref="PointwiseBackward"/>) evaluates no transcendental function.
             /// </summary>
-            internal static PointwiseOp LstmCell(string name, int h, View[] gates, View cPrev, View cNext, View hNext, View? hPrev, View? mask, View? tanhC)
+            internal static PointwiseOp LstmStep(string name, int h, View[] gates, View cPrev, View cNext, View hNext, View? hPrev, View? mask, View? tanhC)
             {
                 var i = Expr.Sigmoid(Expr.In(0));
                 var f = Expr.Sigmoid(Expr.In(1));

@@ -176,14 +176,111 @@ namespace ModelDsl.Ir
             }
 
             /// <summary>One direction of a recurrent layer: forward ops to <c>_forward</c>, backward ops to <paramref name="block"/>.</summary>
+            /// <summary>
+            /// One direction of a recurrent layer, the skeleton every cell shares: parameters, the input projection for all
+            /// steps, the mask, the time loop of (recurrent product, fused cell step), the carried state; in backward the
+            /// reverse loop of (cell backward, dh_{t−1} from the product), dU in one product over all steps, and the input
+            /// projection's gradients. Forward ops go to <c>_forward</c>, backward ops to <paramref name="block"/>; what
+            /// differs between LSTM, GRU and SimpleRNN is the <see cref="RecurrentCell"/>.
+            /// </summary>
             internal void RecurrentDirection(LayerSpec layer, Value input, Direction d, List<Op>? block)
             {
-                switch (layer.Kind)
+                int h = layer.Size;
+                string name = d.Prefix;
+                RecurrentCell cell = layer.Kind switch
                 {
-                    case LayerKind.Lstm: LstmDirection(layer.Size, input, d, block); break;
-                    case LayerKind.Gru: GruDirection(layer.Size, input, d, block); break;
-                    default: SimpleRnnDirection(layer.Size, input, d, block); break;
+                    LayerKind.Lstm => new LstmCell(this, d, h),
+                    LayerKind.Gru => new GruCell(this, d, h),
+                    _ => new SimpleRnnCell(this, d, h),
+                };
+                cell.CreateParameters(input.Width);
+                var (zStep, zAll, _) = DirectionSequence(d, name + "_" + cell.ProjectionName, cell.Gates * h, BufferKind.Activation);
+                cell.CreateStateBuffers();
+                StartState(d);
+                cell.StartState();
+                InputProjection(name, input, DirectionTokens(d, input), cell.Kernel, cell.InputBias, zStep, zAll);
+                var mask = DirectionMask(d, input, h);
+                var step = cell.Step(zStep, mask);
+                _forward.Add(new LoopOp(_t, false, new Op[] { cell.RecurrentProduct(zStep), step }));
+                CarryState(d);
+                cell.CarryState();
+                if (block is null) return;
+
+                var (dzStep, dzAll, _) = DirectionSequence(d, "d_" + name + "_" + cell.ProjectionName, cell.Gates * h, BufferKind.ActivationGradient);
+                var (dProductStep, dProductAll) = cell.CreateGradientBuffers(block, dzStep, dzAll);
+                ZeroFirstGradient(d, block);
+                // The cell writes dh_{t−1} first when h_{t−1} reaches h_t directly (a mask, the GRU's z·h): then the product adds.
+                bool accumulate = d.ConsumerWritesEverySlot || cell.WritesPreviousStateGradient(mask);
+                string p = cell.ProductName;
+                block.Add(new LoopOp(_t, true, new Op[]
+                {
+                    cell.StepBackward(step, dzStep, mask),
+                    new MatMulOp(dProductStep, false, ParamView(cell.Recurrent), true, d.DhPrev!, accumulate)
+                        { Comment = name + ": dh_{t-1} " + (accumulate ? "+" : "") + "= d" + p + "_t·Uᵀ" },
+                }));
+                block.Add(new MatMulOp(d.HInputsAll, true, dProductAll, false, GradView(cell.Recurrent), accumulate: true)
+                    { Comment = name + ": dU += Σ_t h_{t-1}ᵀ·d" + p + "_t in one product" });
+                cell.AfterRecurrentGradient(block, dProductAll);
+                InputProjectionBackward(block, name, input, DirectionTokens(d, input), cell.Kernel, cell.InputBiasGradient, dzStep, dzAll, d.AccumulateInputGradient);
+            }
+
+            /// <summary>
+            /// What differs between the recurrent layers, called by <see cref="RecurrentDirection"/> in this order:
+            /// parameters, extra state buffers, the per-step recurrent product and the fused cell step, their backward.
+            /// </summary>
+            internal abstract class RecurrentCell
+            {
+                protected RecurrentCell(Lowerer lowerer, Direction direction, int units)
+                {
+                    L = lowerer;
+                    D = direction;
+                    H = units;
                 }
+
+                protected Lowerer L { get; }
+                protected Direction D { get; }
+                protected int H { get; }
+                protected string Name => D.Prefix;
+
+                /// <summary>Gate blocks of the projection z (LSTM 4, GRU 3, SimpleRNN 1).</summary>
+                public abstract int Gates { get; }
+
+                /// <summary>The projection buffer's name suffix (<c>z</c>; the GRU's is <c>x</c>).</summary>
+                public virtual string ProjectionName => "z";
+
+                /// <summary>The per-step product's name in comments: <c>z</c> when it adds into the projection, else its own.</summary>
+                public virtual string ProductName => "z";
+
+                public ParameterTensor Kernel { get; protected set; } = null!;
+                public ParameterTensor Recurrent { get; protected set; } = null!;
+                public View InputBias { get; protected set; } = null!;
+                public View InputBiasGradient { get; protected set; } = null!;
+
+                /// <summary>Kernel [n, G·H] (glorot), recurrent kernel [H, G·H] (orthogonal) and the bias, in Keras's order.</summary>
+                public abstract void CreateParameters(Size inputWidth);
+
+                public virtual void CreateStateBuffers() { }
+
+                public virtual void StartState() { }
+
+                public virtual void CarryState() { }
+
+                /// <summary>The product of step t: by default z_t += h_{t−1}·U.</summary>
+                public virtual MatMulOp RecurrentProduct(View zStep) =>
+                    new MatMulOp(D.HPrev, false, L.ParamView(Recurrent), false, zStep, accumulate: true) { Comment = Name + ": z_t += h_{t-1}·U" };
+
+                /// <summary>The fused pointwise step of step t.</summary>
+                public abstract PointwiseOp Step(View zStep, View? mask);
+
+                /// <summary>Gradient buffers beyond dz (the GRU's dr, the LSTM's dc); returns the product's gradient (dz by default).</summary>
+                public virtual (View Step, View All) CreateGradientBuffers(List<Op> block, View dzStep, View dzAll) => (dzStep, dzAll);
+
+                /// <summary>Whether the cell's backward writes dh_{t−1} before the product's part (h_{t−1} reaches h_t directly).</summary>
+                public virtual bool WritesPreviousStateGradient(View? mask) => mask != null;
+
+                public abstract PointwiseOp StepBackward(PointwiseOp step, View dzStep, View? mask);
+
+                public virtual void AfterRecurrentGradient(List<Op> block, View dProductAll) { }
             }
 
             internal ParameterTensor DirectionParameter(Direction d, string tensor, Size rows, Size cols, InitKind init, int units = 0, bool isVector = false) =>
