@@ -97,6 +97,30 @@ public sealed class OnnxRuntimeAgreementTests
         AssertAgreement(model, seed: 13);
     }
 
+    [Fact]
+    public void ConvSameFlatten_MatchesPredict()
+    {
+        using var model = new ConvSameFlatten();
+        Randomize(model, seed: 21);
+        AssertAgreement(model, seed: 22);
+    }
+
+    [Fact]
+    public void CausalConvStack_MatchesPredict()
+    {
+        using var model = new CausalConvStack();
+        Randomize(model, seed: 23);
+        AssertAgreement(model, seed: 24);
+    }
+
+    [Fact]
+    public void StridedConvFlatten_MatchesPredict()
+    {
+        using var model = new StridedConvFlatten();
+        Randomize(model, seed: 25);
+        AssertAgreement(model, seed: 26);
+    }
+
     /// <summary>Every weight and bias uniform in [−0.5, 0.5]: the initial biases (forget gate 1, others 0) would hide a swapped gate.</summary>
     private static void Randomize(Model model, ulong seed)
     {

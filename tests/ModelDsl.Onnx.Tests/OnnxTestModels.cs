@@ -81,3 +81,31 @@ public partial class EmbeddingLstmFlattenSigmoid;
 [Lstm(4, returnSequences: true)]
 [Dense(Dim.Vocabulary)]
 public partial class EmbeddingLstmPerStep;
+
+/// <summary>Conv1D with same padding and an even kernel (the odd pad step on the right), ReLU, Flatten, softmax.</summary>
+[Model]
+[TokenInput(length: 9, vocabulary: 12)]
+[Embedding(6)]
+[Conv1D(5, kernelSize: 4, padding: Padding.Same, activation: Activation.Relu)]
+[Flatten]
+[Dense(4, Activation.Softmax)]
+public partial class ConvSameFlatten;
+
+/// <summary>Two causal dilated Conv1D layers (tanh, then none), Flatten, logits.</summary>
+[Model]
+[TokenInput(length: 8, vocabulary: 10)]
+[Embedding(5)]
+[Conv1D(6, kernelSize: 3, padding: Padding.Causal, dilation: 2, activation: Activation.Tanh)]
+[Conv1D(4, kernelSize: 2, padding: Padding.Causal)]
+[Flatten]
+[Dense(3)]
+public partial class CausalConvStack;
+
+/// <summary>A strided, unpadded Conv1D (9 steps → 4), sigmoid, Flatten over its own steps, softmax.</summary>
+[Model]
+[TokenInput(length: 9, vocabulary: 10)]
+[Embedding(4)]
+[Conv1D(3, kernelSize: 3, strides: 2, activation: Activation.Sigmoid)]
+[Flatten]
+[Dense(3, Activation.Softmax)]
+public partial class StridedConvFlatten;

@@ -180,11 +180,11 @@ namespace ModelDsl.Generators.Diagnostics
             "Model class hides a referenced type",
             "Model class '{0}' has the full name of a type or namespace in {1}, so generated code that names it would get this class instead; rename the class or move it to another namespace");
 
-        /// <summary>MDSL0029: a sequence too short for a Conv1D's window. {0}: layer, {1}: the steps it has and needs.</summary>
+        /// <summary>MDSL0029: a sequence shorter than a Conv1D's window. {0}: layer, {1}: window steps, {2}: kernel size, {3}: dilation, {4}: the steps it gets.</summary>
         public static readonly DiagnosticDescriptor SequenceTooShort = Error(
             "MDSL0029",
             "Sequence too short for the layer",
-            "{0} {1}; use a shorter kernel or dilation, padding: Padding.Same or Padding.Causal, or a longer TokenInput");
+            "The window of {0} covers {1} steps (kernelSize {2}, dilation {3}) but its input has {4}; use a shorter kernel or dilation, padding: Padding.Same or Padding.Causal, or a longer TokenInput");
 
         /// <summary>MDSL0030: a layer that cannot honour an embedding's padding mask. {0}: layer, {1}: the masking layer, {2}: what to change.</summary>
         public static readonly DiagnosticDescriptor MaskNotSupported = Error(

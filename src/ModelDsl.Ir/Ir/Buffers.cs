@@ -142,5 +142,7 @@ namespace ModelDsl.Ir
         /// <summary>Units of the owning recurrent layer (for the forget-gate bias block).</summary>
         public int Units { get; }
         public bool IsVector { get; set; }
+        /// <summary>A convolution kernel's taps: Keras's Glorot fans are rows (taps·in) and cols·taps (taps·out).</summary>
+        public int ReceptiveField { get; set; } = 1;
     }
 }

@@ -96,6 +96,7 @@ namespace ModelDsl.Ir
             public View? GradStep;          // gradient views with the same layout (training)
             public View? GradAll;
             public string Shape = "";
+            public int Steps;               // steps of a sequence when a layer changed them (Conv1D); 0: the program's length
         }
 
         internal sealed partial class Lowerer
@@ -189,11 +190,16 @@ namespace ModelDsl.Ir
             internal View GradView(ParameterTensor p) => new View(_grads, p.Offset, p.Rows, p.Cols, p.Cols);
 
 
-            internal (View step, View all, IrBuffer buffer) Sequence(string name, Size width, BufferKind kind, string shape, int extraSteps = 0)
+            /// <summary>The steps of a sequence value: its own when a layer changed them, else the program's length.</summary>
+            internal int StepsOf(Value value) => value.Steps > 0 ? value.Steps : _t;
+
+            /// <summary>A time-major [steps (+ extra), B, width] buffer: its step view (time-indexed) and its all-steps view.</summary>
+            internal (View step, View all, IrBuffer buffer) Sequence(string name, Size width, BufferKind kind, string shape, int extraSteps = 0, int stepsOverride = 0)
             {
-                var b = Buffer(name, Size.B * width * (_t + extraSteps), kind, shape);
+                int steps = stepsOverride > 0 ? stepsOverride : _t;
+                var b = Buffer(name, Size.B * width * (steps + extraSteps), kind, shape);
                 var step = new View(b, Size.B * width * extraSteps, Size.B, width, width, timeStride: Size.B * width);
-                var all = new View(b, Size.B * width * extraSteps, Size.B * _t, width, width);
+                var all = new View(b, Size.B * width * extraSteps, Size.B * steps, width, width);
                 return (step, all, b);
             }
 

@@ -83,7 +83,7 @@ namespace ModelDsl.Ir
                     return DensePerStep(name, layer, input);
                 }
                 Size units = SymbolicSize.IsSymbolic(layer.Size) ? _vocabulary : new Size(layer.Size);
-                Size inputWidth = input.Flattened ? input.Width * _t : input.Width;
+                Size inputWidth = input.Flattened ? input.Width * StepsOf(input) : input.Width;
                 var kernel = Parameter(name, "kernel", inputWidth, units, InitKind.GlorotUniform);
                 var bias = Parameter(name, "bias", 1, units, InitKind.Zeros, isVector: true);
                 var logits = Buffer(name + "_logits", Size.B * units, BufferKind.Activation, "[B, " + units + "]");
@@ -97,7 +97,7 @@ namespace ModelDsl.Ir
                     var biasRows = new View(_params, bias.Offset, Size.B, units, 0);
                     _forward.Add(new PointwiseOp(name + "_bias", Size.B, units, new[] { biasRows }, new[] { new PointwiseOutput(logitsView, Expr.In(0), false) })
                         { Comment = name + ": logits = b" });
-                    _forward.Add(new LoopOp(_t, false, new Op[]
+                    _forward.Add(new LoopOp(StepsOf(input), false, new Op[]
                     {
                         new MatMulOp(input.Step!, false, kernelStep, false, logitsView, accumulate: true) { Comment = name + ": logits += x_t·W_t (flattened input)" },
                     }));
@@ -124,7 +124,7 @@ namespace ModelDsl.Ir
                         var body = new List<Op> { new MatMulOp(input.Step!, true, dView, false, kernelGradStep, accumulate: true) { Comment = name + ": dW_t += x_tᵀ·dLogits" } };
                         if (input.GradStep != null)
                             body.Add(new MatMulOp(dView, false, kernelStep, true, input.GradStep, accumulate: false) { Comment = name + ": dx_t = dLogits·W_tᵀ" });
-                        block.Add(new LoopOp(_t, true, body));
+                        block.Add(new LoopOp(StepsOf(input), true, body));
                     }
                     else
                     {

@@ -30,7 +30,7 @@ namespace ModelDsl.Ir
                         PointwiseBackward(name + "_backward", apply, new View?[] { input.GradAll, null }, new[] { false, false }, new[] { gradView }),
                     });
                 }
-                var value = new Value { Width = w, IsSequence = input.IsSequence, Flattened = input.Flattened, All = outView, GradAll = input.GradAll != null ? gradView : null, Shape = input.Shape, Mask = input.Mask };
+                var value = new Value { Width = w, IsSequence = input.IsSequence, Flattened = input.Flattened, All = outView, GradAll = input.GradAll != null ? gradView : null, Shape = input.Shape, Mask = input.Mask, Steps = input.Steps };
                 if (input.IsSequence)
                 {
                     value.Step = new View(output, 0, Size.B, w, w, timeStride: Size.B * w);

@@ -13,6 +13,7 @@ namespace ModelDsl.Ir
         public override string Name => "Flatten";
         public override string KerasName => "flatten";
         public override bool SupportsStep(LayerSpec layer) => false;
+        public override bool AcceptsAnyStepCount => true;
 
         public override LayerSpec Read(ILayerArguments arguments) => new LayerSpec(LayerKind.Flatten);
 

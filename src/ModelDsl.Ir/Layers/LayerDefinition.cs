@@ -33,6 +33,7 @@ namespace ModelDsl.Ir
             new MultiHeadAttentionLayer(),
             new LayerNormalizationLayer(),
             new TransformerDecoderLayer(),
+            new Conv1DLayer(),
         };
 
         public static LayerDefinition For(LayerKind kind)

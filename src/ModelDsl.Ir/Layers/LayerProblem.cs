@@ -35,7 +35,7 @@ namespace ModelDsl.Ir
         VectorExpected,
         /// <summary>{0} layer, {1} elements, {2} how they are counted.</summary>
         ActivationTooLarge,
-        /// <summary>{0} layer, {1} why the sequence is too short (the steps it has and needs).</summary>
+        /// <summary>{0} layer, {1} window steps, {2} kernel size, {3} dilation, {4} the steps it gets.</summary>
         SequenceTooShort,
         /// <summary>{0} layer, {1} the layer whose mask it would receive, {2} the fix.</summary>
         MaskNotSupported,

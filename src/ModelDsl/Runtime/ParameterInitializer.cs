@@ -19,7 +19,7 @@ public static class ParameterInitializer
                     break;
                 case InitKind.GlorotUniform:
                 {
-                    double limit = Math.Sqrt(6.0 / (rows + cols));
+                    double limit = Math.Sqrt(6.0 / (rows + (double)cols * t.ReceptiveField));
                     for (int i = 0; i < span.Length; i++) span[i] = (float)((rng.NextDouble() * 2 - 1) * limit);
                     break;
                 }

@@ -343,6 +343,45 @@ public sealed class DiagnosticTests
         Verify("[Model][TokenInput(60)][Lstm(8)][{|MDSL0019:Dense(4, (Activation)7)|}] public partial class M;");
 
     [Fact]
+    public void MDSL0019_ReluIsForConv1DNotDense() =>
+        Verify("[Model][TokenInput(6)][Embedding(4)][Conv1D(3, 2, activation: Activation.Relu)][Flatten][{|MDSL0019:Dense(4, Activation.Relu)|}] public partial class M;");
+
+    [Fact]
+    public void MDSL0019_SoftmaxIsNotAConv1DActivation() =>
+        Verify("[Model][TokenInput(6)][Embedding(4)][{|MDSL0019:Conv1D(3, 2, activation: Activation.Softmax)|}][Flatten][Dense(4)] public partial class M;");
+
+    [Fact]
+    public void MDSL0007_Conv1DSizes() =>
+        Verify("[Model][TokenInput(6)][Embedding(4)][{|MDSL0007:Conv1D(0, kernelSize: 2, padding: Padding.Same)|}][Flatten][Dense(4)] public partial class M;");
+
+    [Fact]
+    public void MDSL0029_Conv1DWindowLongerThanTheSequence()
+    {
+        var diagnostic = Verify("[Model][TokenInput(6)][Embedding(4)][{|MDSL0029:Conv1D(3, kernelSize: 4, dilation: 2)|}][Flatten][Dense(4)] public partial class M;");
+        Assert.Contains("covers 7 steps (kernelSize 4, dilation 2) but its input has 6", diagnostic.GetMessage());
+    }
+
+    [Fact]
+    public void MDSL0030_Conv1DAfterAMaskingEmbedding() =>
+        Verify("[Model][TokenInput(6)][Embedding(4, maskZero: true)][{|MDSL0030:Conv1D(3, 2, padding: Padding.Same)|}][Flatten][Dense(4)] public partial class M;");
+
+    [Fact]
+    public void MDSL0031_StridedDilatedConv1D() =>
+        Verify("[Model][TokenInput(9)][Embedding(4)][{|MDSL0031:Conv1D(3, 2, strides: 2, padding: Padding.Same, dilation: 2)|}][Flatten][Dense(4)] public partial class M;");
+
+    [Fact]
+    public void MDSL0031_PaddingOutsideTheEnum() =>
+        Verify("[Model][TokenInput(9)][Embedding(4)][{|MDSL0031:Conv1D(3, 1, padding: (Padding)5)|}][Lstm(4)][Dense(4)] public partial class M;");
+
+    [Fact]
+    public void MDSL0032_LstmAfterAConv1DThatShortensTheSequence() =>
+        Verify("[Model][TokenInput(9)][Embedding(4)][Conv1D(3, kernelSize: 3)][{|MDSL0032:Lstm(4)|}][Dense(4)] public partial class M;");
+
+    [Fact]
+    public void MDSL0026_Conv1DOnTokenIds() =>
+        Verify("[Model][TokenInput(9)][{|MDSL0026:Conv1D(3, kernelSize: 3, padding: Padding.Same)|}][Flatten][Dense(4)] public partial class M;");
+
+    [Fact]
     public void MDSL9999_UnexpectedExceptionBecomesADiagnostic()
     {
         var tree = CSharpSyntaxTree.ParseText("class Broken { }", GeneratorHarness.ParseOptions, path: "Broken.cs");

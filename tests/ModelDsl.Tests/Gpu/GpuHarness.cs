@@ -16,7 +16,7 @@ public sealed class GpuEmulatorCollection
 /// <summary>Models, ids and the interpreter for the GPU agreement tests.</summary>
 internal static class GpuHarness
 {
-    public static TheoryData<string> Models => new() { nameof(TinyCharLstm), nameof(TinyStack), nameof(OddWidths), nameof(TinyGru), nameof(TinyRecurrentStack), nameof(TinySentiment), nameof(FlattenSoftmax), nameof(TinyBiGru), nameof(TinyBiStack), nameof(TinyCharRnn), nameof(TinyPerStepBi), nameof(MaskedStack), nameof(MaskedBidirectional), nameof(TinyDecoder), nameof(TinySeedDecoder), nameof(TinyAttention), nameof(TinyEncoderClassifier), nameof(PositionalGru) };
+    public static TheoryData<string> Models => new() { nameof(TinyCharLstm), nameof(TinyStack), nameof(OddWidths), nameof(TinyGru), nameof(TinyRecurrentStack), nameof(TinySentiment), nameof(FlattenSoftmax), nameof(TinyBiGru), nameof(TinyBiStack), nameof(TinyCharRnn), nameof(TinyPerStepBi), nameof(MaskedStack), nameof(MaskedBidirectional), nameof(TinyDecoder), nameof(TinySeedDecoder), nameof(TinyAttention), nameof(TinyEncoderClassifier), nameof(PositionalGru), nameof(TinyConv), nameof(CausalConvLm), nameof(StridedConv) };
 
     public static Model Create(string name, Backend backend)
     {
@@ -41,6 +41,9 @@ internal static class GpuHarness
             nameof(TinyAttention) => new TinyAttention(vocabulary: 7, options),
             nameof(TinyEncoderClassifier) => new TinyEncoderClassifier(options),
             nameof(PositionalGru) => new PositionalGru(options),
+            nameof(TinyConv) => new TinyConv(options),
+            nameof(StridedConv) => new StridedConv(options),
+            nameof(CausalConvLm) => new CausalConvLm(vocabulary: 9, options),
             _ => throw new ArgumentOutOfRangeException(nameof(name)),
         };
     }

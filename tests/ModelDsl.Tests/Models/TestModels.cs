@@ -221,3 +221,30 @@ public partial class SimdWidths;
 [TransformerDecoder(heads: 2, hidden: 16)]
 [Dense(16, Activation.Softmax)]
 public partial class SimdWidthDecoder;
+
+/// <summary>Conv1D with same padding (an even kernel: the odd pad step on the right), ReLU, then Flatten → softmax.</summary>
+[Model]
+[TokenInput(length: 7, vocabulary: 11)]
+[Embedding(5)]
+[Conv1D(6, kernelSize: 4, padding: Padding.Same, activation: Activation.Relu)]
+[Flatten]
+[Dense(4, Activation.Softmax)]
+public partial class TinyConv;
+
+/// <summary>A dilated causal Conv1D under a recurrent language model: every position trained, tanh, one-hot-free input.</summary>
+[Model]
+[TokenInput(length: 8)]
+[Embedding(6)]
+[Conv1D(5, kernelSize: 3, padding: Padding.Causal, dilation: 2, activation: Activation.Tanh)]
+[Lstm(7, returnSequences: true)]
+[Dense(Dim.Vocabulary, Activation.Softmax)]
+public partial class CausalConvLm;
+
+/// <summary>A strided, unpadded Conv1D (9 steps → 4), sigmoid, flattened over its own steps → softmax.</summary>
+[Model]
+[TokenInput(length: 9, vocabulary: 10)]
+[Embedding(4)]
+[Conv1D(3, kernelSize: 3, strides: 2, activation: Activation.Sigmoid)]
+[Flatten]
+[Dense(3, Activation.Softmax)]
+public partial class StridedConv;

@@ -11,7 +11,7 @@ namespace ModelDsl.Tests.Programs;
 /// </summary>
 public class GradientTests
 {
-    public static TheoryData<string> Models => new() { nameof(TinyCharLstm), nameof(TinyStack), nameof(OddWidths), nameof(TinyGru), nameof(TinyRecurrentStack), nameof(TinySentiment), nameof(FlattenSoftmax), nameof(FrozenEmbedding), nameof(TinyBiGru), nameof(TinyBiStack), nameof(TinyCharRnn), nameof(TinyPerStepBi), nameof(MaskedStack), nameof(MaskedBidirectional), nameof(TinyDecoder), nameof(TinySeedDecoder), nameof(TinyAttention), nameof(TinyEncoderClassifier), nameof(PositionalGru), nameof(SimdWidths), nameof(SimdWidthDecoder) };
+    public static TheoryData<string> Models => new() { nameof(TinyCharLstm), nameof(TinyStack), nameof(OddWidths), nameof(TinyGru), nameof(TinyRecurrentStack), nameof(TinySentiment), nameof(FlattenSoftmax), nameof(FrozenEmbedding), nameof(TinyBiGru), nameof(TinyBiStack), nameof(TinyCharRnn), nameof(TinyPerStepBi), nameof(MaskedStack), nameof(MaskedBidirectional), nameof(TinyDecoder), nameof(TinySeedDecoder), nameof(TinyAttention), nameof(TinyEncoderClassifier), nameof(PositionalGru), nameof(SimdWidths), nameof(SimdWidthDecoder), nameof(TinyConv), nameof(CausalConvLm), nameof(StridedConv) };
 
     internal static Model Create(string name, Backend backend = Backend.Cpu, ulong seed = 7) => name switch
     {
@@ -36,6 +36,9 @@ public class GradientTests
         nameof(PositionalGru) => new PositionalGru(new ModelOptions { Backend = backend, Seed = seed }),
         nameof(SimdWidths) => new SimdWidths(new ModelOptions { Backend = backend, Seed = seed }),
         nameof(SimdWidthDecoder) => new SimdWidthDecoder(new ModelOptions { Backend = backend, Seed = seed }),
+        nameof(TinyConv) => new TinyConv(new ModelOptions { Backend = backend, Seed = seed }),
+        nameof(StridedConv) => new StridedConv(new ModelOptions { Backend = backend, Seed = seed }),
+        nameof(CausalConvLm) => new CausalConvLm(vocabulary: 9, new ModelOptions { Backend = backend, Seed = seed }),
         _ => throw new ArgumentException(name),
     };
 
