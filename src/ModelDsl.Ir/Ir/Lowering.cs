@@ -93,10 +93,27 @@ namespace ModelDsl.Ir
             public IdView? Mask;            // mask_zero: the token ids whose 0s mark padded steps (time-indexed)
             public View? Step;              // [B, W] at time t (time-indexed), sequences only
             public View? All;               // [T·B, W] or [B, W], contiguous rows
-            public View? GradStep;          // gradient views with the same layout (training)
-            public View? GradAll;
+            public View? GradStep;          // the gradient's step view, same layout (training)
+            public GradSink? Grad;          // the gradient of All (training): its writers take it, the first assigns
+            public View? GradAll => Grad?.View;
             public string Shape = "";
             public int Steps;               // steps of a sequence when a layer changed them (Conv1D); 0: the program's length
+        }
+
+        /// <summary>A gradient buffer with several writers: the first (in execution order) assigns, the others add.</summary>
+        internal sealed class GradSink
+        {
+            public GradSink(View view) { View = view; }
+            public View View { get; }
+            public bool Written { get; private set; }
+
+            /// <summary>Whether the next writer must accumulate; marks the sink written.</summary>
+            public bool Take()
+            {
+                bool accumulate = Written;
+                Written = true;
+                return accumulate;
+            }
         }
 
         internal sealed partial class Lowerer
@@ -107,7 +124,7 @@ namespace ModelDsl.Ir
             private readonly List<IrBuffer> _buffers = new List<IrBuffer>();
             private readonly List<ParameterTensor> _parameters = new List<ParameterTensor>();
             private readonly List<Op> _forward = new List<Op>();
-            private readonly List<List<Op>> _backwardBlocks = new List<List<Op>>();
+            private readonly List<Action<List<Op>>> _backwardPieces = new List<Action<List<Op>>>();
             private Size _parameterCount = Size.Zero;
             private readonly IrBuffer _params;
             private readonly IrBuffer _grads;
@@ -153,8 +170,9 @@ namespace ModelDsl.Ir
                 var remap = new Dictionary<IrBuffer, IrBuffer> { [_params] = parameters, [_grads] = gradients };
                 var buffers = new List<IrBuffer> { parameters, gradients };
                 buffers.AddRange(_buffers);
+                // The backward runs the layers' pieces in reverse: ops are written, and gradient sinks taken, in execution order.
                 var backward = new List<Op>();
-                for (int i = _backwardBlocks.Count - 1; i >= 0; i--) backward.AddRange(_backwardBlocks[i]);
+                for (int i = _backwardPieces.Count - 1; i >= 0; i--) _backwardPieces[i](backward);
                 var last = _spec.Layers[_spec.Layers.Count - 1];
                 return new IrProgram(_kind, _t, buffers, _parameters, _parameterCount,
                     Remap(_forward, remap), Remap(backward, remap), _tokens, _targets, Remap(_output!, remap),
@@ -189,6 +207,17 @@ namespace ModelDsl.Ir
             internal View ParamView(ParameterTensor p) => new View(_params, p.Offset, p.Rows, p.Cols, p.Cols);
             internal View GradView(ParameterTensor p) => new View(_grads, p.Offset, p.Rows, p.Cols, p.Cols);
 
+
+            /// <summary>
+            /// Registers a piece of the backward. The one gradient convention: each layer registers its pieces in forward
+            /// order; after the forward is lowered they run in reverse registration order, each appending its ops, so the
+            /// backward is written in execution order; an activation gradient is a <see cref="GradSink"/> whose writers take
+            /// it as they write: the first assigns, later ones add (a writer that covers only part of it zeroes it first).
+            /// </summary>
+            internal void Backward(Action<List<Op>> piece) => _backwardPieces.Add(piece);
+
+            /// <summary>A backward piece whose ops are known when the layer is lowered (they take no gradient sink).</summary>
+            internal void AddBackwardBlock(List<Op> ops) => Backward(block => block.AddRange(ops));
 
             /// <summary>The steps of a sequence value: its own when a layer changed them, else the program's length.</summary>
             internal int StepsOf(Value value) => value.Steps > 0 ? value.Steps : _t;

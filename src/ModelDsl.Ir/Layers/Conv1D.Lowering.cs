@@ -85,57 +85,57 @@ namespace ModelDsl.Ir
                 if (!Training) return result;
 
                 var (dStep, dAll, _) = Sequence("d_" + name + "_out", f, BufferKind.ActivationGradient, "[" + outSteps + ", B, " + f + "]", stepsOverride: outSteps);
-                result.GradAll = dAll;
+                result.Grad = new GradSink(dAll);
                 result.GradStep = dStep;
-                var block = new List<Op>();
                 View dzAll = dAll, dzStep = dStep;
                 if (activation != null)
-                {
                     (dzStep, dzAll, _) = Sequence("d_" + name + "_z", f, BufferKind.ActivationGradient, "[" + outSteps + ", B, " + f + "]", stepsOverride: outSteps);
-                    block.Add(PointwiseBackward(name + "_activation_backward", activation, new View?[] { dzAll }, new[] { false }, new[] { dAll }));
-                }
-                block.Add(new ColumnSumsOp(dzAll, GradView(bias), accumulate: true) { Comment = name + ": db += Σ dz" });
+                // The taps' input gradient: a padded buffer of its own when padded (its interior then goes to the input's sink).
+                View? dPadded = input.Grad != null && left + right > 0
+                    ? View.Whole(Buffer("d_" + name + "_padded", Size.B * c * (left + steps + right), BufferKind.ActivationGradient, "[" + (left + steps + right) + ", B, " + c + "]"), Size.B * (left + steps + right), c)
+                    : null;
 
-                View? dPadded = null;
-                if (input.GradAll != null)
+                Backward(block =>
                 {
-                    if (left + right > 0)
+                    if (activation != null)
+                        block.Add(PointwiseBackward(name + "_activation_backward", activation, new View?[] { dzAll }, new[] { false }, new[] { dAll }));
+                    block.Add(new ColumnSumsOp(dzAll, GradView(bias), accumulate: true) { Comment = name + ": db += Σ dz" });
+
+                    // Taps overlap and may leave rows untouched (valid padding), so they all add, onto zeros unless the
+                    // input's gradient was already written (then straight onto it).
+                    View? dx = dPadded;
+                    if (dx != null)
+                        block.Add(new ZeroOp(dx) { Comment = name + ": the padded dx starts at zero; every tap adds to it" });
+                    else if (input.Grad is { } sink)
                     {
-                        int total = left + steps + right;
-                        dPadded = View.Whole(Buffer("d_" + name + "_padded", Size.B * c * total, BufferKind.ActivationGradient, "[" + total + ", B, " + c + "]"), Size.B * total, c);
+                        dx = sink.View;
+                        if (!sink.Take()) block.Add(new ZeroOp(dx) { Comment = name + ": dx starts at zero; every tap adds to it" });
+                    }
+
+                    if (s == 1)
+                    {
+                        for (int j = 0; j < k; j++)
+                        {
+                            block.Add(new MatMulOp(TapRows(padded, j), true, dzAll, false, TapGradient(j), accumulate: true) { Comment = name + ": dW_" + j + " += x_{t + " + (j * d) + "}ᵀ·dz over every step" });
+                            if (dx != null)
+                                block.Add(new MatMulOp(dzAll, false, Tap(j), true, TapRows(dx, j), accumulate: true) { Comment = name + ": dx_{t + " + (j * d) + "} += dz·W_" + j + "ᵀ" });
+                        }
                     }
                     else
                     {
-                        dPadded = input.GradAll;
+                        var body = new List<Op>();
+                        for (int j = 0; j < k; j++)
+                        {
+                            body.Add(new MatMulOp(TapRows(padded, j), true, dzStep, false, TapGradient(j), accumulate: true) { Comment = name + ": dW_" + j + " += x_{" + s + "t + " + (j * d) + "}ᵀ·dz_t" });
+                            if (dx != null)
+                                body.Add(new MatMulOp(dzStep, false, Tap(j), true, TapRows(dx, j), accumulate: true) { Comment = name + ": dx_{" + s + "t + " + (j * d) + "} += dz_t·W_" + j + "ᵀ" });
+                        }
+                        block.Add(new LoopOp(outSteps, true, body));
                     }
-                    // Taps overlap and may leave rows untouched (valid padding): start from zero, every tap adds.
-                    block.Add(new ZeroOp(dPadded) { Comment = name + ": dx starts at zero; every tap adds to it" });
-                }
 
-                if (s == 1)
-                {
-                    for (int j = 0; j < k; j++)
-                    {
-                        block.Add(new MatMulOp(TapRows(padded, j), true, dzAll, false, TapGradient(j), accumulate: true) { Comment = name + ": dW_" + j + " += x_{t + " + (j * d) + "}ᵀ·dz over every step" });
-                        if (dPadded != null)
-                            block.Add(new MatMulOp(dzAll, false, Tap(j), true, TapRows(dPadded, j), accumulate: true) { Comment = name + ": dx_{t + " + (j * d) + "} += dz·W_" + j + "ᵀ" });
-                    }
-                }
-                else
-                {
-                    var body = new List<Op>();
-                    for (int j = 0; j < k; j++)
-                    {
-                        body.Add(new MatMulOp(TapRows(padded, j), true, dzStep, false, TapGradient(j), accumulate: true) { Comment = name + ": dW_" + j + " += x_{" + s + "t + " + (j * d) + "}ᵀ·dz_t" });
-                        if (dPadded != null)
-                            body.Add(new MatMulOp(dzStep, false, Tap(j), true, TapRows(dPadded, j), accumulate: true) { Comment = name + ": dx_{" + s + "t + " + (j * d) + "} += dz_t·W_" + j + "ᵀ" });
-                    }
-                    block.Add(new LoopOp(outSteps, true, body));
-                }
-
-                if (dPadded != null && !ReferenceEquals(dPadded, input.GradAll))
-                    block.Add(new CopyOp(new View(dPadded.Buffer, Size.B * c * left, Size.B * steps, c, c), input.GradAll!) { Comment = name + ": dx is the padded gradient's interior" });
-                _backwardBlocks.Add(block);
+                    if (dPadded != null)
+                        AddInto(block, input.Grad!, new View(dPadded.Buffer, Size.B * c * left, Size.B * steps, c, c), name + "_input");
+                });
                 return result;
             }
         }

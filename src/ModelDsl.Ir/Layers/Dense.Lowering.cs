@@ -48,14 +48,16 @@ namespace ModelDsl.Ir
                             : "loss at step t: softmax and cross-entropy in one pass; dLogits = (p − onehot)/(B·T)",
                     },
                 }));
-                var block = new List<Op>
+                Backward(block =>
                 {
-                    new MatMulOp(all, true, dAll, false, GradView(kernel), accumulate: true) { Comment = name + ": dW += Σ_t x_tᵀ·dLogits_t in one product" },
-                    new ColumnSumsOp(dAll, GradView(bias), accumulate: true) { Comment = name + ": db += Σ dLogits" },
-                };
-                if (input.GradAll != null)
-                    block.Add(new MatMulOp(dAll, false, ParamView(kernel), true, input.GradAll, accumulate: false) { Comment = name + ": dx_t = dLogits_t·Wᵀ for every step" });
-                _backwardBlocks.Add(block);
+                    block.Add(new MatMulOp(all, true, dAll, false, GradView(kernel), accumulate: true) { Comment = name + ": dW += Σ_t x_tᵀ·dLogits_t in one product" });
+                    block.Add(new ColumnSumsOp(dAll, GradView(bias), accumulate: true) { Comment = name + ": db += Σ dLogits" });
+                    if (input.Grad is { } dx)
+                    {
+                        bool add = dx.Take();
+                        block.Add(new MatMulOp(dAll, false, ParamView(kernel), true, dx.View, accumulate: add) { Comment = name + ": dx_t " + (add ? "+" : "") + "= dLogits_t·Wᵀ for every step" });
+                    }
+                });
                 _output = new View(logitsAll.Buffer, Size.B * (_t - 1) * units, Size.B, units, units);
                 return new Value { Width = units, IsSequence = true, All = logitsAll, Step = logitsStep, Shape = "[T, " + units + "]" };
             }
@@ -118,22 +120,27 @@ namespace ModelDsl.Ir
                     bool binary = layer.Activation == ActivationKind.Sigmoid;
                     _forward.Add(new SoftmaxCrossEntropyOp(logitsView, targets, dView, binary)
                         { Comment = binary ? "loss: sigmoid and binary cross-entropy in one pass; dLogits = (σ(z) − y)/B" : "loss: softmax and cross-entropy in one pass; dLogits = (p − onehot)/B" });
-                    var block = new List<Op>();
-                    if (input.Flattened)
+                    Backward(block =>
                     {
-                        var body = new List<Op> { new MatMulOp(input.Step!, true, dView, false, kernelGradStep, accumulate: true) { Comment = name + ": dW_t += x_tᵀ·dLogits" } };
-                        if (input.GradStep != null)
-                            body.Add(new MatMulOp(dView, false, kernelStep, true, input.GradStep, accumulate: false) { Comment = name + ": dx_t = dLogits·W_tᵀ" });
-                        block.Add(new LoopOp(StepsOf(input), true, body));
-                    }
-                    else
-                    {
-                        block.Add(new MatMulOp(input.All!, true, dView, false, GradView(kernel), accumulate: true) { Comment = name + ": dW += xᵀ·dLogits" });
-                        if (input.GradAll != null)
-                            block.Add(new MatMulOp(dView, false, ParamView(kernel), true, input.GradAll, accumulate: false) { Comment = name + ": dx = dLogits·Wᵀ" });
-                    }
-                    block.Insert(Math.Min(1, block.Count), new ColumnSumsOp(dView, GradView(bias), accumulate: true) { Comment = name + ": db += Σ dLogits" });
-                    _backwardBlocks.Add(block);
+                        var biasGradient = new ColumnSumsOp(dView, GradView(bias), accumulate: true) { Comment = name + ": db += Σ dLogits" };
+                        bool add = input.Grad?.Take() ?? false;
+                        if (input.Flattened)
+                        {
+                            // Each step's slice of dx is written once: the loop as a whole is the sink's writer.
+                            var body = new List<Op> { new MatMulOp(input.Step!, true, dView, false, kernelGradStep, accumulate: true) { Comment = name + ": dW_t += x_tᵀ·dLogits" } };
+                            if (input.GradStep != null)
+                                body.Add(new MatMulOp(dView, false, kernelStep, true, input.GradStep, accumulate: add) { Comment = name + ": dx_t " + (add ? "+" : "") + "= dLogits·W_tᵀ" });
+                            block.Add(new LoopOp(StepsOf(input), true, body));
+                            block.Add(biasGradient);
+                        }
+                        else
+                        {
+                            block.Add(new MatMulOp(input.All!, true, dView, false, GradView(kernel), accumulate: true) { Comment = name + ": dW += xᵀ·dLogits" });
+                            block.Add(biasGradient);
+                            if (input.Grad is { } dx)
+                                block.Add(new MatMulOp(dView, false, ParamView(kernel), true, dx.View, accumulate: add) { Comment = name + ": dx " + (add ? "+" : "") + "= dLogits·Wᵀ" });
+                        }
+                    });
                     _output = logitsView;
                 }
                 else if (layer.Activation == ActivationKind.Sigmoid)

@@ -23,14 +23,9 @@ namespace ModelDsl.Ir
                 _forward.Add(new DropoutMaskOp(maskView, layer.Rate) { Comment = name + ": keep with probability " + (1 - layer.Rate).ToString("R", CultureInfo.InvariantCulture) + ", scaled" });
                 var apply = new PointwiseOp(name, rows, w, new[] { input.All!, maskView }, new[] { new PointwiseOutput(outView, Expr.In(0) * Expr.In(1), false) });
                 _forward.Add(apply);
-                if (input.GradAll != null)
-                {
-                    _backwardBlocks.Add(new List<Op>
-                    {
-                        PointwiseBackward(name + "_backward", apply, new View?[] { input.GradAll, null }, new[] { false, false }, new[] { gradView }),
-                    });
-                }
-                var value = new Value { Width = w, IsSequence = input.IsSequence, Flattened = input.Flattened, All = outView, GradAll = input.GradAll != null ? gradView : null, Shape = input.Shape, Mask = input.Mask, Steps = input.Steps };
+                if (input.Grad is { } inputGrad)
+                    Backward(block => block.Add(PointwiseBackward(name + "_backward", apply, new View?[] { inputGrad.View, null }, new[] { inputGrad.Take(), false }, new[] { gradView })));
+                var value = new Value { Width = w, IsSequence = input.IsSequence, Flattened = input.Flattened, All = outView, Grad = input.Grad != null ? new GradSink(gradView) : null, Shape = input.Shape, Mask = input.Mask, Steps = input.Steps };
                 if (input.IsSequence)
                 {
                     value.Step = new View(output, 0, Size.B, w, w, timeStride: Size.B * w);

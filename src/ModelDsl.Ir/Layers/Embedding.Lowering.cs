@@ -23,8 +23,8 @@ namespace ModelDsl.Ir
                 if (Training && !layer.Frozen)
                 {
                     var (gStep, gAll, _) = Sequence("d_" + name + "_out", e, BufferKind.ActivationGradient, "[T, B, " + e + "]");
-                    value.GradStep = gStep; value.GradAll = gAll;
-                    _backwardBlocks.Add(new List<Op>
+                    value.GradStep = gStep; value.Grad = new GradSink(gAll);
+                    AddBackwardBlock(new List<Op>
                     {
                         new LoopOp(_t, true, new Op[]
                         {

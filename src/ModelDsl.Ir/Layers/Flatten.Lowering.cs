@@ -16,7 +16,7 @@ namespace ModelDsl.Ir
                 return new Value
                 {
                     Width = input.Width, IsSequence = true, Flattened = true, Step = input.Step, All = input.All,
-                    GradStep = input.GradStep, GradAll = input.GradAll, Shape = "[" + (input.Width * StepsOf(input)) + "]", Steps = input.Steps,
+                    GradStep = input.GradStep, Grad = input.Grad, Shape = "[" + (input.Width * StepsOf(input)) + "]", Steps = input.Steps,
                 };
             }
         }

@@ -9,23 +9,6 @@ namespace ModelDsl.Ir
     {
         internal sealed partial class Lowerer
         {
-            /// <summary>A gradient buffer with several writers: the first (in execution order) assigns, the others add.</summary>
-            internal sealed class GradSink
-            {
-                public GradSink(View view) { View = view; }
-                public View View { get; }
-                public bool Written { get; private set; }
-
-                /// <summary>Whether the next writer must accumulate; marks the sink written.</summary>
-                public bool Take()
-                {
-                    bool accumulate = Written;
-                    Written = true;
-                    return accumulate;
-                }
-            }
-
-            internal List<Action<List<Op>>>? _pending;
             internal IrBuffer? _positions;       // Step: per-row position of the current token (State, int)
             internal IrBuffer? _history;         // Step: token ids seen so far, [L, B] time-major, for padding masks
             internal IrBuffer? _queryPositions;  // Infer: which position's output to read per row
@@ -47,23 +30,6 @@ namespace ModelDsl.Ir
                 return new KeyTokens(_tokens, 0, _t, 1);
             }
 
-            internal void Backward(Action<List<Op>> piece)
-            {
-                if (_pending is null) throw new InvalidOperationException("No backward block is open.");
-                _pending.Add(piece);
-            }
-
-            internal void OpenBackward() => _pending = Training ? new List<Action<List<Op>>>() : null;
-
-            internal void CloseBackward()
-            {
-                if (_pending is null) return;
-                var block = new List<Op>();
-                for (int i = _pending.Count - 1; i >= 0; i--) _pending[i](block);
-                if (block.Count > 0) _backwardBlocks.Add(block);
-                _pending = null;
-            }
-
             /// <summary>A fresh [T·B, width] activation and, when training, its gradient sink.</summary>
             internal (View all, View step, GradSink? sink) Activation(string name, Size width)
             {
@@ -82,7 +48,7 @@ namespace ModelDsl.Ir
                 var value = new Value { Width = width, IsSequence = true, All = all, Step = step, Shape = "[T, " + width + "]", Mask = input.Mask };
                 if (sink != null)
                 {
-                    value.GradAll = sink.View;
+                    value.Grad = sink;
                     value.GradStep = new View(sink.View.Buffer, sink.View.Offset, Size.B, width, width, timeStride: Size.B * width);
                 }
                 return value;

@@ -11,10 +11,8 @@ namespace ModelDsl.Ir
         {
             internal Value LayerNormalizationLayer(string name, Value input)
             {
-                OpenBackward();
-                var inSink = input.GradAll is null ? null : new GradSink(input.GradAll);
+                var inSink = input.Grad;
                 var (y, yStep, ySink) = LayerNorm(name, "", input.All!, inSink, input.Width);
-                CloseBackward();
                 return SequenceValue(y, yStep, ySink, input.Width, input);
             }
         }

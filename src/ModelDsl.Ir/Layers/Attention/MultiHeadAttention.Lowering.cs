@@ -11,11 +11,9 @@ namespace ModelDsl.Ir
         {
             internal Value MultiHeadAttentionLayer(string name, LayerSpec layer, Value input)
             {
-                OpenBackward();
-                var inSink = input.GradAll is null ? null : new GradSink(input.GradAll);
+                var inSink = input.Grad;
                 int keySize = layer.KeySize > 0 ? layer.KeySize : (int)(input.Width.Constant / layer.Heads);
                 var (o, oStep, oSink) = Attention(name, "", layer.Heads, keySize, layer.Causal, input.All!, inSink, input.Width, input.All!, inSink, input.Width, MaskTokens(input));
-                CloseBackward();
                 return SequenceValue(o, oStep, oSink, input.Width, input);
             }
         }

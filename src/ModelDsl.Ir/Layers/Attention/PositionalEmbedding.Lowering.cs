@@ -42,7 +42,7 @@ namespace ModelDsl.Ir
                 if (value.GradStep is { } gradStep)
                 {
                     var gradRow = new View(_grads, positions.Offset, 1, w, w, timeStride: w);
-                    _backwardBlocks.Add(new List<Op>
+                    AddBackwardBlock(new List<Op>
                     {
                         new LoopOp(_t, true, new Op[]
                         {

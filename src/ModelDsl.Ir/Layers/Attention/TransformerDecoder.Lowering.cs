@@ -15,12 +15,11 @@ namespace ModelDsl.Ir
             /// </summary>
             internal Value TransformerDecoder(string name, LayerSpec layer, Value input)
             {
-                OpenBackward();
                 Size w = input.Width;
                 int keySize = layer.KeySize > 0 ? layer.KeySize : (int)(w.Constant / layer.Heads);
                 var mask = MaskTokens(input);
                 var x = input.All!;
-                var xSink = input.GradAll is null ? null : new GradSink(input.GradAll);
+                var xSink = input.Grad;
 
                 var (o1, _, o1Sink) = Attention(name, "attention_1", layer.Heads, keySize, causal: true, x, xSink, w, x, xSink, w, mask);
                 var (s1, s1Sink) = Residual(name + "_1", x, xSink, o1, o1Sink, w);
@@ -58,7 +57,6 @@ namespace ModelDsl.Ir
                 Linear(name + "_ffn", "out", act, actSink, w2, b2, g, gSink);
                 var (s3, s3Sink) = Residual(name + "_" + (norms + 1), y, ySink, g, gSink, w);
                 var (output, outStep, outSink) = LayerNorm(name, "layernorm_" + (norms + 1), s3, s3Sink, w);
-                CloseBackward();
                 return SequenceValue(output, outStep, outSink, w, input);
             }
         }

@@ -55,7 +55,7 @@ namespace ModelDsl.Ir
                         { Comment = Name + ": gates, reset-after candidate and state update for step t, fused" };
                 }
 
-                public override (View Step, View All) CreateGradientBuffers(List<Op> block, View dxStep, View dxAll)
+                public override (View Step, View All) CreateGradientBuffers(View dxStep, View dxAll)
                 {
                     var (drStep, drAll, _) = L.DirectionSequence(D, "d_" + Name + "_r", 3 * H, BufferKind.ActivationGradient);
                     _drStep = drStep;

@@ -17,6 +17,7 @@ namespace ModelDsl.Ir
                 private View _cPrev = null!, _cNext = null!, _cFirst = null!;
                 private IrBuffer _cBuffer = null!;
                 private View _dcPrev = null!, _dcNext = null!;
+                private IrBuffer _dcBuffer = null!;
 
                 public LstmCell(Lowerer lowerer, Direction direction, int units) : base(lowerer, direction, units) { }
 
@@ -59,15 +60,18 @@ namespace ModelDsl.Ir
                     return LstmStep(Name, H, GateBlocks(zStep, H), _cPrev, _cNext, D.HNext, mask is null ? null : D.HPrev, mask, tanhC);
                 }
 
-                public override (View Step, View All) CreateGradientBuffers(List<Op> block, View dzStep, View dzAll)
+                public override (View Step, View All) CreateGradientBuffers(View dzStep, View dzAll)
                 {
                     var (dcNext, _, dcBuf) = L.Sequence("d_" + Name + "_c", H, BufferKind.ActivationGradient, "[T+1, B, " + H + "]", extraSteps: 1);
                     _dcNext = dcNext;
+                    _dcBuffer = dcBuf;
                     _dcPrev = new View(dcBuf, 0, Size.B, H, H, timeStride: Size.B * H);
-                    // Nothing flows into the last cell state from later steps.
-                    block.Add(new ZeroOp(new View(dcBuf, Size.B * H * L._t, Size.B, H, H)) { Comment = Name + ": backward through time" });
                     return (dzStep, dzAll);
                 }
+
+                /// <summary>Nothing flows into the last cell state from later steps.</summary>
+                public override void StartBackward(List<Op> block) =>
+                    block.Add(new ZeroOp(new View(_dcBuffer, Size.B * H * L._t, Size.B, H, H)) { Comment = Name + ": backward through time" });
 
                 public override PointwiseOp StepBackward(PointwiseOp step, View dzStep, View? mask)
                 {

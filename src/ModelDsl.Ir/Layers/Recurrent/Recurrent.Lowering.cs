@@ -28,7 +28,7 @@ namespace ModelDsl.Ir
             }
 
             /// <summary>The input projection's gradients: db, dW (scatter-add for one-hot input) and dx.</summary>
-            internal void InputProjectionBackward(List<Op> block, string name, Value input, IdView? tokens, ParameterTensor kernel, View biasGradient, View dzStep, View dzAll, bool accumulateInputGradient)
+            internal void InputProjectionBackward(List<Op> block, string name, Value input, IdView? tokens, ParameterTensor kernel, View biasGradient, View dzStep, View dzAll)
             {
                 block.Add(new ColumnSumsOp(dzAll, biasGradient, accumulate: true) { Comment = name + ": db += Σ dz" });
                 if (tokens != null)
@@ -41,8 +41,12 @@ namespace ModelDsl.Ir
                 else
                 {
                     block.Add(new MatMulOp(input.All!, true, dzAll, false, GradView(kernel), accumulate: true) { Comment = name + ": dW += xᵀ·dz" });
-                    if (input.GradAll != null)
-                        block.Add(new MatMulOp(dzAll, false, ParamView(kernel), true, input.GradAll, accumulate: accumulateInputGradient) { Comment = name + ": dx " + (accumulateInputGradient ? "+" : "") + "= dz·Wᵀ" });
+                    if (input.Grad is { } dx)
+                    {
+                        // A bidirectional layer's second direction adds to what the first wrote.
+                        bool add = dx.Take();
+                        block.Add(new MatMulOp(dzAll, false, ParamView(kernel), true, dx.View, accumulate: add) { Comment = name + ": dx " + (add ? "+" : "") + "= dz·Wᵀ" });
+                    }
                 }
             }
 
@@ -61,7 +65,6 @@ namespace ModelDsl.Ir
                 public View? HCarrySource;           // stateful: the slot copied back into HFirst after a step
                 public View? DhPrev, DhNext, DhFirst;
                 public bool ConsumerWritesEverySlot; // returnSequences: dh of every output slot was assigned by the consumer
-                public bool AccumulateInputGradient; // the second direction adds to dx
             }
 
             internal Value Recurrent(string name, LayerSpec layer, Value input)
@@ -83,18 +86,18 @@ namespace ModelDsl.Ir
                 var value = layer.ReturnSequences
                     ? new Value { Width = h, IsSequence = true, Step = hNext, All = hAll, Shape = "[T, " + h + "]", Mask = input.Mask }
                     : new Value { Width = h, IsSequence = false, All = new View(hBuf, Size.B * h * _t, Size.B, h, h), Shape = "[" + h + "]" };
-                var block = Training ? new List<Op>() : null;
+                var block = Training ? new List<Action<List<Op>>>() : null;
                 if (Training)
                 {
                     var (dhNext, dhAll, dhBuf) = Sequence("d_" + name + "_h", h, BufferKind.ActivationGradient, "[T+1, B, " + h + "]", extraSteps: 1);
                     d.DhPrev = new View(dhBuf, 0, Size.B, h, h, timeStride: Size.B * h);
                     d.DhNext = dhNext;
                     d.DhFirst = new View(dhBuf, 0, Size.B, h, h);
-                    if (layer.ReturnSequences) { value.GradStep = dhNext; value.GradAll = dhAll; }
-                    else value.GradAll = new View(dhBuf, Size.B * h * _t, Size.B, h, h);
+                    if (layer.ReturnSequences) { value.GradStep = dhNext; value.Grad = new GradSink(dhAll); }
+                    else value.Grad = new GradSink(new View(dhBuf, Size.B * h * _t, Size.B, h, h));
                 }
                 RecurrentDirection(layer, input, d, block);
-                if (block != null) _backwardBlocks.Add(block);
+                if (block != null) Backward(ops => { foreach (var piece in block) piece(ops); });
                 return value;
             }
 
@@ -123,7 +126,7 @@ namespace ModelDsl.Ir
                     Prefix = name + "_backward_" + cell, ParameterLayer = name, ParameterPrefix = name + ".backward_" + cell, Reverse = true,
                     HPrev = At(hBuf, slot * (_t + 1), Size.B, h, Size.Zero - slot), HNext = At(hBuf, slot * _t, Size.B, h, Size.Zero - slot),
                     HFirst = At(hBuf, slot * (_t + 1), Size.B, h), HInputsAll = At(hBuf, slot * 2, Size.B * _t, h),
-                    ConsumerWritesEverySlot = layer.ReturnSequences, AccumulateInputGradient = true,
+                    ConsumerWritesEverySlot = layer.ReturnSequences,
                 };
                 if (dhBuf != null)
                 {
@@ -132,7 +135,7 @@ namespace ModelDsl.Ir
                     backward.DhFirst = At(dhBuf, slot * (_t + 1), Size.B, h);
                 }
 
-                var block = Training ? new List<Op>() : null;
+                var block = Training ? new List<Action<List<Op>>>() : null;
                 Value value;
                 if (layer.ReturnSequences)
                 {
@@ -144,7 +147,7 @@ namespace ModelDsl.Ir
                     if (dhBuf != null)
                     {
                         value.GradStep = new View(dhBuf, slot, Size.B, w, w, timeStride: slot);
-                        value.GradAll = new View(dhBuf, slot, Size.B * _t, w, w);
+                        value.Grad = new GradSink(new View(dhBuf, slot, Size.B * _t, w, w));
                     }
                     RecurrentDirection(layer, input, forward, block);
                     RecurrentDirection(layer, input, backward, block);
@@ -158,32 +161,31 @@ namespace ModelDsl.Ir
                     if (dhBuf != null)
                     {
                         var dOutput = Buffer("d_" + name + "_out", Size.B * w, BufferKind.ActivationGradient, "[B, " + w + "]");
-                        value.GradAll = View.Whole(dOutput, Size.B, w);
+                        value.Grad = new GradSink(View.Whole(dOutput, Size.B, w));
                         copies = new List<Op>
                         {
                             new CopyOp(new View(dOutput, 0, Size.B, h, w), At(dhBuf, slot * _t, Size.B, 0)) { Comment = name + ": gradient of the forward final state" },
                             new CopyOp(new View(dOutput, h, Size.B, h, w), At(dhBuf, slot, Size.B, h)) { Comment = name + ": gradient of the backward final state" },
                         };
-                        block!.AddRange(copies);
+                        block!.Add(ops => ops.AddRange(copies));
                     }
                     RecurrentDirection(layer, input, forward, block);
                     RecurrentDirection(layer, input, backward, block);
                     _forward.Add(new CopyOp(At(hBuf, slot * _t, Size.B, 0), new View(output, 0, Size.B, h, w)) { Comment = name + ": concatenate the final states" });
                     _forward.Add(new CopyOp(At(hBuf, slot, Size.B, h), new View(output, h, Size.B, h, w)));
                 }
-                if (block != null) _backwardBlocks.Add(block);
+                if (block != null) Backward(ops => { foreach (var piece in block) piece(ops); });
                 return value;
             }
 
-            /// <summary>One direction of a recurrent layer: forward ops to <c>_forward</c>, backward ops to <paramref name="block"/>.</summary>
             /// <summary>
             /// One direction of a recurrent layer, the skeleton every cell shares: parameters, the input projection for all
             /// steps, the mask, the time loop of (recurrent product, fused cell step), the carried state; in backward the
             /// reverse loop of (cell backward, dh_{t−1} from the product), dU in one product over all steps, and the input
-            /// projection's gradients. Forward ops go to <c>_forward</c>, backward ops to <paramref name="block"/>; what
+            /// projection's gradients. Forward ops go to <c>_forward</c>; the backward is added to <paramref name="backward"/> as a piece that writes its ops when the layer's backward runs; what
             /// differs between LSTM, GRU and SimpleRNN is the <see cref="RecurrentCell"/>.
             /// </summary>
-            internal void RecurrentDirection(LayerSpec layer, Value input, Direction d, List<Op>? block)
+            internal void RecurrentDirection(LayerSpec layer, Value input, Direction d, List<Action<List<Op>>>? backward)
             {
                 int h = layer.Size;
                 string name = d.Prefix;
@@ -204,10 +206,18 @@ namespace ModelDsl.Ir
                 _forward.Add(new LoopOp(_t, false, new Op[] { cell.RecurrentProduct(zStep), step }));
                 CarryState(d);
                 cell.CarryState();
-                if (block is null) return;
+                if (backward is null) return;
 
+                // Gradient buffers now, in layout order; the ops when the backward is written (the input's sink is taken then).
                 var (dzStep, dzAll, _) = DirectionSequence(d, "d_" + name + "_" + cell.ProjectionName, cell.Gates * h, BufferKind.ActivationGradient);
-                var (dProductStep, dProductAll) = cell.CreateGradientBuffers(block, dzStep, dzAll);
+                var (dProductStep, dProductAll) = cell.CreateGradientBuffers(dzStep, dzAll);
+                backward.Add(block => DirectionBackward(cell, input, d, mask, step, dzStep, dzAll, dProductStep, dProductAll, block));
+            }
+
+            private void DirectionBackward(RecurrentCell cell, Value input, Direction d, View? mask, PointwiseOp step, View dzStep, View dzAll, View dProductStep, View dProductAll, List<Op> block)
+            {
+                string name = d.Prefix;
+                cell.StartBackward(block);
                 ZeroFirstGradient(d, block);
                 // The cell writes dh_{t−1} first when h_{t−1} reaches h_t directly (a mask, the GRU's z·h): then the product adds.
                 bool accumulate = d.ConsumerWritesEverySlot || cell.WritesPreviousStateGradient(mask);
@@ -221,7 +231,7 @@ namespace ModelDsl.Ir
                 block.Add(new MatMulOp(d.HInputsAll, true, dProductAll, false, GradView(cell.Recurrent), accumulate: true)
                     { Comment = name + ": dU += Σ_t h_{t-1}ᵀ·d" + p + "_t in one product" });
                 cell.AfterRecurrentGradient(block, dProductAll);
-                InputProjectionBackward(block, name, input, DirectionTokens(d, input), cell.Kernel, cell.InputBiasGradient, dzStep, dzAll, d.AccumulateInputGradient);
+                InputProjectionBackward(block, name, input, DirectionTokens(d, input), cell.Kernel, cell.InputBiasGradient, dzStep, dzAll);
             }
 
             /// <summary>
@@ -273,7 +283,10 @@ namespace ModelDsl.Ir
                 public abstract PointwiseOp Step(View zStep, View? mask);
 
                 /// <summary>Gradient buffers beyond dz (the GRU's dr, the LSTM's dc); returns the product's gradient (dz by default).</summary>
-                public virtual (View Step, View All) CreateGradientBuffers(List<Op> block, View dzStep, View dzAll) => (dzStep, dzAll);
+                public virtual (View Step, View All) CreateGradientBuffers(View dzStep, View dzAll) => (dzStep, dzAll);
+
+                /// <summary>The first backward ops of the direction (the LSTM zeroes the last cell state's gradient).</summary>
+                public virtual void StartBackward(List<Op> block) { }
 
                 /// <summary>Whether the cell's backward writes dh_{t−1} before the product's part (h_{t−1} reaches h_t directly).</summary>
                 public virtual bool WritesPreviousStateGradient(View? mask) => mask != null;
