@@ -1,4 +1,5 @@
 using ILGPU;
+using ModelDsl.Runtime;
 
 namespace ModelDsl.Gpu;
 
@@ -11,7 +12,8 @@ public static partial class GpuKernels
     public const int SumOfSquaresSlot = 0, ApplySlot = 1, ScaleSlot = 2, HaltSlot = 3, LossFaultSlot = 4, ScalarSlots = 5;
 
     /// <summary>Step status written to the log: applied, gradients or loss not finite, skipped after an earlier fault.</summary>
-    public const int Applied = 0, NonFiniteGradients = 1, NonFiniteLoss = 2, Halted = 3;
+    public const int Applied = (int)DeviceStepStatus.Applied, NonFiniteGradients = (int)DeviceStepStatus.NonFiniteGradients,
+        NonFiniteLoss = (int)DeviceStepStatus.NonFiniteLoss, Halted = (int)DeviceStepStatus.Halted;
 
     /// <summary>
     /// Grid-stride over the n gradients with <c>Threads</c> threads: Σg² added atomically to the log's sum slot, and the step's

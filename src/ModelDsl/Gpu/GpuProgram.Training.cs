@@ -134,7 +134,7 @@ public abstract partial class GpuProgram : IDeviceTraining
             var step = _hostLog.AsSpan(s * stride, stride);
             double loss = 0;
             foreach (var l in step[.._lossSlots]) loss += l;
-            results[s] = new DeviceStepResult(loss, (int)step[_lossSlots]);
+            results[s] = new DeviceStepResult(loss, (DeviceStepStatus)(int)step[_lossSlots]);
         }
         _pendingSteps = 0;
         return results;

@@ -31,5 +31,15 @@ internal interface IDeviceTraining
     DeviceStepResult[] ReadSteps();
 }
 
-/// <summary>What one device step did: its mean loss, and a <c>GpuKernels</c> status (0 applied, 1 gradients or 2 loss not finite, 3 halted by an earlier fault).</summary>
-internal readonly record struct DeviceStepResult(double Loss, int Status);
+/// <summary>What one device step did: its mean loss and its status.</summary>
+internal readonly record struct DeviceStepResult(double Loss, DeviceStepStatus Status);
+
+/// <summary>How a device step ended; the device's step log holds these values (the GPU kernels write them).</summary>
+internal enum DeviceStepStatus
+{
+    Applied = 0,
+    NonFiniteGradients = 1,
+    NonFiniteLoss = 2,
+    /// <summary>Not applied: an earlier unread step faulted and the step was asked to halt on a fault.</summary>
+    Halted = 3,
+}

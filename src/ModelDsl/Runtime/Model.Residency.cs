@@ -1,4 +1,3 @@
-using ModelDsl.Gpu;
 using ModelDsl.Runtime;
 
 namespace ModelDsl;
@@ -100,15 +99,15 @@ public abstract partial class Model
         for (int i = 0; i < results.Length; i++)
         {
             var r = results[i];
-            if (r.Status == GpuKernels.Applied)
+            if (r.Status == DeviceStepStatus.Applied)
             {
                 applied++;
                 outcomes[i] = (r.Loss, null);
                 continue;
             }
-            bool inGradients = r.Status == GpuKernels.NonFiniteGradients;
+            bool inGradients = r.Status == DeviceStepStatus.NonFiniteGradients;
             // Only the last step's gradients are still on the device; earlier faults are reported without a site.
-            var site = i == results.Length - 1 && r.Status != GpuKernels.Halted ? ((ProgramExecutor)device).FindNonFinite(lastBatch, inGradients) : null;
+            var site = i == results.Length - 1 && r.Status != DeviceStepStatus.Halted ? ((ProgramExecutor)device).FindNonFinite(lastBatch, inGradients) : null;
             outcomes[i] = (r.Loss, new NonFiniteLossException(applied + 1, r.Loss, inGradients, site));
         }
         _optimizerStep = applied;
