@@ -62,144 +62,184 @@ namespace ModelDsl.Generators.Emit
             }
         }
 
-        internal static string S(Size size) => size.Render("B", "V");
+        private static string S(Size size) => RenderText.S(size);
 
-        internal static string Ptr(View v) => Address(v.Buffer.Name, v.Offset, v.TimeStride);
+        private static string Ptr(View v) => RenderText.Ptr(v);
 
-        internal static string Ptr(IdView v) => Address(v.Buffer.Name, v.Offset, v.TimeStride);
+        private static string Ptr(IdView v) => RenderText.Ptr(v);
 
-        private static string Address(string buffer, Size offset, Size timeStride)
+        private static string Address(string buffer, Size offset, Size timeStride) => RenderText.Address(buffer, offset, timeStride);
+
+        private static string Bool(bool b) => RenderText.Bool(b);
+
+        private static void RenderOp(IndentedTextWriter w, Op op, PointwiseNames kernels) => new CpuOpWriter(w, kernels).Write(op);
+
+        /// <summary>Writes each op as its call: the library kernel, the packed GEMM, or the op's own pointwise method.</summary>
+        private sealed class CpuOpWriter : OpVisitor
         {
-            var text = buffer;
-            if (offset != Size.Zero) text += " + " + S(offset);
-            if (timeStride != Size.Zero) text += " + t * " + S(timeStride);
-            return text;
-        }
+            private readonly IndentedTextWriter w;
+            private readonly PointwiseNames kernels;
+            private bool inLoop;
 
-        private static string Bool(bool b) => b ? "true" : "false";
-
-        private static void RenderOp(IndentedTextWriter w, Op op, PointwiseNames kernels, bool inLoop = false)
-        {
-            if (op.Comment.Length > 0) w.WriteLine("// " + op.Comment);
-            switch (op)
+            public CpuOpWriter(IndentedTextWriter writer, PointwiseNames kernels)
             {
-                case LoopOp loop:
+                w = writer;
+                this.kernels = kernels;
+            }
+
+            public void Write(Op op)
+            {
+                if (op.Comment.Length > 0) w.WriteLine("// " + op.Comment);
+                Visit(op);
+            }
+
+            protected override void VisitLoop(LoopOp loop)
+            {
+                var header = loop.Reverse
+                    ? "for (int t = " + (loop.Count - 1).ToString(CultureInfo.InvariantCulture) + "; t >= 0; t--)"
+                    : "for (int t = 0; t < " + loop.Count.ToString(CultureInfo.InvariantCulture) + "; t++)";
+                bool outer = inLoop;
+                inLoop = true;
+                using (w.WriteBlock(header))
+                    foreach (var inner in loop.Body) Write(inner);
+                inLoop = outer;
+            }
+
+            protected override void VisitTokenMask(TokenMaskOp m)
+            {
+                w.WriteLine("global::ModelDsl.Cpu.CpuOps.TokenMask(" + Ptr(m.Tokens) + ", " + S(m.Tokens.Stride) + ", " + S(m.Mask.Rows) + ", " + S(m.Mask.Cols) + ", " + Ptr(m.Mask) + ", " + S(m.Mask.RowStride) + ");");
+            }
+
+            protected override void VisitZero(ZeroOp z)
+            {
+                w.WriteLine("global::ModelDsl.Cpu.CpuOps.Zero(" + Ptr(z.Target) + ", " + S(z.Target.Rows) + ", " + S(z.Target.Cols) + ", " + S(z.Target.RowStride) + ");");
+            }
+
+            protected override void VisitCopy(CopyOp c)
+            {
+                w.WriteLine("global::ModelDsl.Cpu.CpuOps.Copy(" + Ptr(c.Source) + ", " + S(c.Source.RowStride) + ", " + Ptr(c.Target) + ", " + S(c.Target.RowStride) + ", " + S(c.Target.Rows) + ", " + S(c.Target.Cols) + ");");
+            }
+
+            protected override void VisitMatMul(MatMulOp m)
+            {
+                bool accumulate = m.Accumulate;
+                if (m.Bias != null)
                 {
-                    var header = loop.Reverse
-                        ? "for (int t = " + (loop.Count - 1).ToString(CultureInfo.InvariantCulture) + "; t >= 0; t--)"
-                        : "for (int t = 0; t < " + loop.Count.ToString(CultureInfo.InvariantCulture) + "; t++)";
-                    using (w.WriteBlock(header))
-                        foreach (var inner in loop.Body) RenderOp(w, inner, kernels, inLoop: true);
-                    break;
+                    w.WriteLine("global::ModelDsl.Cpu.CpuOps.BroadcastRows(" + Ptr(m.Bias) + ", " + Ptr(m.C) + ", " + S(m.M) + ", " + S(m.N) + ", " + S(m.C.RowStride) + ");");
+                    accumulate = true;
                 }
-                case TokenMaskOp m:
-                    w.WriteLine("global::ModelDsl.Cpu.CpuOps.TokenMask(" + Ptr(m.Tokens) + ", " + S(m.Tokens.Stride) + ", " + S(m.Mask.Rows) + ", " + S(m.Mask.Cols) + ", " + Ptr(m.Mask) + ", " + S(m.Mask.RowStride) + ");");
-                    break;
-                case ZeroOp z:
-                    w.WriteLine("global::ModelDsl.Cpu.CpuOps.Zero(" + Ptr(z.Target) + ", " + S(z.Target.Rows) + ", " + S(z.Target.Cols) + ", " + S(z.Target.RowStride) + ");");
-                    break;
-                case CopyOp c:
-                    w.WriteLine("global::ModelDsl.Cpu.CpuOps.Copy(" + Ptr(c.Source) + ", " + S(c.Source.RowStride) + ", " + Ptr(c.Target) + ", " + S(c.Target.RowStride) + ", " + S(c.Target.Rows) + ", " + S(c.Target.Cols) + ");");
-                    break;
-                case MatMulOp m:
+                // The same weights at every step of a loop (h·U, dz·Uᵀ): packed once per pass.
+                bool packOnce = PackCaching.PacksOnce(m, inLoop);
+                w.WriteLine("global::ModelDsl.Cpu.Gemm.Multiply(" + Bool(m.TransA) + ", " + Bool(m.TransB) + ", " + S(m.M) + ", " + S(m.N) + ", " + S(m.K) + ", "
+                    + Ptr(m.A) + ", " + S(m.A.RowStride) + ", " + Ptr(m.B) + ", " + S(m.B.RowStride) + ", " + Ptr(m.C) + ", " + S(m.C.RowStride) + ", accumulate: " + Bool(accumulate)
+                    + (packOnce ? ", packCache: PackCache" : "") + ");");
+            }
+
+            protected override void VisitGatherRows(GatherRowsOp g)
+            {
+                w.WriteLine("global::ModelDsl.Cpu.CpuOps.GatherRows(" + Ptr(g.Table) + ", " + S(g.Table.RowStride) + ", " + Ptr(g.Ids) + ", " + S(g.Ids.Stride) + ", "
+                    + S(g.Output.Rows) + ", " + S(g.Output.Cols) + ", " + Ptr(g.Output) + ", " + S(g.Output.RowStride) + ", " + (g.Bias is null ? "null" : Ptr(g.Bias)) + ", accumulate: " + Bool(g.Accumulate) + ");");
+            }
+
+            protected override void VisitScatterAddRows(ScatterAddRowsOp s)
+            {
+                w.WriteLine("global::ModelDsl.Cpu.RowKernels.ScatterAddRows(" + Ptr(s.Source) + ", " + S(s.Source.RowStride) + ", " + Ptr(s.Ids) + ", " + S(s.Ids.Stride) + ", "
+                    + S(s.Source.Rows) + ", " + S(s.Source.Cols) + ", " + Ptr(s.Table) + ", " + S(s.Table.RowStride) + ");");
+            }
+
+            protected override void VisitColumnSums(ColumnSumsOp c)
+            {
+                w.WriteLine("global::ModelDsl.Cpu.RowKernels.ColumnSums(" + Ptr(c.Source) + ", " + S(c.Source.Rows) + ", " + S(c.Source.Cols) + ", " + S(c.Source.RowStride) + ", "
+                    + Ptr(c.Sums) + ", accumulate: " + Bool(c.Accumulate) + ");");
+            }
+
+            protected override void VisitSoftmaxCrossEntropy(SoftmaxCrossEntropyOp x)
+            {
+                if (x.Binary)
                 {
-                    bool accumulate = m.Accumulate;
-                    if (m.Bias != null)
-                    {
-                        w.WriteLine("global::ModelDsl.Cpu.CpuOps.BroadcastRows(" + Ptr(m.Bias) + ", " + Ptr(m.C) + ", " + S(m.M) + ", " + S(m.N) + ", " + S(m.C.RowStride) + ");");
-                        accumulate = true;
-                    }
-                    // The same weights at every step of a loop (h·U, dz·Uᵀ): packed once per pass. Never a gradient operand.
-                    bool packOnce = inLoop && m.B.Buffer.Kind == BufferKind.Parameters && m.B.TimeStride == Size.Zero;
-                    w.WriteLine("global::ModelDsl.Cpu.Gemm.Multiply(" + Bool(m.TransA) + ", " + Bool(m.TransB) + ", " + S(m.M) + ", " + S(m.N) + ", " + S(m.K) + ", "
-                        + Ptr(m.A) + ", " + S(m.A.RowStride) + ", " + Ptr(m.B) + ", " + S(m.B.RowStride) + ", " + Ptr(m.C) + ", " + S(m.C.RowStride) + ", accumulate: " + Bool(accumulate)
-                        + (packOnce ? ", packCache: PackCache" : "") + ");");
-                    break;
-                }
-                case GatherRowsOp g:
-                    w.WriteLine("global::ModelDsl.Cpu.CpuOps.GatherRows(" + Ptr(g.Table) + ", " + S(g.Table.RowStride) + ", " + Ptr(g.Ids) + ", " + S(g.Ids.Stride) + ", "
-                        + S(g.Output.Rows) + ", " + S(g.Output.Cols) + ", " + Ptr(g.Output) + ", " + S(g.Output.RowStride) + ", " + (g.Bias is null ? "null" : Ptr(g.Bias)) + ", accumulate: " + Bool(g.Accumulate) + ");");
-                    break;
-                case ScatterAddRowsOp s:
-                    w.WriteLine("global::ModelDsl.Cpu.RowKernels.ScatterAddRows(" + Ptr(s.Source) + ", " + S(s.Source.RowStride) + ", " + Ptr(s.Ids) + ", " + S(s.Ids.Stride) + ", "
-                        + S(s.Source.Rows) + ", " + S(s.Source.Cols) + ", " + Ptr(s.Table) + ", " + S(s.Table.RowStride) + ");");
-                    break;
-                case ColumnSumsOp c:
-                    w.WriteLine("global::ModelDsl.Cpu.RowKernels.ColumnSums(" + Ptr(c.Source) + ", " + S(c.Source.Rows) + ", " + S(c.Source.Cols) + ", " + S(c.Source.RowStride) + ", "
-                        + Ptr(c.Sums) + ", accumulate: " + Bool(c.Accumulate) + ");");
-                    break;
-                case SoftmaxCrossEntropyOp x when x.Binary:
                     w.WriteLine("loss += global::ModelDsl.Cpu.CpuOps.SigmoidCrossEntropy(" + Ptr(x.Logits) + ", " + S(x.Logits.Rows) + ", " + S(x.Logits.RowStride) + ", "
                         + Ptr(x.Targets) + ", " + S(x.Targets.Stride) + ", " + (x.DLogits is null ? "null, 0" : Ptr(x.DLogits) + ", " + S(x.DLogits.RowStride)) + ", 1f / " + S(x.Logits.Rows) + ") / " + S(x.Logits.Rows) + ";");
-                    break;
-                case SoftmaxCrossEntropyOp x:
-                {
-                    // Mean over rows × steps: a per-step loss op runs once per time step. Ignoring padding, over the targets
-                    // ≠ 0 of the whole batch, which the runtime counts before the forward.
-                    var count = x.IgnorePadding ? "ScoredTargets"
-                        : x.Steps == 1 ? S(x.Logits.Rows) : "(" + S(x.Logits.Rows) + " * " + x.Steps.ToString(CultureInfo.InvariantCulture) + ")";
-                    w.WriteLine("loss += global::ModelDsl.Cpu.RowKernels.SoftmaxCrossEntropy(" + Ptr(x.Logits) + ", " + S(x.Logits.Rows) + ", " + S(x.Logits.Cols) + ", " + S(x.Logits.RowStride) + ", "
-                        + Ptr(x.Targets) + ", " + S(x.Targets.Stride) + ", " + (x.DLogits is null ? "null, 0" : Ptr(x.DLogits) + ", " + S(x.DLogits.RowStride)) + ", 1f / " + count
-                        + (x.IgnorePadding ? ", ignorePadding: true" : "") + ") / " + count + ";");
+                    return;
                 }
-                    break;
-                case SoftmaxOp s:
-                    w.WriteLine("global::ModelDsl.Cpu.RowKernels.Softmax(" + Ptr(s.Logits) + ", " + S(s.Logits.Rows) + ", " + S(s.Logits.Cols) + ", " + S(s.Logits.RowStride) + ", "
-                        + Ptr(s.Output) + ", " + S(s.Output.RowStride) + ");");
-                    break;
-                case DropoutMaskOp d:
-                    w.WriteLine("global::ModelDsl.Cpu.CpuOps.DropoutMask(" + Ptr(d.Mask) + ", " + S(d.Mask.Rows) + ", " + S(d.Mask.Cols) + ", " + S(d.Mask.RowStride) + ", "
-                        + ExprRenderer.Constant(d.Rate, ExprFlavor.Scalar) + ", Random);");
-                    break;
-                case PointwiseOp p:
-                {
-                    var args = new List<string> { "B", "V" };
-                    foreach (var input in p.Inputs) args.Add(Ptr(input));
-                    foreach (var output in p.Outputs) args.Add(Ptr(output.Target));
-                    w.WriteLine(kernels.NameOf(p) + "(" + string.Join(", ", args) + ");");
-                    break;
-                }
-                case AttentionOp a:
-                    w.WriteLine("global::ModelDsl.Cpu.Attention.Forward(" + Ptr(a.Q) + ", " + S(a.Q.RowStride) + ", " + Ptr(a.K) + ", " + S(a.K.RowStride) + ", " + Ptr(a.V) + ", " + S(a.V.RowStride) + ", "
-                        + Ptr(a.Output) + ", " + S(a.Output.RowStride) + ", B, " + I(a.Steps) + ", " + I(a.Heads) + ", " + I(a.KeySize) + ", causal: " + Bool(a.Causal) + ", " + Mask(a.Mask) + ", "
-                        + (a.Probabilities is null ? "null" : Ptr(a.Probabilities)) + ");");
-                    break;
-                case AttentionBackwardOp g:
-                {
-                    var a = g.Forward;
-                    w.WriteLine("global::ModelDsl.Cpu.Attention.Backward(" + Ptr(a.Q) + ", " + S(a.Q.RowStride) + ", " + Ptr(a.K) + ", " + S(a.K.RowStride) + ", " + Ptr(a.V) + ", " + S(a.V.RowStride) + ", "
-                        + Ptr(a.Probabilities!) + ", " + Ptr(g.DOutput) + ", " + S(g.DOutput.RowStride) + ", " + Ptr(g.DQ) + ", " + S(g.DQ.RowStride) + ", " + Ptr(g.DK) + ", " + S(g.DK.RowStride) + ", "
-                        + Ptr(g.DV) + ", " + S(g.DV.RowStride) + ", B, " + I(a.Steps) + ", " + I(a.Heads) + ", " + I(a.KeySize) + ");");
-                    break;
-                }
-                case CachedAttentionOp a:
-                    w.WriteLine("global::ModelDsl.Cpu.Attention.Cached(" + Ptr(a.Q) + ", " + S(a.Q.RowStride) + ", " + Ptr(a.K) + ", " + S(a.K.RowStride) + ", " + Ptr(a.V) + ", " + S(a.V.RowStride) + ", "
-                        + Ptr(a.Output) + ", " + S(a.Output.RowStride) + ", " + Ptr(a.KeyCache) + ", " + Ptr(a.ValueCache) + ", " + S(a.KeyCache.RowStride) + ", " + Ptr(a.Positions) + ", B, "
-                        + I(a.Heads) + ", " + I(a.KeySize) + ", " + I(a.Capacity) + ", " + Mask(a.Mask) + ");");
-                    break;
-                case LayerNormOp n:
-                    w.WriteLine("global::ModelDsl.Cpu.LayerNorm.Forward(" + Ptr(n.X) + ", " + S(n.X.RowStride) + ", " + Ptr(n.Gamma) + ", " + Ptr(n.Beta) + ", " + Ptr(n.Y) + ", " + S(n.Y.RowStride) + ", "
-                        + S(n.X.Rows) + ", " + S(n.X.Cols) + ", " + ExprRenderer.Constant(n.Epsilon, ExprFlavor.Scalar) + ", " + (n.Mean is null ? "null, null" : Ptr(n.Mean) + ", " + Ptr(n.InverseStd!)) + ");");
-                    break;
-                case LayerNormBackwardOp g:
-                {
-                    var n = g.Forward;
-                    w.WriteLine("global::ModelDsl.Cpu.LayerNorm.Backward(" + Ptr(n.X) + ", " + S(n.X.RowStride) + ", " + Ptr(n.Gamma) + ", " + Ptr(n.Mean!) + ", " + Ptr(n.InverseStd!) + ", "
-                        + Ptr(g.DY) + ", " + S(g.DY.RowStride) + ", " + Ptr(g.DX) + ", " + S(g.DX.RowStride) + ", " + Ptr(g.DGamma) + ", " + Ptr(g.DBeta) + ", " + S(n.X.Rows) + ", " + S(n.X.Cols) + ");");
-                    break;
-                }
-                case GatherPositionsOp g:
-                    w.WriteLine("global::ModelDsl.Cpu.PositionOps.GatherPositions(" + Ptr(g.Sequence) + ", " + S(g.Sequence.RowStride) + ", " + Ptr(g.Positions) + ", B, " + S(g.Sequence.Rows) + " / B, "
-                        + S(g.Output.Cols) + ", " + Ptr(g.Output) + ", " + S(g.Output.RowStride) + ");");
-                    break;
-                case RecordTokensOp r:
-                    w.WriteLine("global::ModelDsl.Cpu.PositionOps.RecordTokens(" + Ptr(r.Tokens) + ", " + S(r.Tokens.Stride) + ", " + Ptr(r.Positions) + ", " + r.History.Name + ", B, " + S(r.History.Length) + " / B);");
-                    break;
-                case AdvancePositionsOp a:
-                    w.WriteLine("global::ModelDsl.Cpu.PositionOps.AdvancePositions(" + Ptr(a.Positions) + ", B);");
-                    break;
-                default:
-                    throw new System.NotSupportedException(op.GetType().Name);
+
+                // Mean over rows × steps: a per-step loss op runs once per time step. Ignoring padding, over the targets
+                // ≠ 0 of the whole batch, which the runtime counts before the forward.
+                var count = x.IgnorePadding ? "ScoredTargets"
+                    : x.Steps == 1 ? S(x.Logits.Rows) : "(" + S(x.Logits.Rows) + " * " + x.Steps.ToString(CultureInfo.InvariantCulture) + ")";
+                w.WriteLine("loss += global::ModelDsl.Cpu.RowKernels.SoftmaxCrossEntropy(" + Ptr(x.Logits) + ", " + S(x.Logits.Rows) + ", " + S(x.Logits.Cols) + ", " + S(x.Logits.RowStride) + ", "
+                    + Ptr(x.Targets) + ", " + S(x.Targets.Stride) + ", " + (x.DLogits is null ? "null, 0" : Ptr(x.DLogits) + ", " + S(x.DLogits.RowStride)) + ", 1f / " + count
+                    + (x.IgnorePadding ? ", ignorePadding: true" : "") + ") / " + count + ";");
+            }
+
+            protected override void VisitSoftmax(SoftmaxOp s)
+            {
+                w.WriteLine("global::ModelDsl.Cpu.RowKernels.Softmax(" + Ptr(s.Logits) + ", " + S(s.Logits.Rows) + ", " + S(s.Logits.Cols) + ", " + S(s.Logits.RowStride) + ", "
+                    + Ptr(s.Output) + ", " + S(s.Output.RowStride) + ");");
+            }
+
+            protected override void VisitDropoutMask(DropoutMaskOp d)
+            {
+                w.WriteLine("global::ModelDsl.Cpu.CpuOps.DropoutMask(" + Ptr(d.Mask) + ", " + S(d.Mask.Rows) + ", " + S(d.Mask.Cols) + ", " + S(d.Mask.RowStride) + ", "
+                    + ExprRenderer.Constant(d.Rate, ExprFlavor.Scalar) + ", Random);");
+            }
+
+            protected override void VisitPointwise(PointwiseOp p)
+            {
+                var args = new List<string> { "B", "V" };
+                foreach (var input in p.Inputs) args.Add(Ptr(input));
+                foreach (var output in p.Outputs) args.Add(Ptr(output.Target));
+                w.WriteLine(kernels.NameOf(p) + "(" + string.Join(", ", args) + ");");
+            }
+
+            protected override void VisitAttention(AttentionOp a)
+            {
+                w.WriteLine("global::ModelDsl.Cpu.Attention.Forward(" + Ptr(a.Q) + ", " + S(a.Q.RowStride) + ", " + Ptr(a.K) + ", " + S(a.K.RowStride) + ", " + Ptr(a.V) + ", " + S(a.V.RowStride) + ", "
+                    + Ptr(a.Output) + ", " + S(a.Output.RowStride) + ", B, " + I(a.Steps) + ", " + I(a.Heads) + ", " + I(a.KeySize) + ", causal: " + Bool(a.Causal) + ", " + Mask(a.Mask) + ", "
+                    + (a.Probabilities is null ? "null" : Ptr(a.Probabilities)) + ");");
+            }
+
+            protected override void VisitAttentionBackward(AttentionBackwardOp g)
+            {
+                var a = g.Forward;
+                w.WriteLine("global::ModelDsl.Cpu.Attention.Backward(" + Ptr(a.Q) + ", " + S(a.Q.RowStride) + ", " + Ptr(a.K) + ", " + S(a.K.RowStride) + ", " + Ptr(a.V) + ", " + S(a.V.RowStride) + ", "
+                    + Ptr(a.Probabilities!) + ", " + Ptr(g.DOutput) + ", " + S(g.DOutput.RowStride) + ", " + Ptr(g.DQ) + ", " + S(g.DQ.RowStride) + ", " + Ptr(g.DK) + ", " + S(g.DK.RowStride) + ", "
+                    + Ptr(g.DV) + ", " + S(g.DV.RowStride) + ", B, " + I(a.Steps) + ", " + I(a.Heads) + ", " + I(a.KeySize) + ");");
+            }
+
+            protected override void VisitCachedAttention(CachedAttentionOp a)
+            {
+                w.WriteLine("global::ModelDsl.Cpu.Attention.Cached(" + Ptr(a.Q) + ", " + S(a.Q.RowStride) + ", " + Ptr(a.K) + ", " + S(a.K.RowStride) + ", " + Ptr(a.V) + ", " + S(a.V.RowStride) + ", "
+                    + Ptr(a.Output) + ", " + S(a.Output.RowStride) + ", " + Ptr(a.KeyCache) + ", " + Ptr(a.ValueCache) + ", " + S(a.KeyCache.RowStride) + ", " + Ptr(a.Positions) + ", B, "
+                    + I(a.Heads) + ", " + I(a.KeySize) + ", " + I(a.Capacity) + ", " + Mask(a.Mask) + ");");
+            }
+
+            protected override void VisitLayerNorm(LayerNormOp n)
+            {
+                w.WriteLine("global::ModelDsl.Cpu.LayerNorm.Forward(" + Ptr(n.X) + ", " + S(n.X.RowStride) + ", " + Ptr(n.Gamma) + ", " + Ptr(n.Beta) + ", " + Ptr(n.Y) + ", " + S(n.Y.RowStride) + ", "
+                    + S(n.X.Rows) + ", " + S(n.X.Cols) + ", " + ExprRenderer.Constant(n.Epsilon, ExprFlavor.Scalar) + ", " + (n.Mean is null ? "null, null" : Ptr(n.Mean) + ", " + Ptr(n.InverseStd!)) + ");");
+            }
+
+            protected override void VisitLayerNormBackward(LayerNormBackwardOp g)
+            {
+                var n = g.Forward;
+                w.WriteLine("global::ModelDsl.Cpu.LayerNorm.Backward(" + Ptr(n.X) + ", " + S(n.X.RowStride) + ", " + Ptr(n.Gamma) + ", " + Ptr(n.Mean!) + ", " + Ptr(n.InverseStd!) + ", "
+                    + Ptr(g.DY) + ", " + S(g.DY.RowStride) + ", " + Ptr(g.DX) + ", " + S(g.DX.RowStride) + ", " + Ptr(g.DGamma) + ", " + Ptr(g.DBeta) + ", " + S(n.X.Rows) + ", " + S(n.X.Cols) + ");");
+            }
+
+            protected override void VisitGatherPositions(GatherPositionsOp g)
+            {
+                w.WriteLine("global::ModelDsl.Cpu.PositionOps.GatherPositions(" + Ptr(g.Sequence) + ", " + S(g.Sequence.RowStride) + ", " + Ptr(g.Positions) + ", B, " + S(g.Sequence.Rows) + " / B, "
+                    + S(g.Output.Cols) + ", " + Ptr(g.Output) + ", " + S(g.Output.RowStride) + ");");
+            }
+
+            protected override void VisitRecordTokens(RecordTokensOp r)
+            {
+                w.WriteLine("global::ModelDsl.Cpu.PositionOps.RecordTokens(" + Ptr(r.Tokens) + ", " + S(r.Tokens.Stride) + ", " + Ptr(r.Positions) + ", " + r.History.Name + ", B, " + S(r.History.Length) + " / B);");
+            }
+
+            protected override void VisitAdvancePositions(AdvancePositionsOp a)
+            {
+                w.WriteLine("global::ModelDsl.Cpu.PositionOps.AdvancePositions(" + Ptr(a.Positions) + ", B);");
             }
         }
 
@@ -285,43 +325,5 @@ namespace ModelDsl.Generators.Emit
         }
 
         private static string I(int i) => i.ToString(CultureInfo.InvariantCulture);
-    }
-
-    /// <summary>Unique, stable method names for the pointwise ops of one program.</summary>
-    internal sealed class PointwiseNames
-    {
-        private readonly Dictionary<PointwiseOp, string> _names = new Dictionary<PointwiseOp, string>();
-        private readonly HashSet<string> _used = new HashSet<string>();
-        public List<KeyValuePair<string, PointwiseOp>> All { get; } = new List<KeyValuePair<string, PointwiseOp>>();
-
-        /// <summary>GPU only: the recurrent steps rendered as one kernel, by product and by cell.</summary>
-        public Dictionary<Op, FusedStep>? Fused { get; set; }
-
-        public void Collect(IReadOnlyList<Op> ops)
-        {
-            foreach (var op in ops)
-            {
-                if (op is LoopOp loop) Collect(loop.Body);
-                else if (op is PointwiseOp p && !_names.ContainsKey(p))
-                {
-                    var baseName = Pascal(p.Name);
-                    var name = baseName;
-                    for (int n = 2; !_used.Add(name); n++) name = baseName + n.ToString(CultureInfo.InvariantCulture);
-                    _names[p] = name;
-                    All.Add(new KeyValuePair<string, PointwiseOp>(name, p));
-                }
-            }
-        }
-
-        public string NameOf(PointwiseOp p) => _names[p];
-
-        private static string Pascal(string snake)
-        {
-            var parts = snake.Split('_');
-            var result = "";
-            foreach (var part in parts)
-                if (part.Length > 0) result += char.ToUpperInvariant(part[0]) + part.Substring(1);
-            return result;
-        }
     }
 }

@@ -39,22 +39,20 @@ namespace ModelDsl.Generators.Emit
             var kernels = new PointwiseNames();
             kernels.Collect(program.Forward);
             kernels.Collect(program.Backward);
-            var fused = new Dictionary<Op, FusedStep>();
-            CollectFusedSteps(program.Forward, fused);
-            CollectFusedSteps(program.Backward, fused);
-            kernels.Fused = fused;
+            var fused = RecurrentStepFusion.Find(program);
             var fusedKernels = new List<FusedStep>();
             foreach (var pair in fused)
                 if (pair.Key is PointwiseOp cell && ReferenceEquals(pair.Value.Cell, cell)) fusedKernels.Add(pair.Value);
             // Each fused backward step reads Uᵀ from its own stretch of the arena's scratch.
+            var transposed = new Dictionary<FusedStep, TransposedU>();
             long scratch = 0;
             foreach (var f in fusedKernels)
             {
                 if (!f.Backward) continue;
-                f.ScratchOffset = scratch;
-                f.TransposedName = "transposed" + I(fusedKernels.IndexOf(f));
+                transposed[f] = new TransposedU(scratch, "transposed" + I(fusedKernels.IndexOf(f)));
                 scratch += f.Product.N.Constant * f.Product.K.Constant;
             }
+            var state = new RenderState(kernels, fused, transposed);
             w.WriteLine("/// <summary>The " + program.Kind.ToString().ToLowerInvariant() + " program as ILGPU kernels, one launch per op.</summary>");
             using (w.WriteBlock("private sealed class " + name + " : global::ModelDsl.Gpu.GpuProgram"))
             {
@@ -93,7 +91,7 @@ namespace ModelDsl.Generators.Emit
                 using (w.WriteBlock("protected override void RunForward(int B)"))
                 {
                     BufferLocals(w, program);
-                    foreach (var op in program.Forward) RenderOp(w, op, kernels);
+                    foreach (var op in program.Forward) RenderOp(w, op, state);
                 }
                 w.WriteLine();
                 using (w.WriteBlock("protected override void RunBackward(int B)"))
@@ -105,7 +103,7 @@ namespace ModelDsl.Generators.Emit
                     else
                     {
                         BufferLocals(w, program);
-                        foreach (var op in program.Backward) RenderOp(w, op, kernels);
+                        foreach (var op in program.Backward) RenderOp(w, op, state);
                     }
                 }
                 foreach (var pair in kernels.All)
@@ -134,189 +132,273 @@ namespace ModelDsl.Generators.Emit
             }
         }
 
-        private static string S(Size size) => CpuRenderer.S(size);
+        private static string S(Size size) => RenderText.S(size);
 
         private static string Bool(bool b) => b ? "true" : "false";
 
-        private static void RenderOp(IndentedTextWriter w, Op op, PointwiseNames kernels)
+        private static void RenderOp(IndentedTextWriter w, Op op, RenderState state) => new GpuOpWriter(w, state).Write(op);
+
+        /// <summary>What rendering one program needs besides its ops: kernel names, the fused steps and where each fused backward step's Uᵀ lives.</summary>
+        private sealed class RenderState
         {
-            if (op.Comment.Length > 0) w.WriteLine("// " + op.Comment);
-            switch (op)
+            public RenderState(PointwiseNames kernels, Dictionary<Op, FusedStep> fused, Dictionary<FusedStep, TransposedU> transposed)
             {
-                case LoopOp loop when TimeBatchable(loop):
+                Kernels = kernels;
+                Fused = fused;
+                Transposed = transposed;
+            }
+
+            public PointwiseNames Kernels { get; }
+            public Dictionary<Op, FusedStep> Fused { get; }
+            public Dictionary<FusedStep, TransposedU> Transposed { get; }
+        }
+
+        /// <summary>A fused backward step's Uᵀ: its place in the arena's scratch and the generated local holding its offset.</summary>
+        private sealed class TransposedU
+        {
+            public TransposedU(long scratchOffset, string name)
+            {
+                ScratchOffset = scratchOffset;
+                Name = name;
+            }
+
+            public long ScratchOffset { get; }
+            public string Name { get; }
+        }
+
+        /// <summary>Writes each op as its launch (or, for fused and time-batched ops, the launch that covers it).</summary>
+        private sealed class GpuOpWriter : OpVisitor
+        {
+            private readonly IndentedTextWriter w;
+            private readonly RenderState state;
+
+            public GpuOpWriter(IndentedTextWriter writer, RenderState state)
+            {
+                w = writer;
+                this.state = state;
+            }
+
+            private PointwiseNames Kernels => state.Kernels;
+
+            public void Write(Op op)
+            {
+                if (op.Comment.Length > 0) w.WriteLine("// " + op.Comment);
+                Visit(op);
+            }
+
+            protected override void VisitLoop(LoopOp loop)
+            {
+                if (TimeBatching.Batchable(loop))
+                {
                     // Steps that do not depend on each other: one launch per op covers them all (the per-step launches of a
                     // one-hot input projection, a position embedding or their gradients would each cost a launch per step).
                     w.WriteLine(loop.Count == 1 ? "// the one step, no loop" : "// all " + I(loop.Count) + " steps at once: each op's steps are independent");
                     foreach (var inner in loop.Body) RenderAllSteps(w, inner, loop.Count);
-                    break;
-                case LoopOp loop:
-                {
-                    // A fused backward step reads Uᵀ: transposed once, before the loop (U does not change during the pass).
-                    foreach (var inner in loop.Body)
-                    {
-                        if (inner is PointwiseOp cell && kernels.Fused != null && kernels.Fused.TryGetValue(cell, out var f) && f.Backward)
-                        {
-                            var u = f.Product.B;
-                            w.WriteLine("// " + cell.Name + ": Uᵀ for the fused backward step (coalesced reads)");
-                            w.WriteLine("int " + f.TransposedName + " = FuseRecurrentBackward(" + S(cell.Cols) + ") ? TransposeToScratch("
-                                + f.ScratchOffset.ToString(CultureInfo.InvariantCulture) + ", " + CpuRenderer.Ptr(u) + ", " + S(u.RowStride) + ", "
-                                + S(u.Rows) + ", " + S(u.Cols) + ") : -1;");
-                        }
-                    }
-                    // The time loop stays on the host: each step's launches are queued in order on the one stream.
-                    var header = loop.Reverse
-                        ? "for (int t = " + I(loop.Count - 1) + "; t >= 0; t--)"
-                        : "for (int t = 0; t < " + I(loop.Count) + "; t++)";
-                    using (w.WriteBlock(header))
-                        foreach (var inner in loop.Body) RenderOp(w, inner, kernels);
-                    break;
+                    return;
                 }
-                case TokenMaskOp m:
-                    w.WriteLine("TokenMask(" + CpuRenderer.Ptr(m.Tokens) + ", " + S(m.Tokens.Stride) + ", " + S(m.Mask.Rows) + ", " + S(m.Mask.Cols) + ", " + CpuRenderer.Ptr(m.Mask) + ", " + S(m.Mask.RowStride) + ");");
-                    break;
-                case ZeroOp z:
-                    w.WriteLine("Zero(" + CpuRenderer.Ptr(z.Target) + ", " + S(z.Target.Rows) + ", " + S(z.Target.Cols) + ", " + S(z.Target.RowStride) + ");");
-                    break;
-                case CopyOp c:
-                    w.WriteLine("Copy(" + CpuRenderer.Ptr(c.Source) + ", " + S(c.Source.RowStride) + ", " + CpuRenderer.Ptr(c.Target) + ", " + S(c.Target.RowStride) + ", "
-                        + S(c.Target.Rows) + ", " + S(c.Target.Cols) + ");");
-                    break;
-                case PointwiseOp p when kernels.Fused != null && kernels.Fused.TryGetValue(p, out var back) && back.Backward:
+
+                // A fused backward step reads Uᵀ: transposed once, before the loop (U does not change during the pass).
+                foreach (var inner in loop.Body)
                 {
+                    if (inner is PointwiseOp cell && state.Fused.TryGetValue(cell, out var f) && f.Backward)
+                    {
+                        var u = f.Product.B;
+                        var t = state.Transposed[f];
+                        w.WriteLine("// " + cell.Name + ": Uᵀ for the fused backward step (coalesced reads)");
+                        w.WriteLine("int " + t.Name + " = FuseRecurrentBackward(" + S(cell.Cols) + ") ? TransposeToScratch("
+                            + t.ScratchOffset.ToString(CultureInfo.InvariantCulture) + ", " + RenderText.Ptr(u) + ", " + S(u.RowStride) + ", "
+                            + S(u.Rows) + ", " + S(u.Cols) + ") : -1;");
+                    }
+                }
+                // The time loop stays on the host: each step's launches are queued in order on the one stream.
+                var header = loop.Reverse
+                    ? "for (int t = " + I(loop.Count - 1) + "; t >= 0; t--)"
+                    : "for (int t = 0; t < " + I(loop.Count) + "; t++)";
+                using (w.WriteBlock(header))
+                    foreach (var inner in loop.Body) Write(inner);
+            }
+
+            protected override void VisitTokenMask(TokenMaskOp m) =>
+                w.WriteLine("TokenMask(" + RenderText.Ptr(m.Tokens) + ", " + S(m.Tokens.Stride) + ", " + S(m.Mask.Rows) + ", " + S(m.Mask.Cols) + ", " + RenderText.Ptr(m.Mask) + ", " + S(m.Mask.RowStride) + ");");
+
+            protected override void VisitZero(ZeroOp z) =>
+                w.WriteLine("Zero(" + RenderText.Ptr(z.Target) + ", " + S(z.Target.Rows) + ", " + S(z.Target.Cols) + ", " + S(z.Target.RowStride) + ");");
+
+            protected override void VisitCopy(CopyOp c) =>
+                w.WriteLine("Copy(" + RenderText.Ptr(c.Source) + ", " + S(c.Source.RowStride) + ", " + RenderText.Ptr(c.Target) + ", " + S(c.Target.RowStride) + ", "
+                    + S(c.Target.Rows) + ", " + S(c.Target.Cols) + ");");
+
+            protected override void VisitPointwise(PointwiseOp p)
+            {
+                if (state.Fused.TryGetValue(p, out var step))
+                {
+                    if (!step.Backward)
+                    {
+                        w.WriteLine("// (launched with the product above)");
+                        return;
+                    }
+
                     var groupSize = S(p.Cols);
                     using (w.WriteBlock("if (FuseRecurrentBackward(" + groupSize + "))"))
                     {
                         w.WriteLine("// " + p.Comment + ", with the product below in the same kernel (" + I(FusedRows) + " rows per group)");
-                        RenderPointwiseCall(w, p, kernels.NameOf(p) + "Fused", back);
+                        RenderPointwiseCall(w, p, Kernels.NameOf(p) + "Fused", step, state.Transposed);
                     }
                     using (w.WriteBlock("else"))
                     {
-                        RenderPointwiseCall(w, p, kernels.NameOf(p), null);
-                        if (back.Product.Comment.Length > 0) w.WriteLine("// " + back.Product.Comment);
-                        RenderMatMul(w, back.Product);
+                        RenderPointwiseCall(w, p, Kernels.NameOf(p), null, state.Transposed);
+                        if (step.Product.Comment.Length > 0) w.WriteLine("// " + step.Product.Comment);
+                        RenderMatMul(w, step.Product);
                     }
-                    break;
+                    return;
                 }
-                case MatMulOp m when kernels.Fused != null && kernels.Fused.TryGetValue(m, out var pair) && pair.Backward:
-                    w.WriteLine("// (launched with the cell above)");
-                    break;
-                case MatMulOp m when kernels.Fused != null && kernels.Fused.TryGetValue(m, out var step):
+
+                RenderPointwiseCall(w, p, Kernels.NameOf(p), null, state.Transposed);
+            }
+
+            protected override void VisitMatMul(MatMulOp m)
+            {
+                if (state.Fused.TryGetValue(m, out var step))
+                {
+                    if (step.Backward)
+                    {
+                        w.WriteLine("// (launched with the cell above)");
+                        return;
+                    }
+
                     using (w.WriteBlock("if (FuseRecurrentSteps)"))
                     {
                         w.WriteLine("// " + step.Cell.Comment + ", with the product above in the same kernel");
-                        RenderPointwiseCall(w, step.Cell, kernels.NameOf(step.Cell) + "Fused", step);
+                        RenderPointwiseCall(w, step.Cell, Kernels.NameOf(step.Cell) + "Fused", step, state.Transposed);
                     }
                     using (w.WriteBlock("else"))
                     {
                         RenderMatMul(w, m);
                         if (step.Cell.Comment.Length > 0) w.WriteLine("// " + step.Cell.Comment);
-                        RenderPointwiseCall(w, step.Cell, kernels.NameOf(step.Cell), null);
+                        RenderPointwiseCall(w, step.Cell, Kernels.NameOf(step.Cell), null, state.Transposed);
                     }
-                    break;
-                case PointwiseOp p when kernels.Fused != null && kernels.Fused.ContainsKey(p):
-                    w.WriteLine("// (launched with the product above)");
-                    break;
-                case MatMulOp m:
-                    RenderMatMul(w, m);
-                    break;
-                case GatherRowsOp g:
-                    w.WriteLine("GatherRows(" + CpuRenderer.Ptr(g.Table) + ", " + S(g.Table.RowStride) + ", " + CpuRenderer.Ptr(g.Ids) + ", " + S(g.Ids.Stride) + ", "
-                        + S(g.Output.Rows) + ", " + S(g.Output.Cols) + ", " + CpuRenderer.Ptr(g.Output) + ", " + S(g.Output.RowStride) + ", "
-                        + (g.Bias is null ? "-1" : CpuRenderer.Ptr(g.Bias)) + ", accumulate: " + Bool(g.Accumulate) + ");");
-                    break;
-                case ScatterAddRowsOp s:
-                    w.WriteLine("ScatterAddRows(" + CpuRenderer.Ptr(s.Source) + ", " + S(s.Source.RowStride) + ", " + CpuRenderer.Ptr(s.Ids) + ", " + S(s.Ids.Stride) + ", "
-                        + S(s.Source.Rows) + ", " + S(s.Source.Cols) + ", " + CpuRenderer.Ptr(s.Table) + ", " + S(s.Table.RowStride) + ");");
-                    break;
-                case ColumnSumsOp c:
-                    w.WriteLine("ColumnSums(" + CpuRenderer.Ptr(c.Source) + ", " + S(c.Source.Rows) + ", " + S(c.Source.Cols) + ", " + S(c.Source.RowStride) + ", "
-                        + CpuRenderer.Ptr(c.Sums) + ", accumulate: " + Bool(c.Accumulate) + ");");
-                    break;
-                case SoftmaxCrossEntropyOp x:
-                    w.WriteLine((x.Binary ? "SigmoidCrossEntropy(" : "SoftmaxCrossEntropy(") + CpuRenderer.Ptr(x.Logits) + ", " + S(x.Logits.Rows) + ", " + S(x.Logits.Cols) + ", " + S(x.Logits.RowStride) + ", "
-                        + CpuRenderer.Ptr(x.Targets) + ", " + S(x.Targets.Stride) + ", "
-                        + (x.DLogits is null ? "-1, 0" : CpuRenderer.Ptr(x.DLogits) + ", " + S(x.DLogits.RowStride))
-                        + (x.Steps == 1 ? "" : ", steps: " + x.Steps.ToString(System.Globalization.CultureInfo.InvariantCulture))
-                        + (x.IgnorePadding ? ", ignorePadding: true" : "") + ");");
-                    break;
-                case SoftmaxOp s:
-                    w.WriteLine("Softmax(" + CpuRenderer.Ptr(s.Logits) + ", " + S(s.Logits.Rows) + ", " + S(s.Logits.Cols) + ", " + S(s.Logits.RowStride) + ", "
-                        + CpuRenderer.Ptr(s.Output) + ", " + S(s.Output.RowStride) + ");");
-                    break;
-                case DropoutMaskOp _:
-                    w.WriteLine("// (drawn and uploaded in DrawDropoutMasks, before the first launch)");
-                    break;
-                case PointwiseOp p:
-                    RenderPointwiseCall(w, p, kernels.NameOf(p), null);
-                    break;
-                case AttentionOp a:
-                    w.WriteLine("Attention(" + CpuRenderer.Ptr(a.Q) + ", " + S(a.Q.RowStride) + ", " + CpuRenderer.Ptr(a.K) + ", " + S(a.K.RowStride) + ", " + CpuRenderer.Ptr(a.V) + ", " + S(a.V.RowStride) + ", "
-                        + CpuRenderer.Ptr(a.Output) + ", " + S(a.Output.RowStride) + ", B, " + I(a.Steps) + ", " + I(a.Heads) + ", " + I(a.KeySize) + ", causal: " + Bool(a.Causal) + ", " + Mask(a.Mask) + ", "
-                        + (a.Probabilities is null ? "-1" : CpuRenderer.Ptr(a.Probabilities)) + ");");
-                    break;
-                case AttentionBackwardOp g:
-                {
-                    var a = g.Forward;
-                    w.WriteLine("AttentionBackward(" + CpuRenderer.Ptr(a.Q) + ", " + S(a.Q.RowStride) + ", " + CpuRenderer.Ptr(a.K) + ", " + S(a.K.RowStride) + ", " + CpuRenderer.Ptr(a.V) + ", " + S(a.V.RowStride) + ", "
-                        + CpuRenderer.Ptr(a.Probabilities!) + ", " + CpuRenderer.Ptr(g.DOutput) + ", " + S(g.DOutput.RowStride) + ", " + CpuRenderer.Ptr(g.DQ) + ", " + S(g.DQ.RowStride) + ", "
-                        + CpuRenderer.Ptr(g.DK) + ", " + S(g.DK.RowStride) + ", " + CpuRenderer.Ptr(g.DV) + ", " + S(g.DV.RowStride) + ", B, " + I(a.Steps) + ", " + I(a.Heads) + ", " + I(a.KeySize) + ");");
-                    break;
+                    return;
                 }
-                case CachedAttentionOp a:
-                    w.WriteLine("CachedAttention(" + CpuRenderer.Ptr(a.Q) + ", " + S(a.Q.RowStride) + ", " + CpuRenderer.Ptr(a.K) + ", " + S(a.K.RowStride) + ", " + CpuRenderer.Ptr(a.V) + ", " + S(a.V.RowStride) + ", "
-                        + CpuRenderer.Ptr(a.Output) + ", " + S(a.Output.RowStride) + ", " + CpuRenderer.Ptr(a.KeyCache) + ", " + CpuRenderer.Ptr(a.ValueCache) + ", " + S(a.KeyCache.RowStride) + ", "
-                        + CpuRenderer.Ptr(a.Positions) + ", B, " + I(a.Heads) + ", " + I(a.KeySize) + ", " + I(a.Capacity) + ", " + Mask(a.Mask) + ");");
-                    break;
-                case LayerNormOp n:
-                    w.WriteLine("LayerNorm(" + CpuRenderer.Ptr(n.X) + ", " + S(n.X.RowStride) + ", " + CpuRenderer.Ptr(n.Gamma) + ", " + CpuRenderer.Ptr(n.Beta) + ", " + CpuRenderer.Ptr(n.Y) + ", " + S(n.Y.RowStride) + ", "
-                        + S(n.X.Rows) + ", " + S(n.X.Cols) + ", " + ExprRenderer.Constant(n.Epsilon, ExprFlavor.Scalar) + ", "
-                        + (n.Mean is null ? "-1, -1" : CpuRenderer.Ptr(n.Mean) + ", " + CpuRenderer.Ptr(n.InverseStd!)) + ");");
-                    break;
-                case LayerNormBackwardOp g:
-                {
-                    var n = g.Forward;
-                    w.WriteLine("LayerNormBackward(" + CpuRenderer.Ptr(n.X) + ", " + S(n.X.RowStride) + ", " + CpuRenderer.Ptr(n.Gamma) + ", " + CpuRenderer.Ptr(n.Mean!) + ", " + CpuRenderer.Ptr(n.InverseStd!) + ", "
-                        + CpuRenderer.Ptr(g.DY) + ", " + S(g.DY.RowStride) + ", " + CpuRenderer.Ptr(g.DX) + ", " + S(g.DX.RowStride) + ", " + CpuRenderer.Ptr(g.DGamma) + ", " + CpuRenderer.Ptr(g.DBeta) + ", "
-                        + S(n.X.Rows) + ", " + S(n.X.Cols) + ");");
-                    break;
-                }
-                case GatherPositionsOp g:
-                    w.WriteLine("GatherPositions(" + CpuRenderer.Ptr(g.Sequence) + ", " + S(g.Sequence.RowStride) + ", " + CpuRenderer.Ptr(g.Positions) + ", B, " + S(g.Sequence.Rows) + " / B, "
-                        + S(g.Output.Cols) + ", " + CpuRenderer.Ptr(g.Output) + ", " + S(g.Output.RowStride) + ");");
-                    break;
-                case RecordTokensOp r:
-                    w.WriteLine("RecordTokens(" + CpuRenderer.Ptr(r.Tokens) + ", " + S(r.Tokens.Stride) + ", " + CpuRenderer.Ptr(r.Positions) + ", " + r.History.Name + ", B, " + S(r.History.Length) + " / B);");
-                    break;
-                case AdvancePositionsOp a:
-                    w.WriteLine("AdvancePositions(" + CpuRenderer.Ptr(a.Positions) + ", B);");
-                    break;
-                default:
-                    throw new System.NotSupportedException(op.GetType().Name);
+
+                RenderMatMul(w, m);
+            }
+
+            protected override void VisitGatherRows(GatherRowsOp g)
+            {
+                w.WriteLine("GatherRows(" + RenderText.Ptr(g.Table) + ", " + S(g.Table.RowStride) + ", " + RenderText.Ptr(g.Ids) + ", " + S(g.Ids.Stride) + ", "
+                    + S(g.Output.Rows) + ", " + S(g.Output.Cols) + ", " + RenderText.Ptr(g.Output) + ", " + S(g.Output.RowStride) + ", "
+                    + (g.Bias is null ? "-1" : RenderText.Ptr(g.Bias)) + ", accumulate: " + Bool(g.Accumulate) + ");");
+            }
+
+            protected override void VisitScatterAddRows(ScatterAddRowsOp s)
+            {
+                w.WriteLine("ScatterAddRows(" + RenderText.Ptr(s.Source) + ", " + S(s.Source.RowStride) + ", " + RenderText.Ptr(s.Ids) + ", " + S(s.Ids.Stride) + ", "
+                    + S(s.Source.Rows) + ", " + S(s.Source.Cols) + ", " + RenderText.Ptr(s.Table) + ", " + S(s.Table.RowStride) + ");");
+            }
+
+            protected override void VisitColumnSums(ColumnSumsOp c)
+            {
+                w.WriteLine("ColumnSums(" + RenderText.Ptr(c.Source) + ", " + S(c.Source.Rows) + ", " + S(c.Source.Cols) + ", " + S(c.Source.RowStride) + ", "
+                    + RenderText.Ptr(c.Sums) + ", accumulate: " + Bool(c.Accumulate) + ");");
+            }
+
+            protected override void VisitSoftmaxCrossEntropy(SoftmaxCrossEntropyOp x)
+            {
+                w.WriteLine((x.Binary ? "SigmoidCrossEntropy(" : "SoftmaxCrossEntropy(") + RenderText.Ptr(x.Logits) + ", " + S(x.Logits.Rows) + ", " + S(x.Logits.Cols) + ", " + S(x.Logits.RowStride) + ", "
+                    + RenderText.Ptr(x.Targets) + ", " + S(x.Targets.Stride) + ", "
+                    + (x.DLogits is null ? "-1, 0" : RenderText.Ptr(x.DLogits) + ", " + S(x.DLogits.RowStride))
+                    + (x.Steps == 1 ? "" : ", steps: " + x.Steps.ToString(System.Globalization.CultureInfo.InvariantCulture))
+                    + (x.IgnorePadding ? ", ignorePadding: true" : "") + ");");
+            }
+
+            protected override void VisitSoftmax(SoftmaxOp s)
+            {
+                w.WriteLine("Softmax(" + RenderText.Ptr(s.Logits) + ", " + S(s.Logits.Rows) + ", " + S(s.Logits.Cols) + ", " + S(s.Logits.RowStride) + ", "
+                    + RenderText.Ptr(s.Output) + ", " + S(s.Output.RowStride) + ");");
+            }
+
+            protected override void VisitDropoutMask(DropoutMaskOp _)
+            {
+                w.WriteLine("// (drawn and uploaded in DrawDropoutMasks, before the first launch)");
+            }
+
+
+            protected override void VisitAttention(AttentionOp a)
+            {
+                w.WriteLine("Attention(" + RenderText.Ptr(a.Q) + ", " + S(a.Q.RowStride) + ", " + RenderText.Ptr(a.K) + ", " + S(a.K.RowStride) + ", " + RenderText.Ptr(a.V) + ", " + S(a.V.RowStride) + ", "
+                    + RenderText.Ptr(a.Output) + ", " + S(a.Output.RowStride) + ", B, " + I(a.Steps) + ", " + I(a.Heads) + ", " + I(a.KeySize) + ", causal: " + Bool(a.Causal) + ", " + Mask(a.Mask) + ", "
+                    + (a.Probabilities is null ? "-1" : RenderText.Ptr(a.Probabilities)) + ");");
+            }
+
+            protected override void VisitAttentionBackward(AttentionBackwardOp g)
+            {
+                var a = g.Forward;
+                w.WriteLine("AttentionBackward(" + RenderText.Ptr(a.Q) + ", " + S(a.Q.RowStride) + ", " + RenderText.Ptr(a.K) + ", " + S(a.K.RowStride) + ", " + RenderText.Ptr(a.V) + ", " + S(a.V.RowStride) + ", "
+                    + RenderText.Ptr(a.Probabilities!) + ", " + RenderText.Ptr(g.DOutput) + ", " + S(g.DOutput.RowStride) + ", " + RenderText.Ptr(g.DQ) + ", " + S(g.DQ.RowStride) + ", "
+                    + RenderText.Ptr(g.DK) + ", " + S(g.DK.RowStride) + ", " + RenderText.Ptr(g.DV) + ", " + S(g.DV.RowStride) + ", B, " + I(a.Steps) + ", " + I(a.Heads) + ", " + I(a.KeySize) + ");");
+            }
+
+            protected override void VisitCachedAttention(CachedAttentionOp a)
+            {
+                w.WriteLine("CachedAttention(" + RenderText.Ptr(a.Q) + ", " + S(a.Q.RowStride) + ", " + RenderText.Ptr(a.K) + ", " + S(a.K.RowStride) + ", " + RenderText.Ptr(a.V) + ", " + S(a.V.RowStride) + ", "
+                    + RenderText.Ptr(a.Output) + ", " + S(a.Output.RowStride) + ", " + RenderText.Ptr(a.KeyCache) + ", " + RenderText.Ptr(a.ValueCache) + ", " + S(a.KeyCache.RowStride) + ", "
+                    + RenderText.Ptr(a.Positions) + ", B, " + I(a.Heads) + ", " + I(a.KeySize) + ", " + I(a.Capacity) + ", " + Mask(a.Mask) + ");");
+            }
+
+            protected override void VisitLayerNorm(LayerNormOp n)
+            {
+                w.WriteLine("LayerNorm(" + RenderText.Ptr(n.X) + ", " + S(n.X.RowStride) + ", " + RenderText.Ptr(n.Gamma) + ", " + RenderText.Ptr(n.Beta) + ", " + RenderText.Ptr(n.Y) + ", " + S(n.Y.RowStride) + ", "
+                    + S(n.X.Rows) + ", " + S(n.X.Cols) + ", " + ExprRenderer.Constant(n.Epsilon, ExprFlavor.Scalar) + ", "
+                    + (n.Mean is null ? "-1, -1" : RenderText.Ptr(n.Mean) + ", " + RenderText.Ptr(n.InverseStd!)) + ");");
+            }
+
+            protected override void VisitLayerNormBackward(LayerNormBackwardOp g)
+            {
+                var n = g.Forward;
+                w.WriteLine("LayerNormBackward(" + RenderText.Ptr(n.X) + ", " + S(n.X.RowStride) + ", " + RenderText.Ptr(n.Gamma) + ", " + RenderText.Ptr(n.Mean!) + ", " + RenderText.Ptr(n.InverseStd!) + ", "
+                    + RenderText.Ptr(g.DY) + ", " + S(g.DY.RowStride) + ", " + RenderText.Ptr(g.DX) + ", " + S(g.DX.RowStride) + ", " + RenderText.Ptr(g.DGamma) + ", " + RenderText.Ptr(g.DBeta) + ", "
+                    + S(n.X.Rows) + ", " + S(n.X.Cols) + ");");
+            }
+
+            protected override void VisitGatherPositions(GatherPositionsOp g)
+            {
+                w.WriteLine("GatherPositions(" + RenderText.Ptr(g.Sequence) + ", " + S(g.Sequence.RowStride) + ", " + RenderText.Ptr(g.Positions) + ", B, " + S(g.Sequence.Rows) + " / B, "
+                    + S(g.Output.Cols) + ", " + RenderText.Ptr(g.Output) + ", " + S(g.Output.RowStride) + ");");
+            }
+
+            protected override void VisitRecordTokens(RecordTokensOp r)
+            {
+                w.WriteLine("RecordTokens(" + RenderText.Ptr(r.Tokens) + ", " + S(r.Tokens.Stride) + ", " + RenderText.Ptr(r.Positions) + ", " + r.History.Name + ", B, " + S(r.History.Length) + " / B);");
+            }
+
+            protected override void VisitAdvancePositions(AdvancePositionsOp a)
+            {
+                w.WriteLine("AdvancePositions(" + RenderText.Ptr(a.Positions) + ", B);");
             }
         }
 
         private static void RenderMatMul(IndentedTextWriter w, MatMulOp m) =>
             w.WriteLine("MatMul(" + Bool(m.TransA) + ", " + Bool(m.TransB) + ", " + S(m.M) + ", " + S(m.N) + ", " + S(m.K) + ", "
-                + CpuRenderer.Ptr(m.A) + ", " + S(m.A.RowStride) + ", " + CpuRenderer.Ptr(m.B) + ", " + S(m.B.RowStride) + ", "
-                + CpuRenderer.Ptr(m.C) + ", " + S(m.C.RowStride) + ", accumulate: " + Bool(m.Accumulate)
-                + (m.Bias is null ? "" : ", bias: " + CpuRenderer.Ptr(m.Bias)) + ");");
+                + RenderText.Ptr(m.A) + ", " + S(m.A.RowStride) + ", " + RenderText.Ptr(m.B) + ", " + S(m.B.RowStride) + ", "
+                + RenderText.Ptr(m.C) + ", " + S(m.C.RowStride) + ", accumulate: " + Bool(m.Accumulate)
+                + (m.Bias is null ? "" : ", bias: " + RenderText.Ptr(m.Bias)) + ");");
 
         /// <summary>A pointwise launch over rows · cols threads; a fused step also passes its product's A, U, C and bias.</summary>
-        private static void RenderPointwiseCall(IndentedTextWriter w, PointwiseOp p, string kernel, FusedStep? step)
+        private static void RenderPointwiseCall(IndentedTextWriter w, PointwiseOp p, string kernel, FusedStep? step, Dictionary<FusedStep, TransposedU> transposed)
         {
             int slots = p.Inputs.Count + p.Outputs.Count + (step == null ? 0 : 4);
             if (slots > MaxOperands)
                 throw new System.NotSupportedException(p.Name + " has more than " + I(MaxOperands) + " operands");
             var fields = new List<string> { "B = B", "V = V" };
-            for (int k = 0; k < p.Inputs.Count; k++) fields.Add(InputSlot(k) + " = " + CpuRenderer.Ptr(p.Inputs[k]));
-            for (int j = 0; j < p.Outputs.Count; j++) fields.Add(OutputSlot(p, j) + " = " + CpuRenderer.Ptr(p.Outputs[j].Target));
+            for (int k = 0; k < p.Inputs.Count; k++) fields.Add(InputSlot(k) + " = " + RenderText.Ptr(p.Inputs[k]));
+            for (int j = 0; j < p.Outputs.Count; j++) fields.Add(OutputSlot(p, j) + " = " + RenderText.Ptr(p.Outputs[j].Target));
             if (step != null)
             {
                 var m = step.Product;
-                fields.Add(ProductSlot(p, 0) + " = " + CpuRenderer.Ptr(m.A));
-                fields.Add(ProductSlot(p, 1) + " = " + (step.Backward ? step.TransposedName : CpuRenderer.Ptr(m.B)));
-                fields.Add(ProductSlot(p, 2) + " = " + CpuRenderer.Ptr(m.C));
-                fields.Add(ProductSlot(p, 3) + " = " + (m.Bias == null ? "-1" : CpuRenderer.Ptr(m.Bias)));
+                fields.Add(ProductSlot(p, 0) + " = " + RenderText.Ptr(m.A));
+                fields.Add(ProductSlot(p, 1) + " = " + (step.Backward ? transposed[step].Name : RenderText.Ptr(m.B)));
+                fields.Add(ProductSlot(p, 2) + " = " + RenderText.Ptr(m.C));
+                fields.Add(ProductSlot(p, 3) + " = " + (m.Bias == null ? "-1" : RenderText.Ptr(m.Bias)));
             }
             var groups = "(" + S(p.Rows) + " + " + I(FusedRows - 1) + ") / " + I(FusedRows);
             if (step != null && step.Backward)
@@ -330,85 +412,6 @@ namespace ModelDsl.Generators.Emit
 
         /// <summary>Slots after the cell's own operands: 0 = A (h_{t-1}), 1 = U, 2 = C, 3 = the product's bias row (or -1).</summary>
         private static string ProductSlot(PointwiseOp p, int i) => "O" + I(p.Inputs.Count + p.Outputs.Count + i);
-
-        /// <summary>
-        /// Largest recurrent matrix U, as stored ([state width, gates × state width]), whose step is fused: a forward thread
-        /// computes its slices' dot products over U's rows, a backward thread one dot product over U's columns, for each of
-        /// its rows.
-        /// </summary>
-        internal const int FusedMaxURows = 256, FusedMaxUCols = 1024;
-
-        private static void CollectFusedSteps(IReadOnlyList<Op> ops, Dictionary<Op, FusedStep> fused)
-        {
-            for (int i = 0; i < ops.Count; i++)
-            {
-                if (ops[i] is LoopOp loop) CollectFusedSteps(loop.Body, fused);
-                else if (ops[i] is MatMulOp m && i + 1 < ops.Count && ops[i + 1] is PointwiseOp p && TryFuse(m, p) is FusedStep step)
-                {
-                    fused[m] = step;
-                    fused[p] = step;
-                    i++; // an op belongs to one fused pair at most
-                }
-                else if (ops[i] is PointwiseOp q && i + 1 < ops.Count && ops[i + 1] is MatMulOp n && TryFuseBackward(q, n) is FusedStep back)
-                {
-                    fused[q] = back;
-                    fused[n] = back;
-                    i++;
-                }
-            }
-        }
-
-        /// <summary>
-        /// A per-step recurrent product C (+)= A·U (+ bias) followed by the cell that reads C only as whole column slices
-        /// [j·cols, (j+1)·cols), which together cover C: thread (r, c) can then compute its own C[r, j·cols + c] for every j
-        /// and run the cell on them, with no other thread reading or writing those elements. Null when any condition fails:
-        /// transposes, a non-constant or too large U, cell outputs over A's rows of this step or over U, other uses of C.
-        /// </summary>
-        internal static FusedStep? TryFuse(MatMulOp m, PointwiseOp p)
-        {
-            if (m.TransA || m.TransB || !m.N.IsConstant || !m.K.IsConstant || !p.Cols.IsConstant) return null;
-            long n = m.N.Constant, k = m.K.Constant, cols = p.Cols.Constant;
-            if (k > FusedMaxURows || n > FusedMaxUCols || cols <= 0 || n % cols != 0 || p.Rows != m.M) return null;
-            if (m.B.IsTimeIndexed || !m.A.IsTimeIndexed || !m.C.IsTimeIndexed) return null;
-            int slices = (int)(n / cols);
-            var sliceOf = new int[p.Inputs.Count];
-            var covered = new bool[slices];
-            for (int i = 0; i < p.Inputs.Count; i++)
-            {
-                sliceOf[i] = -1;
-                var v = p.Inputs[i];
-                if (v.Buffer != m.C.Buffer) continue;
-                int j = SliceIndex(m.C, v, cols, slices);
-                if (j < 0) return null;
-                sliceOf[i] = j;
-                covered[j] = true;
-            }
-            foreach (var c in covered)
-                if (!c) return null;
-            var slab = m.A.Rows * m.A.RowStride;
-            foreach (var o in p.Outputs)
-            {
-                var v = o.Target;
-                if (v.Buffer == m.B.Buffer) return null;
-                if (v.Buffer == m.C.Buffer && SliceIndex(m.C, v, cols, slices) < 0) return null;
-                if (v.Buffer == m.A.Buffer)
-                {
-                    // The next step's state beside this step's (either time direction): never over the rows being read.
-                    var d = v.Offset - m.A.Offset;
-                    if (v.TimeStride != m.A.TimeStride || v.RowStride != m.A.RowStride || (d != slab && d != Size.Zero - slab)) return null;
-                }
-            }
-            return new FusedStep(m, p, sliceOf, slices, cols);
-        }
-
-        /// <summary>Which column slice of C the view is (same strides, a constant offset of j·cols), or -1.</summary>
-        private static int SliceIndex(View c, View v, long cols, int slices)
-        {
-            if (v.RowStride != c.RowStride || v.TimeStride != c.TimeStride || v.Rows != c.Rows || !v.Cols.IsConstant || v.Cols.Constant != cols) return -1;
-            var d = v.Offset - c.Offset;
-            if (!d.IsConstant || d.Constant < 0 || d.Constant % cols != 0 || d.Constant / cols >= slices) return -1;
-            return (int)(d.Constant / cols);
-        }
 
         /// <summary>Rows of the cell one thread of a fused step computes: each U element it loads serves all of them.</summary>
         internal const int FusedRows = 4;
@@ -474,54 +477,6 @@ namespace ModelDsl.Generators.Emit
             }
         }
 
-        /// <summary>
-        /// The backward of a recurrent step: the cell's backward writes dz_t (every column slice of the product's A), then
-        /// dh_{t-1} (+)= dz_t·Uᵀ. Fused into one kernel of one group per <see cref="FusedRows"/> rows and one thread per
-        /// cell column: each thread runs the cell backward for its rows, the group waits at a barrier (its rows of dz_t are
-        /// then all written), and thread c computes dh_{t-1}[r, c] for the group's rows. Accepted only when the product's
-        /// columns are the cell's (thread c owns C[r, c] in both halves), the cell writes every slice of A and writes C only
-        /// as exactly C's view, and reads C's buffer only there or in an adjacent time slot (never rows another group writes).
-        /// </summary>
-        internal static FusedStep? TryFuseBackward(PointwiseOp p, MatMulOp m)
-        {
-            if (m.TransA || !m.TransB || m.Bias != null || !m.N.IsConstant || !m.K.IsConstant || !p.Cols.IsConstant) return null;
-            long n = m.N.Constant, k = m.K.Constant, cols = p.Cols.Constant;
-            // op(B) = Uᵀ: U is stored [n, k], so n is its row count and k its column count.
-            if (n != cols || n > FusedMaxURows || k > FusedMaxUCols || cols <= 0 || k % cols != 0 || p.Rows != m.M) return null;
-            if (m.B.IsTimeIndexed || !m.A.IsTimeIndexed || !m.C.IsTimeIndexed) return null;
-            if (m.A.Buffer == m.C.Buffer || m.A.Buffer == m.B.Buffer || m.C.Buffer == m.B.Buffer) return null;
-            int slices = (int)(k / cols);
-            var covered = new bool[slices];
-            var slab = m.C.Rows * m.C.RowStride;
-            foreach (var o in p.Outputs)
-            {
-                var v = o.Target;
-                if (v.Buffer == m.B.Buffer) return null;
-                if (v.Buffer == m.A.Buffer)
-                {
-                    int j = SliceIndex(m.A, v, cols, slices);
-                    if (j < 0) return null;
-                    covered[j] = true;
-                }
-                if (v.Buffer == m.C.Buffer && !SameView(v, m.C)) return null;
-            }
-            foreach (var c in covered)
-                if (!c) return null;
-            foreach (var v in p.Inputs)
-            {
-                if (v.Buffer == m.A.Buffer && SliceIndex(m.A, v, cols, slices) < 0) return null;
-                if (v.Buffer == m.C.Buffer && !SameView(v, m.C))
-                {
-                    var d = v.Offset - m.C.Offset;
-                    if (v.TimeStride != m.C.TimeStride || v.RowStride != m.C.RowStride || (d != slab && d != Size.Zero - slab)) return null;
-                }
-            }
-            return new FusedStep(m, p, System.Array.Empty<int>(), slices, cols, backward: true);
-        }
-
-        private static bool SameView(View a, View b) =>
-            a.Buffer == b.Buffer && a.Offset == b.Offset && a.RowStride == b.RowStride && a.TimeStride == b.TimeStride && a.Rows == b.Rows && a.Cols == b.Cols;
-
         /// <summary>The fused backward step (<see cref="TryFuseBackward"/>): a grouped kernel, one group per <see cref="FusedRows"/> rows.</summary>
         private static void RenderFusedBackwardKernel(IndentedTextWriter w, FusedStep step, string name)
         {
@@ -568,81 +523,6 @@ namespace ModelDsl.Generators.Emit
                     }
                 }
             }
-        }
-
-        /// <summary>
-        /// Whether a time loop's ops can each run all their steps in one launch: gathers into per-step outputs, scatter-adds
-        /// (atomic, so order-free) and per-step column sums, where no op reads a buffer that an op of the loop writes, so no
-        /// step sees another step's (or another op's) results.
-        /// </summary>
-        internal static bool TimeBatchable(LoopOp loop)
-        {
-            if (loop.Body.Count == 0) return false;
-            var read = new HashSet<IrBuffer>();
-            // Every write as (view, atomic): plain writes must not meet another step's or another op's.
-            var writes = new List<KeyValuePair<View, bool>>();
-            foreach (var op in loop.Body)
-            {
-                switch (op)
-                {
-                    case GatherRowsOp g when g.Output.IsTimeIndexed && !g.Table.IsTimeIndexed:
-                        writes.Add(new KeyValuePair<View, bool>(g.Output, false));
-                        read.Add(g.Table.Buffer);
-                        read.Add(g.Ids.Buffer);
-                        if (g.Bias != null) read.Add(g.Bias.Buffer);
-                        break;
-                    case ScatterAddRowsOp s when s.Source.IsTimeIndexed && !s.Table.IsTimeIndexed:
-                        writes.Add(new KeyValuePair<View, bool>(s.Table, true));
-                        read.Add(s.Source.Buffer);
-                        read.Add(s.Ids.Buffer);
-                        break;
-                    case ColumnSumsOp c when c.Source.IsTimeIndexed && c.Sums.IsTimeIndexed:
-                        writes.Add(new KeyValuePair<View, bool>(c.Sums, false));
-                        read.Add(c.Source.Buffer);
-                        break;
-                    default:
-                        return false;
-                }
-            }
-            try
-            {
-                for (int i = 0; i < writes.Count; i++)
-                {
-                    var v = writes[i].Key;
-                    if (read.Contains(v.Buffer)) return false;
-                    // A plain write's steps must not overlap: |time stride| ≥ the rows and columns one step covers.
-                    if (!writes[i].Value && !NonNegative(Abs(v.TimeStride) - Extent(v))) return false;
-                    for (int j = 0; j < i; j++)
-                    {
-                        var u = writes[j].Key;
-                        if (u.Buffer != v.Buffer || (writes[i].Value && writes[j].Value)) continue;
-                        var (lo1, hi1) = Region(v, loop.Count);
-                        var (lo2, hi2) = Region(u, loop.Count);
-                        if (!NonNegative(lo2 - hi1) && !NonNegative(lo1 - hi2)) return false;
-                    }
-                }
-            }
-            catch (System.InvalidOperationException)
-            {
-                return false; // a size the checks cannot form (B² or V²): keep the loop
-            }
-            return true;
-        }
-
-        /// <summary>Whether <paramref name="s"/> ≥ 0 for every batch and vocabulary size ≥ 1 (no negative coefficient, ≥ 0 at B = V = 1).</summary>
-        private static bool NonNegative(Size s) => s.Batch >= 0 && s.Vocabulary >= 0 && s.BatchVocabulary >= 0 && s.Evaluate(1, 1) >= 0;
-
-        /// <summary>|s| when its sign is known for every B and V, else s itself (which then fails the callers' checks).</summary>
-        private static Size Abs(Size s) => NonNegative(s) ? s : NonNegative(Size.Zero - s) ? Size.Zero - s : s;
-
-        /// <summary>Elements from a view's first to past its last in one step.</summary>
-        private static Size Extent(View v) => (v.Rows - 1) * v.RowStride + v.Cols;
-
-        /// <summary>[first, past the last) element a (time-indexed) view touches over <paramref name="steps"/> steps.</summary>
-        private static (Size Low, Size High) Region(View v, int steps)
-        {
-            var span = (steps - 1) * v.TimeStride;
-            return NonNegative(v.TimeStride) ? (v.Offset, v.Offset + span + Extent(v)) : (v.Offset + span, v.Offset + Extent(v));
         }
 
         /// <summary>An op of a <see cref="TimeBatchable"/> loop for all <paramref name="steps"/> steps: addresses at t = 0 plus time strides.</summary>
@@ -719,7 +599,7 @@ namespace ModelDsl.Generators.Emit
                 }
                 case DropoutMaskOp d:
                     if (d.Comment.Length > 0) w.WriteLine("// " + d.Comment);
-                    w.WriteLine("DropoutMask(" + CpuRenderer.Ptr(d.Mask) + ", " + S(d.Mask.Rows) + ", " + S(d.Mask.Cols) + ", " + S(d.Mask.RowStride) + ", "
+                    w.WriteLine("DropoutMask(" + RenderText.Ptr(d.Mask) + ", " + S(d.Mask.Rows) + ", " + S(d.Mask.Cols) + ", " + S(d.Mask.RowStride) + ", "
                         + ExprRenderer.Constant(d.Rate, ExprFlavor.Scalar) + ");");
                     break;
             }
@@ -761,31 +641,4 @@ namespace ModelDsl.Generators.Emit
         private static string I(int i) => i.ToString(CultureInfo.InvariantCulture);
     }
 
-    /// <summary>A recurrent step whose product and cell the GPU renderer launches as one kernel (<see cref="GpuRenderer.TryFuse"/>).</summary>
-    internal sealed class FusedStep
-    {
-        public FusedStep(MatMulOp product, PointwiseOp cell, int[] sliceOf, int slices, long cols, bool backward = false)
-        {
-            Product = product;
-            Cell = cell;
-            SliceOf = sliceOf;
-            Slices = slices;
-            Cols = cols;
-            Backward = backward;
-        }
-
-        /// <summary>The backward order: cell, barrier, then the product dz·Uᵀ (a grouped kernel).</summary>
-        public bool Backward { get; }
-
-        /// <summary>Backward: where in the program's scratch Uᵀ goes, and the generated local holding its arena offset.</summary>
-        public long ScratchOffset { get; set; }
-        public string TransposedName { get; set; } = "";
-
-        public MatMulOp Product { get; }
-        public PointwiseOp Cell { get; }
-        /// <summary>Forward: per cell input, which column slice of the product it is, or -1 for any other input (empty for a backward step).</summary>
-        public int[] SliceOf { get; }
-        public int Slices { get; }
-        public long Cols { get; }
-    }
 }

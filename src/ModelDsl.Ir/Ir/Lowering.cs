@@ -281,8 +281,9 @@ namespace ModelDsl.Ir
             // Parameter and gradient views were made against placeholders before the parameter count was known.
             internal static List<Op> Remap(IReadOnlyList<Op> ops, Dictionary<IrBuffer, IrBuffer> map)
             {
+                var remapper = new Remapper(map);
                 var result = new List<Op>(ops.Count);
-                foreach (var op in ops) result.Add(Remap(op, map));
+                foreach (var op in ops) result.Add(remapper.Remap(op));
                 return result;
             }
 
@@ -291,33 +292,52 @@ namespace ModelDsl.Ir
 
             internal static View? RemapOptional(View? v, Dictionary<IrBuffer, IrBuffer> map) => v is null ? null : Remap(v, map);
 
-            internal static Op Remap(Op op, Dictionary<IrBuffer, IrBuffer> map)
+            /// <summary>
+            /// Parameter and gradient views point at placeholders until the parameter count is known: this copies each op
+            /// with its views on the real buffers. Every op kind says whether it can hold such a view (a new kind must).
+            /// </summary>
+            private sealed class Remapper : OpVisitor<Op>
             {
-                Op result = op switch
-                {
-                    MatMulOp m => new MatMulOp(Remap(m.A, map), m.TransA, Remap(m.B, map), m.TransB, Remap(m.C, map), m.Accumulate, RemapOptional(m.Bias, map)),
-                    GatherRowsOp g => new GatherRowsOp(Remap(g.Table, map), g.Ids, Remap(g.Output, map), g.Accumulate, RemapOptional(g.Bias, map)),
-                    ScatterAddRowsOp s => new ScatterAddRowsOp(Remap(s.Source, map), s.Ids, Remap(s.Table, map)),
-                    ColumnSumsOp c => new ColumnSumsOp(Remap(c.Source, map), Remap(c.Sums, map), c.Accumulate),
-                    PointwiseOp p => new PointwiseOp(p.Name, p.Rows, p.Cols, RemapAll(p.Inputs, map), RemapOutputs(p.Outputs, map)),
-                    LoopOp l => new LoopOp(l.Count, l.Reverse, Remap(l.Body, map)),
-                    LayerNormOp n => Remap(n, map),
-                    LayerNormBackwardOp n => new LayerNormBackwardOp(Remap(n.Forward, map), n.DY, n.DX, Remap(n.DGamma, map), Remap(n.DBeta, map)),
-                    ZeroOp z => new ZeroOp(Remap(z.Target, map)),
-                    CopyOp c => new CopyOp(Remap(c.Source, map), Remap(c.Target, map)),
-                    // Made after the parameters are laid out, or never reading them: nothing to remap.
-                    SoftmaxCrossEntropyOp or SoftmaxOp or DropoutMaskOp or TokenMaskOp or AttentionOp
-                        or AttentionBackwardOp or CachedAttentionOp or GatherPositionsOp or RecordTokensOp or AdvancePositionsOp => op,
-                    // A new op kind must say here whether it can hold a parameter or gradient view: kept as it was, it would
-                    // still point at a placeholder buffer that no renderer allocates.
-                    _ => throw new System.NotSupportedException("Lowering.Remap does not know " + op.GetType().Name + "."),
-                };
-                result.Comment = op.Comment;
-                return result;
-            }
+                private readonly Dictionary<IrBuffer, IrBuffer> _map;
 
-            internal static LayerNormOp Remap(LayerNormOp n, Dictionary<IrBuffer, IrBuffer> map) =>
-                new LayerNormOp(n.X, Remap(n.Gamma, map), Remap(n.Beta, map), n.Y, n.Epsilon, n.Mean, n.InverseStd) { Comment = n.Comment };
+                public Remapper(Dictionary<IrBuffer, IrBuffer> map) => _map = map;
+
+                public Op Remap(Op op)
+                {
+                    var result = Visit(op);
+                    result.Comment = op.Comment;
+                    return result;
+                }
+
+                private View V(View v) => Lowerer.Remap(v, _map);
+                private View? Optional(View? v) => RemapOptional(v, _map);
+
+                protected override Op VisitMatMul(MatMulOp m) => new MatMulOp(V(m.A), m.TransA, V(m.B), m.TransB, V(m.C), m.Accumulate, Optional(m.Bias));
+                protected override Op VisitGatherRows(GatherRowsOp g) => new GatherRowsOp(V(g.Table), g.Ids, V(g.Output), g.Accumulate, Optional(g.Bias));
+                protected override Op VisitScatterAddRows(ScatterAddRowsOp s) => new ScatterAddRowsOp(V(s.Source), s.Ids, V(s.Table));
+                protected override Op VisitColumnSums(ColumnSumsOp c) => new ColumnSumsOp(V(c.Source), V(c.Sums), c.Accumulate);
+                protected override Op VisitPointwise(PointwiseOp p) => new PointwiseOp(p.Name, p.Rows, p.Cols, RemapAll(p.Inputs, _map), RemapOutputs(p.Outputs, _map));
+                protected override Op VisitLoop(LoopOp l) => new LoopOp(l.Count, l.Reverse, Lowerer.Remap(l.Body, _map));
+                protected override Op VisitLayerNorm(LayerNormOp n) => LayerNorm(n);
+                protected override Op VisitLayerNormBackward(LayerNormBackwardOp n) => new LayerNormBackwardOp(LayerNorm(n.Forward), n.DY, n.DX, V(n.DGamma), V(n.DBeta));
+                protected override Op VisitZero(ZeroOp z) => new ZeroOp(V(z.Target));
+                protected override Op VisitCopy(CopyOp c) => new CopyOp(V(c.Source), V(c.Target));
+
+                // Made after the parameters are laid out, or never reading them: nothing to remap.
+                protected override Op VisitSoftmaxCrossEntropy(SoftmaxCrossEntropyOp op) => op;
+                protected override Op VisitSoftmax(SoftmaxOp op) => op;
+                protected override Op VisitDropoutMask(DropoutMaskOp op) => op;
+                protected override Op VisitTokenMask(TokenMaskOp op) => op;
+                protected override Op VisitAttention(AttentionOp op) => op;
+                protected override Op VisitAttentionBackward(AttentionBackwardOp op) => op;
+                protected override Op VisitCachedAttention(CachedAttentionOp op) => op;
+                protected override Op VisitGatherPositions(GatherPositionsOp op) => op;
+                protected override Op VisitRecordTokens(RecordTokensOp op) => op;
+                protected override Op VisitAdvancePositions(AdvancePositionsOp op) => op;
+
+                private LayerNormOp LayerNorm(LayerNormOp n) =>
+                    new LayerNormOp(n.X, V(n.Gamma), V(n.Beta), n.Y, n.Epsilon, n.Mean, n.InverseStd) { Comment = n.Comment };
+            }
 
             internal static List<View> RemapAll(IReadOnlyList<View> views, Dictionary<IrBuffer, IrBuffer> map)
             {

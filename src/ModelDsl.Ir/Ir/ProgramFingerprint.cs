@@ -14,40 +14,55 @@ public static class ProgramFingerprint
         }
         foreach (var b in program.Buffers) Mix(b.Name + ":" + b.Length + ";");
         // The ops too: a change of gate order, a flag or an offset in the lowering must make stale generated code fail.
-        void MixOps(System.Collections.Generic.IReadOnlyList<Op> ops)
+        var ops = new OpMixer(Mix);
+        ops.VisitAll(program.Forward);
+        ops.VisitAll(program.Backward);
+        Mix(program.ParameterCount.ToString());
+        return program.Buffers.Count.ToString(System.Globalization.CultureInfo.InvariantCulture) + "-" + hash.ToString("x16", System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Mixes each op's kind and every field that changes what it computes.</summary>
+    private sealed class OpMixer : OpVisitor
+    {
+        private readonly System.Action<string> _mix;
+
+        public OpMixer(System.Action<string> mix) => _mix = mix;
+
+        private void Mix(Op op, string fields)
         {
-            foreach (var op in ops)
-            {
-                Mix(op.GetType().Name);
-                switch (op)
-                {
-                    case LoopOp l: Mix(l.Count + (l.Reverse ? "r" : "f")); MixOps(l.Body); break;
-                    case MatMulOp m: Mix(m.A + "|" + m.TransA + "|" + m.B + "|" + m.TransB + "|" + m.C + "|" + m.Accumulate + "|" + m.Bias); break;
-                    case GatherRowsOp g: Mix(g.Table + "|" + g.Ids + "|" + g.Output + "|" + g.Accumulate + "|" + g.Bias); break;
-                    case ScatterAddRowsOp s: Mix(s.Source + "|" + s.Ids + "|" + s.Table); break;
-                    case ColumnSumsOp c: Mix(c.Source + "|" + c.Sums + "|" + c.Accumulate); break;
-                    case PointwiseOp p:
-                        foreach (var v in p.Inputs) Mix(v.ToString());
-                        foreach (var o in p.Outputs) Mix(o.Target + "=" + o.Value + (o.Accumulate ? "+" : ""));
-                        break;
-                    case SoftmaxCrossEntropyOp x: Mix(x.Logits + "|" + x.Targets + "|" + x.DLogits + "|" + x.Binary + "|" + x.Steps + (x.IgnorePadding ? "|padding" : "")); break;
-                    case SoftmaxOp s: Mix(s.Logits + "|" + s.Output); break;
-                    case DropoutMaskOp d: Mix(d.Mask + "|" + d.Rate.ToString("R", System.Globalization.CultureInfo.InvariantCulture)); break;
-                    case ZeroOp z: Mix(z.Target.ToString()); break;
-                    case TokenMaskOp m: Mix(m.Tokens + "|" + m.Mask); break;
-                    case CopyOp c: Mix(c.Source + "|" + c.Target); break;
-                    case AttentionOp a: Mix(Describe(a)); break;
-                    case AttentionBackwardOp a: Mix(Describe(a.Forward) + "|" + a.DOutput + "|" + a.DQ + "|" + a.DK + "|" + a.DV); break;
-                    case CachedAttentionOp a: Mix(a.Q + "|" + a.K + "|" + a.V + "|" + a.Output + "|" + a.KeyCache + "|" + a.ValueCache + "|" + a.Positions + "|" + a.Heads + "|" + a.KeySize + "|" + a.Capacity + "|" + Describe(a.Mask)); break;
-                    case LayerNormOp n: Mix(Describe(n)); break;
-                    case LayerNormBackwardOp n: Mix(Describe(n.Forward) + "|" + n.DY + "|" + n.DX + "|" + n.DGamma + "|" + n.DBeta); break;
-                    case GatherPositionsOp g: Mix(g.Sequence + "|" + g.Positions + "|" + g.Output); break;
-                    case RecordTokensOp r: Mix(r.Tokens + "|" + r.Positions + "|" + r.History.Name); break;
-                    case AdvancePositionsOp a: Mix(a.Positions.ToString()); break;
-                }
-            }
+            _mix(op.GetType().Name);
+            _mix(fields);
         }
-        string Describe(object? o) => o switch
+
+        protected override void VisitLoop(LoopOp l) { Mix(l, l.Count + (l.Reverse ? "r" : "f")); VisitAll(l.Body); }
+        protected override void VisitMatMul(MatMulOp m) => Mix(m, m.A + "|" + m.TransA + "|" + m.B + "|" + m.TransB + "|" + m.C + "|" + m.Accumulate + "|" + m.Bias);
+        protected override void VisitGatherRows(GatherRowsOp g) => Mix(g, g.Table + "|" + g.Ids + "|" + g.Output + "|" + g.Accumulate + "|" + g.Bias);
+        protected override void VisitScatterAddRows(ScatterAddRowsOp s) => Mix(s, s.Source + "|" + s.Ids + "|" + s.Table);
+        protected override void VisitColumnSums(ColumnSumsOp c) => Mix(c, c.Source + "|" + c.Sums + "|" + c.Accumulate);
+
+        protected override void VisitPointwise(PointwiseOp p)
+        {
+            _mix(p.GetType().Name);
+            foreach (var v in p.Inputs) _mix(v.ToString());
+            foreach (var o in p.Outputs) _mix(o.Target + "=" + o.Value + (o.Accumulate ? "+" : ""));
+        }
+
+        protected override void VisitSoftmaxCrossEntropy(SoftmaxCrossEntropyOp x) => Mix(x, x.Logits + "|" + x.Targets + "|" + x.DLogits + "|" + x.Binary + "|" + x.Steps + (x.IgnorePadding ? "|padding" : ""));
+        protected override void VisitSoftmax(SoftmaxOp s) => Mix(s, s.Logits + "|" + s.Output);
+        protected override void VisitDropoutMask(DropoutMaskOp d) => Mix(d, d.Mask + "|" + d.Rate.ToString("R", System.Globalization.CultureInfo.InvariantCulture));
+        protected override void VisitZero(ZeroOp z) => Mix(z, z.Target.ToString());
+        protected override void VisitTokenMask(TokenMaskOp m) => Mix(m, m.Tokens + "|" + m.Mask);
+        protected override void VisitCopy(CopyOp c) => Mix(c, c.Source + "|" + c.Target);
+        protected override void VisitAttention(AttentionOp a) => Mix(a, Describe(a));
+        protected override void VisitAttentionBackward(AttentionBackwardOp a) => Mix(a, Describe(a.Forward) + "|" + a.DOutput + "|" + a.DQ + "|" + a.DK + "|" + a.DV);
+        protected override void VisitCachedAttention(CachedAttentionOp a) => Mix(a, a.Q + "|" + a.K + "|" + a.V + "|" + a.Output + "|" + a.KeyCache + "|" + a.ValueCache + "|" + a.Positions + "|" + a.Heads + "|" + a.KeySize + "|" + a.Capacity + "|" + Describe(a.Mask));
+        protected override void VisitLayerNorm(LayerNormOp n) => Mix(n, Describe(n));
+        protected override void VisitLayerNormBackward(LayerNormBackwardOp n) => Mix(n, Describe(n.Forward) + "|" + n.DY + "|" + n.DX + "|" + n.DGamma + "|" + n.DBeta);
+        protected override void VisitGatherPositions(GatherPositionsOp g) => Mix(g, g.Sequence + "|" + g.Positions + "|" + g.Output);
+        protected override void VisitRecordTokens(RecordTokensOp r) => Mix(r, r.Tokens + "|" + r.Positions + "|" + r.History.Name);
+        protected override void VisitAdvancePositions(AdvancePositionsOp a) => Mix(a, a.Positions.ToString());
+
+        private static string Describe(object? o) => o switch
         {
             null => "-",
             AttentionOp a => a.Q + "|" + a.K + "|" + a.V + "|" + a.Output + "|" + a.Heads + "|" + a.KeySize + "|" + a.Steps + "|" + a.Causal + "|" + Describe(a.Mask) + "|" + a.Probabilities,
@@ -55,10 +70,6 @@ public static class ProgramFingerprint
             LayerNormOp n => n.X + "|" + n.Gamma + "|" + n.Beta + "|" + n.Y + "|" + n.Epsilon.ToString("R", System.Globalization.CultureInfo.InvariantCulture) + "|" + n.Mean + "|" + n.InverseStd,
             _ => o.ToString() ?? "",
         };
-        MixOps(program.Forward);
-        MixOps(program.Backward);
-        Mix(program.ParameterCount.ToString());
-        return program.Buffers.Count.ToString(System.Globalization.CultureInfo.InvariantCulture) + "-" + hash.ToString("x16", System.Globalization.CultureInfo.InvariantCulture);
     }
 }
 }

@@ -7,7 +7,7 @@ namespace ModelDsl.Reference;
 /// Executes an <see cref="IrProgram"/> in float64, op by op, with no fusion and no cleverness: the oracle that the
 /// generated CPU and GPU code are tested against, and (through finite differences) the check on the lowering's backward.
 /// </summary>
-public sealed class IrInterpreter
+public sealed class IrInterpreter : OpVisitor
 {
     private readonly Dictionary<IrBuffer, double[]> _floats = new();
     private readonly Dictionary<IrBuffer, int[]> _ints = new();
@@ -84,108 +84,129 @@ public sealed class IrInterpreter
         foreach (var op in ops) Run(op, t, rng);
     }
 
+    private long _t;
+    private Rng? _rng;
+
     private void Run(Op op, long t, Rng? rng)
     {
-        switch (op)
+        _t = t;
+        _rng = rng;
+        Visit(op);
+    }
+
+    protected override void VisitLoop(LoopOp loop)
+    {
+        for (int i = 0; i < loop.Count; i++) Run(loop.Body, loop.Reverse ? loop.Count - 1 - i : i, _rng);
+    }
+
+    protected override void VisitTokenMask(TokenMaskOp m)
+    {
+        ForEach(m.Mask, _t, (r, c) => _floats[m.Mask.Buffer][Index(m.Mask, _t, r, c)] = Id(m.Tokens, _t, r) != 0 ? 1.0 : 0.0);
+    }
+
+    protected override void VisitZero(ZeroOp z)
+    {
+        ForEach(z.Target, _t, (r, c) => _floats[z.Target.Buffer][Index(z.Target, _t, r, c)] = 0);
+    }
+
+    protected override void VisitCopy(CopyOp copy)
+    {
+        ForEach(copy.Target, _t, (r, c) => _floats[copy.Target.Buffer][Index(copy.Target, _t, r, c)] = _floats[copy.Source.Buffer][Index(copy.Source, _t, r, c)]);
+    }
+
+    protected override void VisitMatMul(MatMulOp m) => MatMul(m, _t);
+
+    protected override void VisitGatherRows(GatherRowsOp g)
         {
-            case LoopOp loop:
-                for (int i = 0; i < loop.Count; i++) Run(loop.Body, loop.Reverse ? loop.Count - 1 - i : i, rng);
-                break;
-            case TokenMaskOp m:
-                ForEach(m.Mask, t, (r, c) => _floats[m.Mask.Buffer][Index(m.Mask, t, r, c)] = Id(m.Tokens, t, r) != 0 ? 1.0 : 0.0);
-                break;
-            case ZeroOp z:
-                ForEach(z.Target, t, (r, c) => _floats[z.Target.Buffer][Index(z.Target, t, r, c)] = 0);
-                break;
-            case CopyOp copy:
-                ForEach(copy.Target, t, (r, c) => _floats[copy.Target.Buffer][Index(copy.Target, t, r, c)] = _floats[copy.Source.Buffer][Index(copy.Source, t, r, c)]);
-                break;
-            case MatMulOp m: MatMul(m, t); break;
-            case GatherRowsOp g:
-            {
-                var table = _floats[g.Table.Buffer];
-                var output = _floats[g.Output.Buffer];
-                ForEach(g.Output, t, (r, c) =>
-                {
-                    double v = table[Index(g.Table, 0, Id(g.Ids, t, r), c)];
-                    if (g.Bias != null) v += _floats[g.Bias.Buffer][Index(g.Bias, t, 0, c)];
-                    long o = Index(g.Output, t, r, c);
-                    output[o] = g.Accumulate ? output[o] + v : v;
-                });
-                break;
-            }
-            case ScatterAddRowsOp s:
-            {
-                var table = _floats[s.Table.Buffer];
-                var source = _floats[s.Source.Buffer];
-                ForEach(s.Source, t, (r, c) => table[Index(s.Table, 0, Id(s.Ids, t, r), c)] += source[Index(s.Source, t, r, c)]);
-                break;
-            }
-            case ColumnSumsOp cs:
-            {
-                long rows = Eval(cs.Source.Rows), cols = Eval(cs.Source.Cols);
-                var source = _floats[cs.Source.Buffer];
-                var sums = _floats[cs.Sums.Buffer];
-                for (long c = 0; c < cols; c++)
-                {
-                    double acc = 0;
-                    for (long r = 0; r < rows; r++) acc += source[Index(cs.Source, t, r, c)];
-                    long o = Index(cs.Sums, t, 0, c);
-                    sums[o] = cs.Accumulate ? sums[o] + acc : acc;
-                }
-                break;
-            }
-            case PointwiseOp p: Pointwise(p, t); break;
-            case SoftmaxCrossEntropyOp x: SoftmaxCrossEntropy(x, t); break;
-            case SoftmaxOp s:
-            {
-                long rows = Eval(s.Logits.Rows), cols = Eval(s.Logits.Cols);
-                var logits = _floats[s.Logits.Buffer];
-                var output = _floats[s.Output.Buffer];
-                for (long r = 0; r < rows; r++)
-                {
-                    double max = double.NegativeInfinity;
-                    for (long c = 0; c < cols; c++) max = Math.Max(max, logits[Index(s.Logits, t, r, c)]);
-                    double sum = 0;
-                    for (long c = 0; c < cols; c++) sum += Math.Exp(logits[Index(s.Logits, t, r, c)] - max);
-                    for (long c = 0; c < cols; c++) output[Index(s.Output, t, r, c)] = Math.Exp(logits[Index(s.Logits, t, r, c)] - max) / sum;
-                }
-                break;
-            }
-            case DropoutMaskOp d:
-            {
-                // No random stream: dropout off (an evaluation run of a training program), a mask of ones.
-                var mask = _floats[d.Mask.Buffer];
-                ForEach(d.Mask, t, (r, c) => mask[Index(d.Mask, t, r, c)] = rng is null ? 1.0 : rng.NextFloat() >= (float)d.Rate ? 1f / (1f - (float)d.Rate) : 0.0);
-                break;
-            }
-            case AttentionOp a: Attention(a); break;
-            case AttentionBackwardOp a: AttentionBackward(a); break;
-            case CachedAttentionOp a: CachedAttention(a); break;
-            case LayerNormOp n: LayerNorm(n); break;
-            case LayerNormBackwardOp n: LayerNormBackward(n); break;
-            case GatherPositionsOp g:
-            {
-                long rows = Eval(g.Output.Rows), cols = Eval(g.Output.Cols);
-                for (long b = 0; b < rows; b++)
-                {
-                    long p = Id(g.Positions, 0, b);
-                    for (long c = 0; c < cols; c++)
-                        _floats[g.Output.Buffer][Index(g.Output, 0, b, c)] = _floats[g.Sequence.Buffer][Index(g.Sequence, 0, p * _batch + b, c)];
-                }
-                break;
-            }
-            case RecordTokensOp r:
-                for (long b = 0; b < Eval(r.Tokens.Rows); b++)
-                    _ints[r.History][Id(r.Positions, 0, b) * _batch + b] = Id(r.Tokens, 0, b);
-                break;
-            case AdvancePositionsOp a:
-                for (long b = 0; b < Eval(a.Positions.Rows); b++)
-                    _ints[a.Positions.Buffer][Eval(a.Positions.Offset) + b * Eval(a.Positions.Stride)]++;
-                break;
-            default:
-                throw new NotSupportedException("The interpreter has no rule for " + op.GetType().Name);
+        var table = _floats[g.Table.Buffer];
+        var output = _floats[g.Output.Buffer];
+        ForEach(g.Output, _t, (r, c) =>
+        {
+            double v = table[Index(g.Table, 0, Id(g.Ids, _t, r), c)];
+            if (g.Bias != null) v += _floats[g.Bias.Buffer][Index(g.Bias, _t, 0, c)];
+            long o = Index(g.Output, _t, r, c);
+            output[o] = g.Accumulate ? output[o] + v : v;
+        });
         }
+
+    protected override void VisitScatterAddRows(ScatterAddRowsOp s)
+        {
+        var table = _floats[s.Table.Buffer];
+        var source = _floats[s.Source.Buffer];
+        ForEach(s.Source, _t, (r, c) => table[Index(s.Table, 0, Id(s.Ids, _t, r), c)] += source[Index(s.Source, _t, r, c)]);
+        }
+
+    protected override void VisitColumnSums(ColumnSumsOp cs)
+        {
+        long rows = Eval(cs.Source.Rows), cols = Eval(cs.Source.Cols);
+        var source = _floats[cs.Source.Buffer];
+        var sums = _floats[cs.Sums.Buffer];
+        for (long c = 0; c < cols; c++)
+        {
+            double acc = 0;
+            for (long r = 0; r < rows; r++) acc += source[Index(cs.Source, _t, r, c)];
+            long o = Index(cs.Sums, _t, 0, c);
+            sums[o] = cs.Accumulate ? sums[o] + acc : acc;
+        }
+        }
+
+    protected override void VisitPointwise(PointwiseOp p) => Pointwise(p, _t);
+
+    protected override void VisitSoftmaxCrossEntropy(SoftmaxCrossEntropyOp x) => SoftmaxCrossEntropy(x, _t);
+
+    protected override void VisitSoftmax(SoftmaxOp s)
+        {
+        long rows = Eval(s.Logits.Rows), cols = Eval(s.Logits.Cols);
+        var logits = _floats[s.Logits.Buffer];
+        var output = _floats[s.Output.Buffer];
+        for (long r = 0; r < rows; r++)
+        {
+            double max = double.NegativeInfinity;
+            for (long c = 0; c < cols; c++) max = Math.Max(max, logits[Index(s.Logits, _t, r, c)]);
+            double sum = 0;
+            for (long c = 0; c < cols; c++) sum += Math.Exp(logits[Index(s.Logits, _t, r, c)] - max);
+            for (long c = 0; c < cols; c++) output[Index(s.Output, _t, r, c)] = Math.Exp(logits[Index(s.Logits, _t, r, c)] - max) / sum;
+        }
+        }
+
+    protected override void VisitDropoutMask(DropoutMaskOp d)
+        {
+        // No random stream: dropout off (an evaluation run of a training program), a mask of ones.
+        var mask = _floats[d.Mask.Buffer];
+        ForEach(d.Mask, _t, (r, c) => mask[Index(d.Mask, _t, r, c)] = _rng is null ? 1.0 : _rng.NextFloat() >= (float)d.Rate ? 1f / (1f - (float)d.Rate) : 0.0);
+        }
+
+    protected override void VisitAttention(AttentionOp a) => Attention(a);
+
+    protected override void VisitAttentionBackward(AttentionBackwardOp a) => AttentionBackward(a);
+
+    protected override void VisitCachedAttention(CachedAttentionOp a) => CachedAttention(a);
+
+    protected override void VisitLayerNorm(LayerNormOp n) => LayerNorm(n);
+
+    protected override void VisitLayerNormBackward(LayerNormBackwardOp n) => LayerNormBackward(n);
+
+    protected override void VisitGatherPositions(GatherPositionsOp g)
+        {
+        long rows = Eval(g.Output.Rows), cols = Eval(g.Output.Cols);
+        for (long b = 0; b < rows; b++)
+        {
+            long p = Id(g.Positions, 0, b);
+            for (long c = 0; c < cols; c++)
+                _floats[g.Output.Buffer][Index(g.Output, 0, b, c)] = _floats[g.Sequence.Buffer][Index(g.Sequence, 0, p * _batch + b, c)];
+        }
+        }
+
+    protected override void VisitRecordTokens(RecordTokensOp r)
+    {
+        for (long b = 0; b < Eval(r.Tokens.Rows); b++)
+            _ints[r.History][Id(r.Positions, 0, b) * _batch + b] = Id(r.Tokens, 0, b);
+    }
+
+    protected override void VisitAdvancePositions(AdvancePositionsOp a)
+    {
+        for (long b = 0; b < Eval(a.Positions.Rows); b++)
+            _ints[a.Positions.Buffer][Eval(a.Positions.Offset) + b * Eval(a.Positions.Stride)]++;
     }
 
     private void ForEach(View v, long t, Action<long, long> body)

@@ -7,7 +7,7 @@ using Xunit;
 namespace ModelDsl.Tests.Generator;
 
 /// <summary>
-/// Which time loops the GPU renderer runs as one launch per op: only those whose steps cannot see each other's results.
+/// Which time loops the time-batching pass lets a renderer run as one launch per op (the GPU renderer does): only those whose steps cannot see each other's results.
 /// (That the batched launches compute what the per-step ones did is checked by every model on the GPU emulator.)
 /// </summary>
 public sealed class GpuLoopBatchingTests
@@ -25,7 +25,7 @@ public sealed class GpuLoopBatchingTests
     public void Gathers_into_per_step_outputs_run_in_one_launch()
     {
         var loop = new LoopOp(5, false, [new GatherRowsOp(Table, StepIds, Step(Z), accumulate: false)]);
-        Assert.True(GpuRenderer.TimeBatchable(loop));
+        Assert.True(TimeBatching.Batchable(loop));
     }
 
     [Fact]
@@ -37,7 +37,7 @@ public sealed class GpuLoopBatchingTests
             new ScatterAddRowsOp(Step(Z), StepIds, Table),
             new ColumnSumsOp(Step(Z), sumsRow, accumulate: true),
         ]);
-        Assert.True(GpuRenderer.TimeBatchable(loop));
+        Assert.True(TimeBatching.Batchable(loop));
     }
 
     [Fact]
@@ -49,7 +49,7 @@ public sealed class GpuLoopBatchingTests
             new GatherRowsOp(Table, StepIds, Step(Z), accumulate: false),
             new GatherRowsOp(new View(Z, 0, 10, 8, 8), StepIds, Step(Other), accumulate: false),
         ]);
-        Assert.False(GpuRenderer.TimeBatchable(chained));
+        Assert.False(TimeBatching.Batchable(chained));
     }
 
     [Fact]
@@ -57,16 +57,16 @@ public sealed class GpuLoopBatchingTests
     {
         // Steps B·4 apart writing B rows of 8: step t's last rows are step t+1's first.
         var overlapping = new View(Z, 0, Size.B, 8, 8, timeStride: Size.B * 4);
-        Assert.False(GpuRenderer.TimeBatchable(new LoopOp(5, false, [new GatherRowsOp(Table, StepIds, overlapping, accumulate: false)])));
+        Assert.False(TimeBatching.Batchable(new LoopOp(5, false, [new GatherRowsOp(Table, StepIds, overlapping, accumulate: false)])));
         // Two gathers into the same rows of one buffer: batched, their order across steps would change.
-        Assert.False(GpuRenderer.TimeBatchable(new LoopOp(5, false,
+        Assert.False(TimeBatching.Batchable(new LoopOp(5, false,
         [
             new GatherRowsOp(Table, StepIds, Step(Z), accumulate: false),
             new GatherRowsOp(Table, StepIds, Step(Z), accumulate: true),
         ])));
         // Per-step sums into the rows a scatter-add (atomic, but the sums are not) also updates.
         var sumsInTable = new View(Parameters, 8, 1, 8, 8, timeStride: 8);
-        Assert.False(GpuRenderer.TimeBatchable(new LoopOp(5, true,
+        Assert.False(TimeBatching.Batchable(new LoopOp(5, true,
         [
             new ScatterAddRowsOp(Step(Z), StepIds, Table),
             new ColumnSumsOp(Step(Other), sumsInTable, accumulate: true),
@@ -77,10 +77,10 @@ public sealed class GpuLoopBatchingTests
     public void Outputs_shared_by_every_step_or_other_ops_keep_the_loop()
     {
         var sameOutput = new LoopOp(5, false, [new GatherRowsOp(Table, StepIds, new View(Z, 0, Size.B, 8, 8), accumulate: true)]);
-        Assert.False(GpuRenderer.TimeBatchable(sameOutput));
+        Assert.False(TimeBatching.Batchable(sameOutput));
         var sumIntoOneRow = new LoopOp(5, false, [new ColumnSumsOp(Step(Z), new View(Parameters, 900, 1, 8, 8), accumulate: true)]);
-        Assert.False(GpuRenderer.TimeBatchable(sumIntoOneRow));
+        Assert.False(TimeBatching.Batchable(sumIntoOneRow));
         var recurrence = new LoopOp(5, false, [new ZeroOp(Step(Z))]);
-        Assert.False(GpuRenderer.TimeBatchable(recurrence));
+        Assert.False(TimeBatching.Batchable(recurrence));
     }
 }

@@ -38,7 +38,7 @@ public sealed class GpuStepFusionTests
     [Fact]
     public void A_cell_reading_every_gate_slice_fuses_with_its_product()
     {
-        var step = GpuRenderer.TryFuse(Product(), Cell(Next, 2, 0, 3, 1));
+        var step = RecurrentStepFusion.TryFuse(Product(), Cell(Next, 2, 0, 3, 1));
         Assert.NotNull(step);
         Assert.Equal(new[] { 2, 0, 3, 1 }, step!.SliceOf);
     }
@@ -68,9 +68,9 @@ public sealed class GpuStepFusionTests
     [Fact]
     public void A_cell_backward_writing_every_slice_of_dz_fuses_with_the_product_after_it()
     {
-        Assert.NotNull(GpuRenderer.TryFuseBackward(CellBackward([0, 1, 2, 3]), BackwardProduct()));
+        Assert.NotNull(RecurrentStepFusion.TryFuseBackward(CellBackward([0, 1, 2, 3]), BackwardProduct()));
         // A GRU's: the cell also writes the direct part of dh_{t-1}, which the product then accumulates into.
-        var step = GpuRenderer.TryFuseBackward(CellBackward([3, 2, 1, 0], extraOutputs: [GradPrevious]), BackwardProduct(accumulate: true));
+        var step = RecurrentStepFusion.TryFuseBackward(CellBackward([3, 2, 1, 0], extraOutputs: [GradPrevious]), BackwardProduct(accumulate: true));
         Assert.NotNull(step);
         Assert.True(step!.Backward);
     }
@@ -78,18 +78,18 @@ public sealed class GpuStepFusionTests
     [Fact]
     public void A_backward_step_whose_rows_could_meet_another_group_does_not_fuse()
     {
-        Assert.Null(GpuRenderer.TryFuseBackward(CellBackward([0, 1, 3]), BackwardProduct()));   // slice 2 of dz not written in the kernel
+        Assert.Null(RecurrentStepFusion.TryFuseBackward(CellBackward([0, 1, 3]), BackwardProduct()));   // slice 2 of dz not written in the kernel
         var overlapping = new View(GradStates, 2, Size.B, H, H, timeStride: Size.B * H);       // dh_{t-1} shifted by two columns: other rows' outputs
-        Assert.Null(GpuRenderer.TryFuseBackward(CellBackward([0, 1, 2, 3], extraInputs: [overlapping]), BackwardProduct()));
-        Assert.Null(GpuRenderer.TryFuseBackward(CellBackward([0, 1, 2, 3], extraOutputs: [overlapping]), BackwardProduct()));
-        Assert.Null(GpuRenderer.TryFuseBackward(CellBackward([0, 1, 2, 3]), Product()));        // a forward product: no transposed U
+        Assert.Null(RecurrentStepFusion.TryFuseBackward(CellBackward([0, 1, 2, 3], extraInputs: [overlapping]), BackwardProduct()));
+        Assert.Null(RecurrentStepFusion.TryFuseBackward(CellBackward([0, 1, 2, 3], extraOutputs: [overlapping]), BackwardProduct()));
+        Assert.Null(RecurrentStepFusion.TryFuseBackward(CellBackward([0, 1, 2, 3]), Product()));        // a forward product: no transposed U
     }
 
     [Fact]
     public void Uncovered_columns_writes_over_the_rows_read_and_large_products_do_not_fuse()
     {
-        Assert.Null(GpuRenderer.TryFuse(Product(), Cell(Next, 0, 1, 2)));              // column slice 3 would never be computed
-        Assert.Null(GpuRenderer.TryFuse(Product(), Cell(Previous, 0, 1, 2, 3)));      // overwrites h_{t-1} while other threads read it
-        Assert.Null(GpuRenderer.TryFuse(Product(k: GpuRenderer.FusedMaxURows + 4, n: 4 * H), Cell(Next, 0, 1, 2, 3))); // too deep for one thread
+        Assert.Null(RecurrentStepFusion.TryFuse(Product(), Cell(Next, 0, 1, 2)));              // column slice 3 would never be computed
+        Assert.Null(RecurrentStepFusion.TryFuse(Product(), Cell(Previous, 0, 1, 2, 3)));      // overwrites h_{t-1} while other threads read it
+        Assert.Null(RecurrentStepFusion.TryFuse(Product(k: RecurrentStepFusion.MaxURows + 4, n: 4 * H), Cell(Next, 0, 1, 2, 3))); // too deep for one thread
     }
 }
