@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text;
 
 namespace ModelDsl.Distributed;
 
@@ -9,8 +10,13 @@ namespace ModelDsl.Distributed;
 /// </summary>
 public sealed class DataParallel
 {
+    /// <summary>Values an agreement carries besides the failure marks (a step's loss sum, non-finite count and weight).</summary>
+    internal const int AgreedValues = 3;
+
     private readonly bool _mpi;
     private long _reduceTicks;
+    private double[]? _agreement;  // AgreedValues sums, then one failure mark per rank
+    private Exception? _agreed;    // the last exception every rank reached from the same agreement
 
     private DataParallel(int rank, int ranks, int localShards, bool mpi)
     {
@@ -100,11 +106,11 @@ public sealed class DataParallel
         _reduceTicks += Stopwatch.GetTimestamp() - start;
     }
 
-    /// <summary>Rank 0's values replace every other rank's.</summary>
-    internal unsafe void Broadcast<T>(Span<T> values) where T : unmanaged
+    /// <summary>The <paramref name="root"/> rank's values replace every other rank's.</summary>
+    internal unsafe void Broadcast<T>(Span<T> values, int root = 0) where T : unmanaged
     {
         if (Ranks == 1) return;
-        fixed (T* p = values) MpiLibrary.Broadcast(p, (long)values.Length * sizeof(T), MpiLibrary.Byte, 1, root: 0);
+        fixed (T* p = values) MpiLibrary.Broadcast(p, (long)values.Length * sizeof(T), MpiLibrary.Byte, 1, root);
     }
 
     /// <summary>Waits for every rank.</summary>
@@ -114,13 +120,73 @@ public sealed class DataParallel
     }
 
     /// <summary>
-    /// A failure on one rank ends the job: the others would wait forever in the next collective. Writes the error to
-    /// stderr, then MPI_Abort (MPICH's launcher ends every rank and exits non-zero). Does not return under MPI.
+    /// True while this rank is in the collectives that follow an agreement (the start's broadcasts, a step's gradient
+    /// all-reduce): the others are not heading for an agreement then, so a failure here cannot be shared and ends the job.
+    /// </summary>
+    internal bool Exchanging { get; set; }
+
+    /// <summary>
+    /// The collective that keeps a failure from stranding the other ranks: every rank adds <paramref name="values"/> (at most
+    /// <see cref="AgreedValues"/>; the sums replace them) and one failure mark per rank. Throws, on every rank alike, the
+    /// <see cref="DataParallelException"/> of the lowest rank that joined with <see cref="ShareFailure"/>.
+    /// </summary>
+    internal void Agree(Span<double> values, long completedSteps)
+    {
+        if (Ranks == 1) return;
+        if (AgreeCore(values, failing: false) is { } failed) throw Failure(failed, null, completedSteps);
+    }
+
+    /// <summary>
+    /// This rank failed where every other rank's next collective is an agreement: joins it marked as failed and returns the
+    /// <see cref="DataParallelException"/> every rank throws (the lowest failing rank's error is broadcast from that rank).
+    /// </summary>
+    internal DataParallelException ShareFailure(Exception error, long completedSteps) =>
+        Failure(AgreeCore([], failing: true)!.Value, error, completedSteps);
+
+    /// <summary>Records an exception every rank reaches from the same agreement (a non-finite step), so it is not shared again.</summary>
+    internal T Agreed<T>(T error) where T : Exception
+    {
+        _agreed = error;
+        return error;
+    }
+
+    /// <summary>Whether every rank throws <paramref name="error"/> (or its like) already: it came from an agreement.</summary>
+    internal bool IsAgreed(Exception error) => ReferenceEquals(error, _agreed);
+
+    private int? AgreeCore(Span<double> values, bool failing)
+    {
+        if (values.Length > AgreedValues) throw new ArgumentOutOfRangeException(nameof(values), values.Length, $"An agreement carries at most {AgreedValues} values.");
+        var buffer = _agreement ??= new double[AgreedValues + Ranks];
+        Array.Clear(buffer);
+        if (failing) buffer[AgreedValues + Rank] = 1;
+        else values.CopyTo(buffer);
+        AllReduceSum(buffer.AsSpan());
+        for (int rank = 0; rank < Ranks; rank++)
+            if (buffer[AgreedValues + rank] != 0) return rank;
+        buffer.AsSpan(0, values.Length).CopyTo(values);
+        return null;
+    }
+
+    /// <summary>Every rank learns the failing rank's step and error (type and message) from it and builds the same exception.</summary>
+    private DataParallelException Failure(int failed, Exception? error, long completedSteps)
+    {
+        byte[] text = Rank == failed ? Encoding.UTF8.GetBytes($"{error!.GetType().FullName}: {error.Message}") : [];
+        Span<long> header = [completedSteps, text.Length];
+        Broadcast(header, root: failed);
+        if (Rank != failed) text = new byte[header[1]];
+        Broadcast(text.AsSpan(), root: failed);
+        return Agreed(new DataParallelException(failed, Ranks, header[0], Encoding.UTF8.GetString(text), error));
+    }
+
+    /// <summary>
+    /// The fallback for a failure that cannot be shared (<see cref="Exchanging"/>): the others may be inside a broadcast or
+    /// the gradient all-reduce, not an agreement. Writes the error to stderr, then MPI_Abort (MPICH's launcher ends every
+    /// rank and exits non-zero). Does not return under MPI.
     /// </summary>
     internal void Abort(Exception error)
     {
         if (!_mpi || Ranks == 1) return;
-        Console.Error.WriteLine($"ModelDsl data-parallel training: rank {Rank} of {Ranks} failed, ending the job (MPI_Abort). {error}");
+        Console.Error.WriteLine($"ModelDsl data-parallel training: rank {Rank} of {Ranks} failed inside a collective exchange, ending the job (MPI_Abort). {error}");
         Console.Error.Flush();
         // The launcher forwards a rank's stderr asynchronously, and MPI_Abort's kill can overtake it: under load the
         // message was lost. A second is nothing to a job that is ending and lets the error reach the user.
