@@ -10,14 +10,15 @@ using ModelDsl.Training;
 
 // Usage: ModelDsl.MpiRanks train <out-dir> [--epochs E] [--steps S] [--batch B] [--shards N] [--checkpoint PATH]
 //                               [--checkpoint-every K] [--resume PATH] [--fail-rank R --fail-after-fills F | --fail-at-epoch-end E]
-//                               [--backend cpu|gpu-emulator] [--learning-rate LR]
+//                               [--backend cpu|gpu-emulator] [--learning-rate LR] [--deterministic]
 //        ModelDsl.MpiRanks bench [--steps S] [--batch B]
 // Started by mpiexec once per rank (or alone). 'train' fits SmallLstm on synthetic tokens and writes, per rank,
 // weights.rank<r>.bin (the flat parameters), history.rank<r>.txt (epoch losses, round-trip format) and pid.rank<r>
 // at start (fault.rank<r>, the step, after a NonFiniteLossException: exit code 3; error.rank<r>, the error every rank
 // received when one rank threw: exit code 4). --fail-after-fills makes rank R's data throw an IOException on a later read
 // (in the step); --fail-at-epoch-end makes rank R's epoch callback throw after epoch E (outside the step). Another
-// exception is left unhandled (a crash). 'bench' times seed-model steps and the all-reduce and prints one line from rank 0.
+// exception is left unhandled (a crash). --deterministic sums across ranks in rank order (DataParallel.Mpi(deterministic: true)).
+// 'bench' times seed-model steps and the all-reduce and prints one line from rank 0.
 var culture = CultureInfo.InvariantCulture;
 string Option(string name, string fallback)
 {
@@ -29,6 +30,7 @@ int Number(string name, int fallback) => int.Parse(Option(name, fallback.ToStrin
 string mode = args.Length > 0 ? args[0] : "";
 int shards = Number("--shards", 1);
 var parallel = shards > 1 ? DataParallel.Sequential(shards) : DataParallel.FromEnvironment();
+if (parallel is { Ranks: > 1 } && args.Contains("--deterministic")) parallel = DataParallel.Mpi(deterministic: true);
 int rank = parallel?.Rank ?? 0, ranks = parallel?.Ranks ?? 1;
 
 if (mode == "train" && args.Length >= 2)

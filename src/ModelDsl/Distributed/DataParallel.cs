@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Numerics.Tensors;
 using System.Text;
 
 namespace ModelDsl.Distributed;
@@ -13,17 +14,23 @@ public sealed class DataParallel
     /// <summary>Values an agreement carries besides the failure marks (a step's loss sum, non-finite count and weight).</summary>
     internal const int AgreedValues = 3;
 
+    /// <summary>Elements of all ranks' pieces gathered at once in rank order: 64 MiB of floats, whatever the ranks.</summary>
+    private const int GatherElements = 1 << 24;
+
     private readonly bool _mpi;
     private long _reduceTicks;
+    private float[]? _gatheredFloats;   // rank order: every rank's piece of a gradient
+    private double[]? _gatheredDoubles; // rank order: every rank's agreement
     private double[]? _agreement;  // AgreedValues sums, then one failure mark per rank
     private Exception? _agreed;    // the last exception every rank reached from the same agreement
 
-    private DataParallel(int rank, int ranks, int localShards, bool mpi)
+    private DataParallel(int rank, int ranks, int localShards, bool mpi, bool rankOrder = false)
     {
         Rank = rank;
         Ranks = ranks;
         LocalShards = localShards;
         _mpi = mpi;
+        SumsInRankOrder = rankOrder;
     }
 
     /// <summary>This process's rank, 0 to <see cref="Ranks"/> − 1; rank 0 validates, reports and writes checkpoints.</summary>
@@ -37,6 +44,12 @@ public sealed class DataParallel
 
     /// <summary>Pieces each global batch is cut into.</summary>
     public int Shards => Ranks * LocalShards;
+
+    /// <summary>
+    /// Whether sums across ranks are added in rank order (gathered, then added on every rank), so N ranks equal
+    /// <see cref="Sequential"/>(N) bit for bit for any N; otherwise MPI's all-reduce chooses the order.
+    /// </summary>
+    public bool SumsInRankOrder { get; }
 
     /// <summary>Whether this process is rank 0.</summary>
     public bool IsRoot => Rank == 0;
@@ -62,11 +75,16 @@ public sealed class DataParallel
     }
 
     /// <summary>Initialises MPI (once per process) and joins its world communicator; a process not started by a launcher is rank 0 of 1.</summary>
+    /// <param name="deterministic">
+    /// Add the ranks' gradients and losses in rank order (<see cref="SumsInRankOrder"/>): N ranks then equal
+    /// <see cref="Sequential"/>(N) bit for bit for any N, at the cost of an all-gather (every rank receives N − 1 gradients
+    /// instead of a ring all-reduce's 2(N − 1)/N) and N − 1 additions per weight on every rank. See docs/distributed.md.
+    /// </param>
     /// <exception cref="MpiUnavailableException">MPICH's library is missing.</exception>
-    public static DataParallel Mpi()
+    public static DataParallel Mpi(bool deterministic = false)
     {
         MpiLibrary.EnsureInitialised();
-        return new DataParallel(MpiLibrary.Rank(), MpiLibrary.Size(), 1, mpi: true);
+        return new DataParallel(MpiLibrary.Rank(), MpiLibrary.Size(), 1, mpi: true, deterministic);
     }
 
     /// <summary>
@@ -93,7 +111,8 @@ public sealed class DataParallel
     {
         if (Ranks == 1) return;
         long start = Stopwatch.GetTimestamp();
-        fixed (float* p = values) MpiLibrary.AllReduceSum(p, values.Length, MpiLibrary.Float, sizeof(float));
+        if (SumsInRankOrder) GatherSumInRankOrder(values, ref _gatheredFloats, MpiLibrary.Float);
+        else fixed (float* p = values) MpiLibrary.AllReduceSum(p, values.Length, MpiLibrary.Float, sizeof(float));
         _reduceTicks += Stopwatch.GetTimestamp() - start;
         AllReduceCount++;
     }
@@ -102,8 +121,29 @@ public sealed class DataParallel
     {
         if (Ranks == 1) return;
         long start = Stopwatch.GetTimestamp();
-        fixed (double* p = values) MpiLibrary.AllReduceSum(p, values.Length, MpiLibrary.Double, sizeof(double));
+        if (SumsInRankOrder) GatherSumInRankOrder(values, ref _gatheredDoubles, MpiLibrary.Double);
+        else fixed (double* p = values) MpiLibrary.AllReduceSum(p, values.Length, MpiLibrary.Double, sizeof(double));
         _reduceTicks += Stopwatch.GetTimestamp() - start;
+    }
+
+    /// <summary>
+    /// Σ over ranks in rank order, the same on every rank: piece by piece, every rank's values gathered, then the first
+    /// copied and the others added one by one, as <see cref="Sequential"/> adds its shards (copy, then Add).
+    /// </summary>
+    private unsafe void GatherSumInRankOrder<T>(Span<T> values, ref T[]? gathered, int datatype) where T : unmanaged, System.Numerics.IAdditionOperators<T, T, T>, System.Numerics.IAdditiveIdentity<T, T>
+    {
+        int piece = Math.Max(1, Math.Min(values.Length, GatherElements / Ranks));
+        if (gathered is null || gathered.Length < (long)piece * Ranks) gathered = new T[(long)piece * Ranks];
+        for (int done = 0; done < values.Length; done += piece)
+        {
+            var part = values.Slice(done, Math.Min(piece, values.Length - done));
+            fixed (T* send = part)
+            fixed (T* receive = gathered)
+                MpiLibrary.AllGather(send, receive, part.Length, datatype);
+            gathered.AsSpan(0, part.Length).CopyTo(part);
+            for (int rank = 1; rank < Ranks; rank++)
+                TensorPrimitives.Add(part, gathered.AsSpan(rank * part.Length, part.Length), part);
+        }
     }
 
     /// <summary>The <paramref name="root"/> rank's values replace every other rank's.</summary>

@@ -34,6 +34,24 @@ public sealed class DataParallelTests
     }
 
     [MpiFact]
+    public void Ranks_that_sum_in_rank_order_equal_as_many_sequential_shards_bit_for_bit()
+    {
+        using var dir = new TemporaryDirectory();
+        // 3: MPICH 4.0's own all-reduce happened to add in this order too; 4: it did not (recursive doubling adds
+        // (g0 + g1) + (g2 + g3), measured different from Sequential(4) after 8 steps), while the rank order still equals it.
+        foreach (int ranks in new[] { 3, 4 })
+        {
+            string n = ranks.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            RankJob.Succeed(ranks, ["train", dir.File("ranks" + n), "--deterministic", .. EightSteps]);
+            RankJob.Succeed(0, ["train", dir.File("sequential" + n), "--shards", n, .. EightSteps]);
+            var sequential = RankJob.Weights(dir.File("sequential" + n));
+            for (int rank = 0; rank < ranks; rank++)
+                Assert.Equal(sequential, RankJob.Weights(dir.File("ranks" + n), rank));
+            Assert.Equal(File.ReadAllText(dir.File($"sequential{n}/history.rank0.txt")), File.ReadAllText(dir.File($"ranks{n}/history.rank0.txt")));
+        }
+    }
+
+    [MpiFact]
     public void Two_ranks_train_the_gpu_backend_through_host_memory_like_the_cpu_backend()
     {
         using var dir = new TemporaryDirectory();
