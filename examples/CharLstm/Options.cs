@@ -15,6 +15,9 @@ internal sealed record Options
     public int SampleLength { get; init; } = 400;
     public string? Save { get; init; }
     public string? Plot { get; init; }
+    public int? Ranks { get; init; }
+    /// <summary>The arguments without <c>--ranks N</c>: what each rank of a <c>--ranks</c> job is started with.</summary>
+    public IReadOnlyList<string> RankArguments { get; init; } = [];
     public bool Help { get; init; }
 
     public const string Usage = """
@@ -30,6 +33,9 @@ internal sealed record Options
           --sample-length N      characters per temperature (default 400)
           --save PATH            write a safetensors checkpoint after each epoch
           --plot PATH            write the loss curve as a PNG after each epoch
+          --ranks N              train data-parallel on N MPI processes of this machine: starts itself N times under
+                                 MPICH's mpiexec.mpich (apt-get install mpich) with the other options and
+                                 MODELDSL_THREADS = cores / N (unless set); rank 0 prints, samples, saves and plots
           --help                 this text
         """;
 
@@ -37,9 +43,12 @@ internal sealed record Options
     {
         var o = new Options();
         var r = new OptionReader(args);
+        var rankArguments = new List<string>(args.Length);
         while (r.Next())
         {
-            o = r.Name switch
+            int first = r.Position;
+            string name = r.Name;
+            o = name switch
             {
                 "--corpus" => o with { Corpus = r.Value() },
                 "--epochs" => o with { Epochs = r.Positive() },
@@ -50,10 +59,12 @@ internal sealed record Options
                 "--sample-length" => o with { SampleLength = r.Positive() },
                 "--save" => o with { Save = r.Value() },
                 "--plot" => o with { Plot = r.Value() },
+                RankLauncher.Option => o with { Ranks = r.Positive() },
                 "--help" or "-h" => o with { Help = true },
                 _ => throw r.Unknown(),
             };
+            if (name != RankLauncher.Option) rankArguments.AddRange(args[first..(r.Position + 1)]);
         }
-        return o;
+        return o with { RankArguments = rankArguments };
     }
 }

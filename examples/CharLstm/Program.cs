@@ -3,6 +3,7 @@ using CharLstm;
 using ModelDsl.Examples;
 using ModelDsl;
 using ModelDsl.Data;
+using ModelDsl.Distributed;
 using ModelDsl.Numerics;
 using ModelDsl.Text;
 using ModelDsl.Training;
@@ -21,13 +22,22 @@ static int Run(Options options)
     if (options.Corpus is { } corpus) PathChecks.Readable("--corpus", corpus);
     string? plot = options.Plot is { } plotPath ? PathChecks.Writable("--plot", plotPath) : null;
     if (options.Save is { } savePath) PathChecks.Writable("--save", savePath);
+    if (options.Ranks is { } ranks) return RankLauncher.Run(ranks, options.RankArguments, Console.Out);
+
+    // Under mpiexec every rank runs this; Fit makes rank 0 the one that reports, samples and saves, and the header follows.
+    // Errors still print on every rank: a file missing on one host is that rank's to tell.
+    bool header = (DataParallel.FromEnvironment()?.Rank ?? 0) == 0;
+    void Say(string line)
+    {
+        if (header) Console.WriteLine(line);
+    }
 
     string path = Corpus.ResolveCorpusPath(options.Corpus, KnownCorpora.Nietzsche);
     string text = TextNormalization.ReadCorpus(path, lowerCase: true);
-    Console.WriteLine($"corpus: {path}");
-    Console.WriteLine($"corpus length: {text.Length:N0}");
+    Say($"corpus: {path}");
+    Say($"corpus length: {text.Length:N0}");
     var tokenizer = CharTokenizer.FromText(text);
-    Console.WriteLine($"total chars: {tokenizer.Size}");
+    Say($"total chars: {tokenizer.Size}");
     if (text.Length <= MaxLength)
     {
         return ExampleMain.Fail($"the corpus has {text.Length} characters; it needs more than one window of {MaxLength}.");
@@ -36,10 +46,10 @@ static int Run(Options options)
     var ids = tokenizer.Encode(text);
     var all = new WindowDataset(ids, MaxLength, Step);
     var (train, validation) = all.SplitByPosition(0.1);
-    Console.WriteLine($"sequences: {train.Count:N0} training, {validation.Count:N0} validation (last 10% of the text)");
+    Say($"sequences: {train.Count:N0} training, {validation.Count:N0} validation (last 10% of the text)");
 
     using var model = new CharLstmModel(tokenizer.Size, new ModelOptions { Seed = options.Seed, Backend = options.Backend });
-    AnsiConsole.Write(SummaryTable.Render(model));
+    if (header) AnsiConsole.Write(SummaryTable.Render(model));
     var sampling = new Rng(options.Seed).Fork(7);
 
     var fit = new FitOptions

@@ -18,6 +18,9 @@ internal sealed class OptionReader(string[] args)
     /// <summary>The option being read.</summary>
     public string Name => args[_index];
 
+    /// <summary>Where the reader is in the arguments: the option's index, or its value's once read (to pass options on).</summary>
+    public int Position => _index;
+
     /// <summary>Moves to the next option; false at the end.</summary>
     public bool Next() => ++_index < args.Length;
 
@@ -116,10 +119,14 @@ internal static class ExampleMain
         }
     }
 
-    /// <summary>Errors the user can act on from the message alone; anything else is a bug and keeps its stack trace.</summary>
+    /// <summary>
+    /// Errors the user can act on from the message alone; anything else is a bug and keeps its stack trace. Another rank's
+    /// failure in data-parallel training is one line on every rank but the failing one, which keeps a bug's stack trace.
+    /// </summary>
     public static bool IsDataError(Exception e) => e is IOException or UnauthorizedAccessException or CorpusUnavailableException
         or InvalidDataException or Checkpoints.CheckpointFormatException or CheckpointMismatchException or NonFiniteLossException
-        or NotSupportedException or ArgumentException;
+        or NotSupportedException or ArgumentException or Distributed.MpiUnavailableException
+        || e is Distributed.DataParallelException { InnerException: var inner } && (inner is null || IsDataError(inner));
 
     /// <summary>Prints <c>error: message</c> (on one line) and returns <paramref name="exitCode"/>; examples use it for their own checks.</summary>
     public static int Fail(TextWriter errors, string message, int exitCode)

@@ -9,12 +9,16 @@ using ModelDsl.Numerics;
 using ModelDsl.Training;
 
 // Usage: ModelDsl.MpiRanks train <out-dir> [--epochs E] [--steps S] [--batch B] [--shards N] [--checkpoint PATH]
-//                               [--checkpoint-every K] [--resume PATH] [--fail-rank R --fail-after-fills F]
-//                               [--backend cpu|gpu-emulator] [--learning-rate LR]
+//                               [--checkpoint-every K] [--resume PATH] [--fail-rank R --fail-after-fills F | --fail-at-epoch-end E]
+//                               [--backend cpu|gpu-emulator] [--learning-rate LR] [--deterministic]
 //        ModelDsl.MpiRanks bench [--steps S] [--batch B]
 // Started by mpiexec once per rank (or alone). 'train' fits SmallLstm on synthetic tokens and writes, per rank,
 // weights.rank<r>.bin (the flat parameters), history.rank<r>.txt (epoch losses, round-trip format) and pid.rank<r>
-// at start (fault.rank<r>, the step, after a NonFiniteLossException: exit code 3). 'bench' times seed-model steps and the all-reduce and prints one line from rank 0.
+// at start (fault.rank<r>, the step, after a NonFiniteLossException: exit code 3; error.rank<r>, the error every rank
+// received when one rank threw: exit code 4). --fail-after-fills makes rank R's data throw an IOException on a later read
+// (in the step); --fail-at-epoch-end makes rank R's epoch callback throw after epoch E (outside the step). Another
+// exception is left unhandled (a crash). --deterministic sums across ranks in rank order (DataParallel.Mpi(deterministic: true)).
+// 'bench' times seed-model steps and the all-reduce and prints one line from rank 0.
 var culture = CultureInfo.InvariantCulture;
 string Option(string name, string fallback)
 {
@@ -26,6 +30,7 @@ int Number(string name, int fallback) => int.Parse(Option(name, fallback.ToStrin
 string mode = args.Length > 0 ? args[0] : "";
 int shards = Number("--shards", 1);
 var parallel = shards > 1 ? DataParallel.Sequential(shards) : DataParallel.FromEnvironment();
+if (parallel is { Ranks: > 1 } && args.Contains("--deterministic")) parallel = DataParallel.Mpi(deterministic: true);
 int rank = parallel?.Rank ?? 0, ranks = parallel?.Ranks ?? 1;
 
 if (mode == "train" && args.Length >= 2)
@@ -35,8 +40,8 @@ if (mode == "train" && args.Length >= 2)
     File.WriteAllText(Path.Combine(output, $"pid.rank{rank}"), Environment.ProcessId.ToString(culture));
     var tokens = SyntheticTokens(vocabulary: 16, count: 3000, seed: 42);
     ISequenceData train = new WindowDataset(tokens, 12, 1);
-    int failRank = Number("--fail-rank", -1), failAfter = Number("--fail-after-fills", 0);
-    if (rank == failRank) train = new FailingData(train, failAfter);
+    int failRank = Number("--fail-rank", -1), failAfter = Number("--fail-after-fills", -1), failEpoch = Number("--fail-at-epoch-end", -1);
+    if (rank == failRank && failAfter >= 0) train = new FailingData(train, failAfter);
     var backend = Option("--backend", "cpu") == "gpu-emulator" ? Backend.GpuEmulator : Backend.Cpu;
     using var model = new SmallLstm(16, new ModelOptions { Seed = 7, Backend = backend });
     string? checkpoint = Option("--checkpoint", "") is { Length: > 0 } c ? c : null;
@@ -54,7 +59,11 @@ if (mode == "train" && args.Length >= 2)
     TrainingHistory history;
     try
     {
-        history = model.Fit(train, options);
+        history = model.Fit(train, options, onEpochEnd: epoch =>
+        {
+            // Fit calls this on rank 0 only: the failing rank must be 0 for it to fire.
+            if (rank == failRank && epoch.Epoch == failEpoch) throw new InvalidOperationException($"Simulated callback failure after epoch {epoch.Epoch}.");
+        });
     }
     catch (NonFiniteLossException fault)
     {
@@ -62,6 +71,14 @@ if (mode == "train" && args.Length >= 2)
         File.WriteAllText(Path.Combine(output, $"fault.rank{rank}"), fault.Step.ToString(culture));
         parallel?.Barrier();
         return 3;
+    }
+    catch (DataParallelException error)
+    {
+        // Line 1 what the user reads, line 2 the properties (the failing rank keeps its own exception as the inner one).
+        File.WriteAllText(Path.Combine(output, $"error.rank{rank}"), string.Create(culture,
+            $"{error.GetType().Name}: {error.Message}\nrank {error.Rank} of {error.Ranks}, {error.CompletedSteps} steps, '{error.RankError}', inner {error.InnerException?.GetType().Name ?? "none"}"));
+        Console.Error.WriteLine($"rank {rank}: {error.GetType().Name}: {error.Message}");
+        return 4;
     }
     File.WriteAllBytes(Path.Combine(output, $"weights.rank{rank}.bin"), MemoryMarshal.AsBytes(model.Parameters).ToArray());
     File.WriteAllLines(Path.Combine(output, $"history.rank{rank}.txt"), history.Epochs.Select(e => e.TrainingLoss.ToString("R", culture)));

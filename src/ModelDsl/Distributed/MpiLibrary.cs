@@ -32,6 +32,7 @@ internal static unsafe class MpiLibrary
     private static delegate* unmanaged<int, int*, int> _commSize;
     private static delegate* unmanaged<void*, int, int, int, int, int> _bcast;
     private static delegate* unmanaged<void*, void*, int, int, int, int, int> _allreduce;
+    private static delegate* unmanaged<void*, int, int, void*, int, int, int, int> _allgather;
     private static delegate* unmanaged<int, int> _barrier;
     private static delegate* unmanaged<int, int, int> _abort;
 
@@ -85,6 +86,10 @@ internal static unsafe class MpiLibrary
         }
     }
 
+    /// <summary>Every rank's <paramref name="count"/> elements, in rank order, into every rank's <paramref name="receive"/>.</summary>
+    public static void AllGather(void* send, void* receive, int count, int datatype) =>
+        Check(_allgather(send, count, datatype, receive, count, datatype, CommWorld), "MPI_Allgather");
+
     public static void Barrier() => Check(_barrier(CommWorld), "MPI_Barrier");
 
     /// <summary>Ends every rank of the job (MPICH's launcher kills the others); does not return.</summary>
@@ -115,6 +120,7 @@ internal static unsafe class MpiLibrary
         _commSize = (delegate* unmanaged<int, int*, int>)Export(handle, "MPI_Comm_size");
         _bcast = (delegate* unmanaged<void*, int, int, int, int, int>)Export(handle, "MPI_Bcast");
         _allreduce = (delegate* unmanaged<void*, void*, int, int, int, int, int>)Export(handle, "MPI_Allreduce");
+        _allgather = (delegate* unmanaged<void*, int, int, void*, int, int, int, int>)Export(handle, "MPI_Allgather");
         _barrier = (delegate* unmanaged<int, int>)Export(handle, "MPI_Barrier");
         _abort = (delegate* unmanaged<int, int, int>)Export(handle, "MPI_Abort");
         _loaded = true;

@@ -34,6 +34,24 @@ public sealed class DataParallelTests
     }
 
     [MpiFact]
+    public void Ranks_that_sum_in_rank_order_equal_as_many_sequential_shards_bit_for_bit()
+    {
+        using var dir = new TemporaryDirectory();
+        // 3: MPICH 4.0's own all-reduce happened to add in this order too; 4: it did not (recursive doubling adds
+        // (g0 + g1) + (g2 + g3), measured different from Sequential(4) after 8 steps), while the rank order still equals it.
+        foreach (int ranks in new[] { 3, 4 })
+        {
+            string n = ranks.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            RankJob.Succeed(ranks, ["train", dir.File("ranks" + n), "--deterministic", .. EightSteps]);
+            RankJob.Succeed(0, ["train", dir.File("sequential" + n), "--shards", n, .. EightSteps]);
+            var sequential = RankJob.Weights(dir.File("sequential" + n));
+            for (int rank = 0; rank < ranks; rank++)
+                Assert.Equal(sequential, RankJob.Weights(dir.File("ranks" + n), rank));
+            Assert.Equal(File.ReadAllText(dir.File($"sequential{n}/history.rank0.txt")), File.ReadAllText(dir.File($"ranks{n}/history.rank0.txt")));
+        }
+    }
+
+    [MpiFact]
     public void Two_ranks_train_the_gpu_backend_through_host_memory_like_the_cpu_backend()
     {
         using var dir = new TemporaryDirectory();
@@ -94,14 +112,43 @@ public sealed class DataParallelTests
     }
 
     [MpiFact]
-    public void A_rank_that_throws_ends_the_job_with_its_error_instead_of_hanging()
+    public void A_rank_that_throws_in_the_step_stops_every_rank_with_its_error_and_leaves_the_checkpoint_whole()
     {
         using var dir = new TemporaryDirectory();
-        var result = RankJob.Run(2, ["train", dir.File("job"), "--epochs", "100000", "--batch", "32", "--fail-rank", "1", "--fail-after-fills", "5"],
+        string checkpoint = dir.File("run.safetensors"), output = dir.File("job");
+        // Rank 1's data throws on its 6th read (mid-step 6); rank 0 checkpoints every 2 steps.
+        var result = RankJob.Run(2, ["train", output, "--epochs", "100000", "--batch", "32", "--fail-rank", "1", "--fail-after-fills", "5",
+            "--checkpoint", checkpoint, "--checkpoint-every", "2"], TimeSpan.FromSeconds(90));
+        // Every rank returned from Fit with the same error (the program's exit code 4), none was ended by MPI_Abort or the launcher.
+        Assert.True(result.ExitCode == 4, $"exit code {result.ExitCode}: {result.Output}");
+        Assert.DoesNotContain("MPI_Abort", result.Output);
+        Assert.DoesNotContain("BAD TERMINATION", result.Output);
+        Assert.True(result.Elapsed < TimeSpan.FromSeconds(80), $"the job took {result.Elapsed} to end");
+        string expected = "DataParallelException: rank 1 of 2 failed after 5 training steps: System.IO.IOException: Simulated read failure after 5 batches.\n"
+            + "rank 1 of 2, 5 steps, 'System.IO.IOException: Simulated read failure after 5 batches.', inner ";
+        Assert.Equal(expected + "none", File.ReadAllText(Path.Combine(output, "error.rank0")));
+        Assert.Equal(expected + "IOException", File.ReadAllText(Path.Combine(output, "error.rank1")));
+        // Rank 0's last checkpoint (after step 4) is whole and resumes.
+        var saved = TrainingCheckpoint.FromJson(SafeTensors.Read(checkpoint).Metadata[TrainingCheckpoint.MetadataKey]);
+        Assert.Equal(4, saved.OptimizerStep);
+        RankJob.Succeed(0, ["train", dir.File("resumed"), "--epochs", "1", "--batch", "32", "--resume", checkpoint]);
+    }
+
+    [MpiFact]
+    public void An_error_on_rank_0_between_steps_reaches_every_rank_without_an_abort()
+    {
+        using var dir = new TemporaryDirectory();
+        string output = dir.File("job");
+        // Rank 0's epoch callback throws after epoch 2 (3 steps each); rank 1 is then waiting in step 7.
+        var result = RankJob.Run(2, ["train", output, "--epochs", "5", "--steps", "3", "--batch", "32", "--fail-rank", "0", "--fail-at-epoch-end", "2"],
             TimeSpan.FromSeconds(90));
-        Assert.NotEqual(0, result.ExitCode);
-        Assert.Contains("rank 1 of 2 failed", result.Output);
-        Assert.Contains("Simulated read failure", result.Output);
+        Assert.True(result.ExitCode == 4, $"exit code {result.ExitCode}: {result.Output}");
+        Assert.DoesNotContain("MPI_Abort", result.Output);
+        Assert.DoesNotContain("BAD TERMINATION", result.Output);
+        string expected = "DataParallelException: rank 0 of 2 failed after 6 training steps: System.InvalidOperationException: Simulated callback failure after epoch 2.\n"
+            + "rank 0 of 2, 6 steps, 'System.InvalidOperationException: Simulated callback failure after epoch 2.', inner ";
+        Assert.Equal(expected + "InvalidOperationException", File.ReadAllText(Path.Combine(output, "error.rank0")));
+        Assert.Equal(expected + "none", File.ReadAllText(Path.Combine(output, "error.rank1")));
     }
 
     [MpiFact]
