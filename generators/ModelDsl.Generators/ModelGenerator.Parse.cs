@@ -98,8 +98,34 @@ namespace ModelDsl.Generators
                 @namespace,
                 symbol.Name,
                 symbol.DeclaredAccessibility == Accessibility.Public ? "public" : "internal",
-                specs.MoveToImmutable());
+                specs.MoveToImmutable(),
+                ShortNamesAreFree(symbol));
             return (model, EquatableArray<DiagnosticInfo>.Empty);
+        }
+
+        /// <summary>
+        /// Whether the generated file may declare its short aliases (<see cref="ModelDsl.Generators.Emit.GeneratedAliases"/>): a type of the
+        /// same name in the model's namespace would clash with the alias (CS0576), and a member of the class would hide it.
+        /// </summary>
+        private static bool ShortNamesAreFree(INamedTypeSymbol symbol)
+        {
+            foreach (var name in ModelDsl.Generators.Emit.GeneratedAliases.Names)
+            {
+                if (symbol.ContainingNamespace.GetTypeMembers(name).Length > 0 || symbol.GetMembers(name).Length > 0)
+                {
+                    return false;
+                }
+
+                for (var type = symbol.BaseType; type is not null; type = type.BaseType)
+                {
+                    if (type.GetMembers(name).Length > 0)
+                    {
+                        return false;
+                    }
+                }
+            }
+
+            return true;
         }
 
         /// <summary>The containing namespace as declared, parts unescaped (<c>Demo.event</c>); null for the global namespace.</summary>

@@ -89,7 +89,7 @@ namespace ModelDsl.Generators.Emit
 
             public void Write(Op op)
             {
-                if (op.Comment.Length > 0) w.WriteLine("// " + op.Comment);
+                if (op.Comment.Length > 0) RenderText.Line(w, "// " + op.Comment);
                 Visit(op);
             }
 
@@ -107,17 +107,17 @@ namespace ModelDsl.Generators.Emit
 
             protected override void VisitTokenMask(TokenMaskOp m)
             {
-                w.WriteLine("global::ModelDsl.Cpu.CpuOps.TokenMask(" + Ptr(m.Tokens) + ", " + S(m.Tokens.Stride) + ", " + S(m.Mask.Rows) + ", " + S(m.Mask.Cols) + ", " + Ptr(m.Mask) + ", " + S(m.Mask.RowStride) + ");");
+                RenderText.Line(w, "global::ModelDsl.Cpu.CpuOps.TokenMask(" + Ptr(m.Tokens) + ", " + S(m.Tokens.Stride) + ", " + S(m.Mask.Rows) + ", " + S(m.Mask.Cols) + ", " + Ptr(m.Mask) + ", " + S(m.Mask.RowStride) + ");");
             }
 
             protected override void VisitZero(ZeroOp z)
             {
-                w.WriteLine("global::ModelDsl.Cpu.CpuOps.Zero(" + Ptr(z.Target) + ", " + S(z.Target.Rows) + ", " + S(z.Target.Cols) + ", " + S(z.Target.RowStride) + ");");
+                RenderText.Line(w, "global::ModelDsl.Cpu.CpuOps.Zero(" + Ptr(z.Target) + ", " + S(z.Target.Rows) + ", " + S(z.Target.Cols) + ", " + S(z.Target.RowStride) + ");");
             }
 
             protected override void VisitCopy(CopyOp c)
             {
-                w.WriteLine("global::ModelDsl.Cpu.CpuOps.Copy(" + Ptr(c.Source) + ", " + S(c.Source.RowStride) + ", " + Ptr(c.Target) + ", " + S(c.Target.RowStride) + ", " + S(c.Target.Rows) + ", " + S(c.Target.Cols) + ");");
+                RenderText.Line(w, "global::ModelDsl.Cpu.CpuOps.Copy(" + Ptr(c.Source) + ", " + S(c.Source.RowStride) + ", " + Ptr(c.Target) + ", " + S(c.Target.RowStride) + ", " + S(c.Target.Rows) + ", " + S(c.Target.Cols) + ");");
             }
 
             protected override void VisitMatMul(MatMulOp m)
@@ -125,31 +125,31 @@ namespace ModelDsl.Generators.Emit
                 bool accumulate = m.Accumulate;
                 if (m.Bias != null)
                 {
-                    w.WriteLine("global::ModelDsl.Cpu.CpuOps.BroadcastRows(" + Ptr(m.Bias) + ", " + Ptr(m.C) + ", " + S(m.M) + ", " + S(m.N) + ", " + S(m.C.RowStride) + ");");
+                    RenderText.Line(w, "global::ModelDsl.Cpu.CpuOps.BroadcastRows(" + Ptr(m.Bias) + ", " + Ptr(m.C) + ", " + S(m.M) + ", " + S(m.N) + ", " + S(m.C.RowStride) + ");");
                     accumulate = true;
                 }
                 // The same weights at every step of a loop (h·U, dz·Uᵀ): packed once per pass.
                 bool packOnce = PackCaching.PacksOnce(m, inLoop);
-                w.WriteLine("global::ModelDsl.Cpu.Gemm.Multiply(" + Bool(m.TransA) + ", " + Bool(m.TransB) + ", " + S(m.M) + ", " + S(m.N) + ", " + S(m.K) + ", "
-                    + Ptr(m.A) + ", " + S(m.A.RowStride) + ", " + Ptr(m.B) + ", " + S(m.B.RowStride) + ", " + Ptr(m.C) + ", " + S(m.C.RowStride) + ", accumulate: " + Bool(accumulate)
-                    + (packOnce ? ", packCache: PackCache" : "") + ");");
+                var args = new List<string> { Bool(m.TransA), Bool(m.TransB), S(m.M), S(m.N), S(m.K), Ptr(m.A), S(m.A.RowStride), Ptr(m.B), S(m.B.RowStride), Ptr(m.C), S(m.C.RowStride), "accumulate: " + Bool(accumulate) };
+                if (packOnce) args.Add("packCache: PackCache");
+                RenderText.Call(w, "global::ModelDsl.Cpu.Gemm.Multiply", args);
             }
 
             protected override void VisitGatherRows(GatherRowsOp g)
             {
-                w.WriteLine("global::ModelDsl.Cpu.CpuOps.GatherRows(" + Ptr(g.Table) + ", " + S(g.Table.RowStride) + ", " + Ptr(g.Ids) + ", " + S(g.Ids.Stride) + ", "
+                RenderText.Line(w, "global::ModelDsl.Cpu.CpuOps.GatherRows(" + Ptr(g.Table) + ", " + S(g.Table.RowStride) + ", " + Ptr(g.Ids) + ", " + S(g.Ids.Stride) + ", "
                     + S(g.Output.Rows) + ", " + S(g.Output.Cols) + ", " + Ptr(g.Output) + ", " + S(g.Output.RowStride) + ", " + (g.Bias is null ? "null" : Ptr(g.Bias)) + ", accumulate: " + Bool(g.Accumulate) + ");");
             }
 
             protected override void VisitScatterAddRows(ScatterAddRowsOp s)
             {
-                w.WriteLine("global::ModelDsl.Cpu.RowKernels.ScatterAddRows(" + Ptr(s.Source) + ", " + S(s.Source.RowStride) + ", " + Ptr(s.Ids) + ", " + S(s.Ids.Stride) + ", "
+                RenderText.Line(w, "global::ModelDsl.Cpu.RowKernels.ScatterAddRows(" + Ptr(s.Source) + ", " + S(s.Source.RowStride) + ", " + Ptr(s.Ids) + ", " + S(s.Ids.Stride) + ", "
                     + S(s.Source.Rows) + ", " + S(s.Source.Cols) + ", " + Ptr(s.Table) + ", " + S(s.Table.RowStride) + ");");
             }
 
             protected override void VisitColumnSums(ColumnSumsOp c)
             {
-                w.WriteLine("global::ModelDsl.Cpu.RowKernels.ColumnSums(" + Ptr(c.Source) + ", " + S(c.Source.Rows) + ", " + S(c.Source.Cols) + ", " + S(c.Source.RowStride) + ", "
+                RenderText.Line(w, "global::ModelDsl.Cpu.RowKernels.ColumnSums(" + Ptr(c.Source) + ", " + S(c.Source.Rows) + ", " + S(c.Source.Cols) + ", " + S(c.Source.RowStride) + ", "
                     + Ptr(c.Sums) + ", accumulate: " + Bool(c.Accumulate) + ");");
             }
 
@@ -157,7 +157,7 @@ namespace ModelDsl.Generators.Emit
             {
                 if (x.Binary)
                 {
-                    w.WriteLine("loss += global::ModelDsl.Cpu.CpuOps.SigmoidCrossEntropy(" + Ptr(x.Logits) + ", " + S(x.Logits.Rows) + ", " + S(x.Logits.RowStride) + ", "
+                    RenderText.Line(w, "loss += global::ModelDsl.Cpu.CpuOps.SigmoidCrossEntropy(" + Ptr(x.Logits) + ", " + S(x.Logits.Rows) + ", " + S(x.Logits.RowStride) + ", "
                         + Ptr(x.Targets) + ", " + S(x.Targets.Stride) + ", " + (x.DLogits is null ? "null, 0" : Ptr(x.DLogits) + ", " + S(x.DLogits.RowStride)) + ", 1f / " + S(x.Logits.Rows) + ") / " + S(x.Logits.Rows) + ";");
                     return;
                 }
@@ -166,34 +166,34 @@ namespace ModelDsl.Generators.Emit
                 // ≠ 0 of the whole batch, which the runtime counts before the forward.
                 var count = x.IgnorePadding ? "ScoredTargets"
                     : x.Steps == 1 ? S(x.Logits.Rows) : "(" + S(x.Logits.Rows) + " * " + x.Steps.ToString(CultureInfo.InvariantCulture) + ")";
-                w.WriteLine("loss += global::ModelDsl.Cpu.RowKernels.SoftmaxCrossEntropy(" + Ptr(x.Logits) + ", " + S(x.Logits.Rows) + ", " + S(x.Logits.Cols) + ", " + S(x.Logits.RowStride) + ", "
+                RenderText.Line(w, "loss += global::ModelDsl.Cpu.RowKernels.SoftmaxCrossEntropy(" + Ptr(x.Logits) + ", " + S(x.Logits.Rows) + ", " + S(x.Logits.Cols) + ", " + S(x.Logits.RowStride) + ", "
                     + Ptr(x.Targets) + ", " + S(x.Targets.Stride) + ", " + (x.DLogits is null ? "null, 0" : Ptr(x.DLogits) + ", " + S(x.DLogits.RowStride)) + ", 1f / " + count
                     + (x.IgnorePadding ? ", ignorePadding: true" : "") + ") / " + count + ";");
             }
 
             protected override void VisitSoftmax(SoftmaxOp s)
             {
-                w.WriteLine("global::ModelDsl.Cpu.RowKernels.Softmax(" + Ptr(s.Logits) + ", " + S(s.Logits.Rows) + ", " + S(s.Logits.Cols) + ", " + S(s.Logits.RowStride) + ", "
+                RenderText.Line(w, "global::ModelDsl.Cpu.RowKernels.Softmax(" + Ptr(s.Logits) + ", " + S(s.Logits.Rows) + ", " + S(s.Logits.Cols) + ", " + S(s.Logits.RowStride) + ", "
                     + Ptr(s.Output) + ", " + S(s.Output.RowStride) + ");");
             }
 
             protected override void VisitDropoutMask(DropoutMaskOp d)
             {
-                w.WriteLine("global::ModelDsl.Cpu.CpuOps.DropoutMask(" + Ptr(d.Mask) + ", " + S(d.Mask.Rows) + ", " + S(d.Mask.Cols) + ", " + S(d.Mask.RowStride) + ", "
+                RenderText.Line(w, "global::ModelDsl.Cpu.CpuOps.DropoutMask(" + Ptr(d.Mask) + ", " + S(d.Mask.Rows) + ", " + S(d.Mask.Cols) + ", " + S(d.Mask.RowStride) + ", "
                     + ExprRenderer.Constant(d.Rate, ExprFlavor.Scalar) + ", Random);");
             }
 
             protected override void VisitPointwise(PointwiseOp p)
             {
                 var args = new List<string> { "B", "V" };
-                foreach (var input in p.Inputs) args.Add(Ptr(input));
-                foreach (var output in p.Outputs) args.Add(Ptr(output.Target));
-                w.WriteLine(kernels.NameOf(p) + "(" + string.Join(", ", args) + ");");
+                foreach (var k in PointwiseNames.Distinct(PointwiseNames.Operands(p)))
+                    args.Add(Ptr(k < p.Inputs.Count ? p.Inputs[k] : p.Outputs[k - p.Inputs.Count].Target));
+                RenderText.Call(w, kernels.NameOf(p), args);
             }
 
             protected override void VisitAttention(AttentionOp a)
             {
-                w.WriteLine("global::ModelDsl.Cpu.Attention.Forward(" + Ptr(a.Q) + ", " + S(a.Q.RowStride) + ", " + Ptr(a.K) + ", " + S(a.K.RowStride) + ", " + Ptr(a.V) + ", " + S(a.V.RowStride) + ", "
+                RenderText.Line(w, "global::ModelDsl.Cpu.Attention.Forward(" + Ptr(a.Q) + ", " + S(a.Q.RowStride) + ", " + Ptr(a.K) + ", " + S(a.K.RowStride) + ", " + Ptr(a.V) + ", " + S(a.V.RowStride) + ", "
                     + Ptr(a.Output) + ", " + S(a.Output.RowStride) + ", B, " + I(a.Steps) + ", " + I(a.Heads) + ", " + I(a.KeySize) + ", causal: " + Bool(a.Causal) + ", " + Mask(a.Mask) + ", "
                     + (a.Probabilities is null ? "null" : Ptr(a.Probabilities)) + ");");
             }
@@ -201,45 +201,45 @@ namespace ModelDsl.Generators.Emit
             protected override void VisitAttentionBackward(AttentionBackwardOp g)
             {
                 var a = g.Forward;
-                w.WriteLine("global::ModelDsl.Cpu.Attention.Backward(" + Ptr(a.Q) + ", " + S(a.Q.RowStride) + ", " + Ptr(a.K) + ", " + S(a.K.RowStride) + ", " + Ptr(a.V) + ", " + S(a.V.RowStride) + ", "
+                RenderText.Line(w, "global::ModelDsl.Cpu.Attention.Backward(" + Ptr(a.Q) + ", " + S(a.Q.RowStride) + ", " + Ptr(a.K) + ", " + S(a.K.RowStride) + ", " + Ptr(a.V) + ", " + S(a.V.RowStride) + ", "
                     + Ptr(a.Probabilities!) + ", " + Ptr(g.DOutput) + ", " + S(g.DOutput.RowStride) + ", " + Ptr(g.DQ) + ", " + S(g.DQ.RowStride) + ", " + Ptr(g.DK) + ", " + S(g.DK.RowStride) + ", "
                     + Ptr(g.DV) + ", " + S(g.DV.RowStride) + ", B, " + I(a.Steps) + ", " + I(a.Heads) + ", " + I(a.KeySize) + ");");
             }
 
             protected override void VisitCachedAttention(CachedAttentionOp a)
             {
-                w.WriteLine("global::ModelDsl.Cpu.Attention.Cached(" + Ptr(a.Q) + ", " + S(a.Q.RowStride) + ", " + Ptr(a.K) + ", " + S(a.K.RowStride) + ", " + Ptr(a.V) + ", " + S(a.V.RowStride) + ", "
+                RenderText.Line(w, "global::ModelDsl.Cpu.Attention.Cached(" + Ptr(a.Q) + ", " + S(a.Q.RowStride) + ", " + Ptr(a.K) + ", " + S(a.K.RowStride) + ", " + Ptr(a.V) + ", " + S(a.V.RowStride) + ", "
                     + Ptr(a.Output) + ", " + S(a.Output.RowStride) + ", " + Ptr(a.KeyCache) + ", " + Ptr(a.ValueCache) + ", " + S(a.KeyCache.RowStride) + ", " + Ptr(a.Positions) + ", B, "
                     + I(a.Heads) + ", " + I(a.KeySize) + ", " + I(a.Capacity) + ", " + Mask(a.Mask) + ");");
             }
 
             protected override void VisitLayerNorm(LayerNormOp n)
             {
-                w.WriteLine("global::ModelDsl.Cpu.LayerNorm.Forward(" + Ptr(n.X) + ", " + S(n.X.RowStride) + ", " + Ptr(n.Gamma) + ", " + Ptr(n.Beta) + ", " + Ptr(n.Y) + ", " + S(n.Y.RowStride) + ", "
+                RenderText.Line(w, "global::ModelDsl.Cpu.LayerNorm.Forward(" + Ptr(n.X) + ", " + S(n.X.RowStride) + ", " + Ptr(n.Gamma) + ", " + Ptr(n.Beta) + ", " + Ptr(n.Y) + ", " + S(n.Y.RowStride) + ", "
                     + S(n.X.Rows) + ", " + S(n.X.Cols) + ", " + ExprRenderer.Constant(n.Epsilon, ExprFlavor.Scalar) + ", " + (n.Mean is null ? "null, null" : Ptr(n.Mean) + ", " + Ptr(n.InverseStd!)) + ");");
             }
 
             protected override void VisitLayerNormBackward(LayerNormBackwardOp g)
             {
                 var n = g.Forward;
-                w.WriteLine("global::ModelDsl.Cpu.LayerNorm.Backward(" + Ptr(n.X) + ", " + S(n.X.RowStride) + ", " + Ptr(n.Gamma) + ", " + Ptr(n.Mean!) + ", " + Ptr(n.InverseStd!) + ", "
+                RenderText.Line(w, "global::ModelDsl.Cpu.LayerNorm.Backward(" + Ptr(n.X) + ", " + S(n.X.RowStride) + ", " + Ptr(n.Gamma) + ", " + Ptr(n.Mean!) + ", " + Ptr(n.InverseStd!) + ", "
                     + Ptr(g.DY) + ", " + S(g.DY.RowStride) + ", " + Ptr(g.DX) + ", " + S(g.DX.RowStride) + ", " + Ptr(g.DGamma) + ", " + Ptr(g.DBeta) + ", " + S(n.X.Rows) + ", " + S(n.X.Cols) + ");");
             }
 
             protected override void VisitGatherPositions(GatherPositionsOp g)
             {
-                w.WriteLine("global::ModelDsl.Cpu.PositionOps.GatherPositions(" + Ptr(g.Sequence) + ", " + S(g.Sequence.RowStride) + ", " + Ptr(g.Positions) + ", B, " + S(g.Sequence.Rows) + " / B, "
+                RenderText.Line(w, "global::ModelDsl.Cpu.PositionOps.GatherPositions(" + Ptr(g.Sequence) + ", " + S(g.Sequence.RowStride) + ", " + Ptr(g.Positions) + ", B, " + S(g.Sequence.Rows) + " / B, "
                     + S(g.Output.Cols) + ", " + Ptr(g.Output) + ", " + S(g.Output.RowStride) + ");");
             }
 
             protected override void VisitRecordTokens(RecordTokensOp r)
             {
-                w.WriteLine("global::ModelDsl.Cpu.PositionOps.RecordTokens(" + Ptr(r.Tokens) + ", " + S(r.Tokens.Stride) + ", " + Ptr(r.Positions) + ", " + r.History.Name + ", B, " + S(r.History.Length) + " / B);");
+                RenderText.Line(w, "global::ModelDsl.Cpu.PositionOps.RecordTokens(" + Ptr(r.Tokens) + ", " + S(r.Tokens.Stride) + ", " + Ptr(r.Positions) + ", " + r.History.Name + ", B, " + S(r.History.Length) + " / B);");
             }
 
             protected override void VisitAdvancePositions(AdvancePositionsOp a)
             {
-                w.WriteLine("global::ModelDsl.Cpu.PositionOps.AdvancePositions(" + Ptr(a.Positions) + ", B);");
+                RenderText.Line(w, "global::ModelDsl.Cpu.PositionOps.AdvancePositions(" + Ptr(a.Positions) + ", B);");
             }
         }
 
@@ -254,56 +254,61 @@ namespace ModelDsl.Generators.Emit
         /// </summary>
         private static void RenderPointwiseKernel(IndentedTextWriter w, PointwiseOp p, string name)
         {
+            // Operands are named after their buffers; inside the row loop, <name>_row points at row r.
+            var operands = PointwiseNames.Operands(p);
+            var distinct = PointwiseNames.Distinct(operands);
             var parameters = new List<string> { "int B", "int V" };
             var fields = new List<string> { "B", "V" };
-            for (int i = 0; i < p.Inputs.Count; i++) { parameters.Add("float* in" + I(i)); fields.Add("in" + I(i)); }
-            for (int j = 0; j < p.Outputs.Count; j++) { parameters.Add("float* out" + I(j)); fields.Add("out" + I(j)); }
+            var pointers = new List<string>();
+            foreach (var k in distinct) { parameters.Add("float* " + operands[k]); fields.Add(operands[k]); pointers.Add(operands[k]); }
             w.WriteLine("// " + p.Comment + ": rows " + S(p.Rows) + ", cols " + S(p.Cols));
-            using (w.WriteBlock("private static void " + name + "(" + string.Join(", ", parameters) + ")"))
+            RenderText.Call(w, "private static void " + name, parameters, "");
+            using (w.WriteBlock())
             {
                 var assignments = new List<string>();
                 foreach (var f in fields) assignments.Add(f + " = " + f);
-                w.WriteLine("var body = new " + name + "Rows { " + string.Join(", ", assignments) + " };");
+                RenderText.Call(w, "var body = new " + name + "Rows", assignments, ";", " { ", " }");
                 w.WriteLine("global::ModelDsl.Cpu.RowRanges.For(" + S(p.Rows) + ", " + S(p.Cols) + ", ref body);");
             }
             w.WriteLine();
             using (w.WriteBlock("private struct " + name + "Rows : global::ModelDsl.Cpu.IRowRangeBody"))
             {
                 w.WriteLine("public int B, V;");
-                var pointers = new List<string>();
-                for (int f = 2; f < fields.Count; f++) pointers.Add(fields[f]);
-                w.WriteLine("public float* " + string.Join(", ", pointers) + ";");
+                RenderText.Call(w, "public float*", pointers, ";", " ", "");
                 w.WriteLine();
                 // Fully optimised from the first call: these loops run thousands of times per step and gain nothing from tiering.
-                w.WriteLine("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
+                w.WriteLine("[global::System.Runtime.CompilerServices.MethodImplAttribute(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
                 using (w.WriteBlock("public void Run(int r0, int r1)"))
                 {
                     var roots = new List<Expr>();
                     foreach (var o in p.Outputs) roots.Add(o.Value);
+                    var rows = new string[operands.Length];
+                    for (int k = 0; k < operands.Length; k++) rows[k] = operands[k] + "_row";
                     using (w.WriteBlock("for (int r = r0; r < r1; r++)"))
                     {
-                        for (int i = 0; i < p.Inputs.Count; i++)
-                            w.WriteLine("float* a" + I(i) + " = in" + I(i) + " + r * " + S(p.Inputs[i].RowStride) + ";");
-                        for (int j = 0; j < p.Outputs.Count; j++)
-                            w.WriteLine("float* y" + I(j) + " = out" + I(j) + " + r * " + S(p.Outputs[j].Target.RowStride) + ";");
+                        foreach (var k in distinct)
+                        {
+                            var stride = k < p.Inputs.Count ? p.Inputs[k].RowStride : p.Outputs[k - p.Inputs.Count].Target.RowStride;
+                            w.WriteLine("float* " + rows[k] + " = " + operands[k] + " + r * " + S(stride) + ";");
+                        }
                         w.WriteLine("int c = 0;");
                         // The JIT folds IsHardwareAccelerated to a constant: one of the three loops survives (Vector128 on
                         // ARM64 and on x64 without AVX), and the scalar loop finishes the row, or does it all without SIMD.
-                        VectorLoop(w, p, roots, 16, "Vector512", ExprFlavor.Vector512, "if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)");
-                        VectorLoop(w, p, roots, 8, "Vector256", ExprFlavor.Vector256, "else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)");
-                        VectorLoop(w, p, roots, 4, "Vector128", ExprFlavor.Vector128, "else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)");
+                        VectorLoop(w, p, roots, rows, 16, "Vector512", ExprFlavor.Vector512, "if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)");
+                        VectorLoop(w, p, roots, rows, 8, "Vector256", ExprFlavor.Vector256, "else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)");
+                        VectorLoop(w, p, roots, rows, 4, "Vector128", ExprFlavor.Vector128, "else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)");
                         using (w.WriteBlock("for (; c < " + S(p.Cols) + "; c++)"))
                         {
-                            var names = ExprRenderer.Render(w, roots, ExprFlavor.Scalar, k => "a" + I(k) + "[c]");
+                            var names = ExprRenderer.Render(w, roots, ExprFlavor.Scalar, k => rows[k] + "[c]");
                             for (int j = 0; j < p.Outputs.Count; j++)
-                                w.WriteLine("y" + I(j) + "[c] " + (p.Outputs[j].Accumulate ? "+=" : "=") + " " + names[j] + ";");
+                                w.WriteLine(rows[p.Inputs.Count + j] + "[c] " + (p.Outputs[j].Accumulate ? "+=" : "=") + " " + names[j] + ";");
                         }
                     }
                 }
             }
         }
 
-        private static void VectorLoop(IndentedTextWriter w, PointwiseOp p, List<Expr> roots, int lanes, string type, ExprFlavor flavor, string condition)
+        private static void VectorLoop(IndentedTextWriter w, PointwiseOp p, List<Expr> roots, string[] rows, int lanes, string type, ExprFlavor flavor, string condition)
         {
             if (p.Cols.IsConstant && p.Cols.Constant < lanes)
             {
@@ -315,11 +320,12 @@ namespace ModelDsl.Generators.Emit
             using (w.WriteBlock(condition))
             using (w.WriteBlock("for (; c <= " + S(p.Cols) + " - " + width + "; c += " + width + ")"))
             {
-                var names = ExprRenderer.Render(w, roots, flavor, k => v + ".Load(a" + I(k) + " + c)");
+                var names = ExprRenderer.Render(w, roots, flavor, k => v + ".Load(" + rows[k] + " + c)");
                 for (int j = 0; j < p.Outputs.Count; j++)
                 {
-                    var value = p.Outputs[j].Accumulate ? "(" + v + ".Load(y" + I(j) + " + c) + " + names[j] + ")" : names[j];
-                    w.WriteLine(v + ".Store(" + value + ", y" + I(j) + " + c);");
+                    var row = rows[p.Inputs.Count + j];
+                    var value = p.Outputs[j].Accumulate ? "(" + v + ".Load(" + row + " + c) + " + names[j] + ")" : names[j];
+                    w.WriteLine(v + ".Store(" + value + ", " + row + " + c);");
                 }
             }
         }

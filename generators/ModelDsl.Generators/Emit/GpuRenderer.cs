@@ -182,7 +182,7 @@ namespace ModelDsl.Generators.Emit
 
             public void Write(Op op)
             {
-                if (op.Comment.Length > 0) w.WriteLine("// " + op.Comment);
+                if (op.Comment.Length > 0) RenderText.Line(w, "// " + op.Comment);
                 Visit(op);
             }
 
@@ -204,8 +204,8 @@ namespace ModelDsl.Generators.Emit
                     {
                         var u = f.Product.B;
                         var t = state.Transposed[f];
-                        w.WriteLine("// " + cell.Name + ": Uᵀ for the fused backward step (coalesced reads)");
-                        w.WriteLine("int " + t.Name + " = FuseRecurrentBackward(" + S(cell.Cols) + ") ? TransposeToScratch("
+                        RenderText.Line(w, "// " + cell.Name + ": Uᵀ for the fused backward step (coalesced reads)");
+                        RenderText.Line(w, "int " + t.Name + " = FuseRecurrentBackward(" + S(cell.Cols) + ") ? TransposeToScratch("
                             + t.ScratchOffset.ToString(CultureInfo.InvariantCulture) + ", " + RenderText.Ptr(u) + ", " + S(u.RowStride) + ", "
                             + S(u.Rows) + ", " + S(u.Cols) + ") : -1;");
                     }
@@ -219,13 +219,13 @@ namespace ModelDsl.Generators.Emit
             }
 
             protected override void VisitTokenMask(TokenMaskOp m) =>
-                w.WriteLine("TokenMask(" + RenderText.Ptr(m.Tokens) + ", " + S(m.Tokens.Stride) + ", " + S(m.Mask.Rows) + ", " + S(m.Mask.Cols) + ", " + RenderText.Ptr(m.Mask) + ", " + S(m.Mask.RowStride) + ");");
+                RenderText.Line(w, "TokenMask(" + RenderText.Ptr(m.Tokens) + ", " + S(m.Tokens.Stride) + ", " + S(m.Mask.Rows) + ", " + S(m.Mask.Cols) + ", " + RenderText.Ptr(m.Mask) + ", " + S(m.Mask.RowStride) + ");");
 
             protected override void VisitZero(ZeroOp z) =>
-                w.WriteLine("Zero(" + RenderText.Ptr(z.Target) + ", " + S(z.Target.Rows) + ", " + S(z.Target.Cols) + ", " + S(z.Target.RowStride) + ");");
+                RenderText.Line(w, "Zero(" + RenderText.Ptr(z.Target) + ", " + S(z.Target.Rows) + ", " + S(z.Target.Cols) + ", " + S(z.Target.RowStride) + ");");
 
             protected override void VisitCopy(CopyOp c) =>
-                w.WriteLine("Copy(" + RenderText.Ptr(c.Source) + ", " + S(c.Source.RowStride) + ", " + RenderText.Ptr(c.Target) + ", " + S(c.Target.RowStride) + ", "
+                RenderText.Line(w, "Copy(" + RenderText.Ptr(c.Source) + ", " + S(c.Source.RowStride) + ", " + RenderText.Ptr(c.Target) + ", " + S(c.Target.RowStride) + ", "
                     + S(c.Target.Rows) + ", " + S(c.Target.Cols) + ");");
 
             protected override void VisitPointwise(PointwiseOp p)
@@ -234,20 +234,20 @@ namespace ModelDsl.Generators.Emit
                 {
                     if (!step.Backward)
                     {
-                        w.WriteLine("// (launched with the product above)");
+                        RenderText.Line(w, "// (launched with the product above)");
                         return;
                     }
 
                     var groupSize = S(p.Cols);
                     using (w.WriteBlock("if (FuseRecurrentBackward(" + groupSize + "))"))
                     {
-                        w.WriteLine("// " + p.Comment + ", with the product below in the same kernel (" + I(FusedRows) + " rows per group)");
+                        RenderText.Line(w, "// " + p.Comment + ", with the product below in the same kernel (" + I(FusedRows) + " rows per group)");
                         RenderPointwiseCall(w, p, Kernels.NameOf(p) + "Fused", step, state.Transposed);
                     }
                     using (w.WriteBlock("else"))
                     {
                         RenderPointwiseCall(w, p, Kernels.NameOf(p), null, state.Transposed);
-                        if (step.Product.Comment.Length > 0) w.WriteLine("// " + step.Product.Comment);
+                        if (step.Product.Comment.Length > 0) RenderText.Line(w, "// " + step.Product.Comment);
                         RenderMatMul(w, step.Product);
                     }
                     return;
@@ -262,19 +262,19 @@ namespace ModelDsl.Generators.Emit
                 {
                     if (step.Backward)
                     {
-                        w.WriteLine("// (launched with the cell above)");
+                        RenderText.Line(w, "// (launched with the cell above)");
                         return;
                     }
 
                     using (w.WriteBlock("if (FuseRecurrentSteps)"))
                     {
-                        w.WriteLine("// " + step.Cell.Comment + ", with the product above in the same kernel");
+                        RenderText.Line(w, "// " + step.Cell.Comment + ", with the product above in the same kernel");
                         RenderPointwiseCall(w, step.Cell, Kernels.NameOf(step.Cell) + "Fused", step, state.Transposed);
                     }
                     using (w.WriteBlock("else"))
                     {
                         RenderMatMul(w, m);
-                        if (step.Cell.Comment.Length > 0) w.WriteLine("// " + step.Cell.Comment);
+                        if (step.Cell.Comment.Length > 0) RenderText.Line(w, "// " + step.Cell.Comment);
                         RenderPointwiseCall(w, step.Cell, Kernels.NameOf(step.Cell), null, state.Transposed);
                     }
                     return;
@@ -285,26 +285,26 @@ namespace ModelDsl.Generators.Emit
 
             protected override void VisitGatherRows(GatherRowsOp g)
             {
-                w.WriteLine("GatherRows(" + RenderText.Ptr(g.Table) + ", " + S(g.Table.RowStride) + ", " + RenderText.Ptr(g.Ids) + ", " + S(g.Ids.Stride) + ", "
+                RenderText.Line(w, "GatherRows(" + RenderText.Ptr(g.Table) + ", " + S(g.Table.RowStride) + ", " + RenderText.Ptr(g.Ids) + ", " + S(g.Ids.Stride) + ", "
                     + S(g.Output.Rows) + ", " + S(g.Output.Cols) + ", " + RenderText.Ptr(g.Output) + ", " + S(g.Output.RowStride) + ", "
                     + (g.Bias is null ? "-1" : RenderText.Ptr(g.Bias)) + ", accumulate: " + Bool(g.Accumulate) + ");");
             }
 
             protected override void VisitScatterAddRows(ScatterAddRowsOp s)
             {
-                w.WriteLine("ScatterAddRows(" + RenderText.Ptr(s.Source) + ", " + S(s.Source.RowStride) + ", " + RenderText.Ptr(s.Ids) + ", " + S(s.Ids.Stride) + ", "
+                RenderText.Line(w, "ScatterAddRows(" + RenderText.Ptr(s.Source) + ", " + S(s.Source.RowStride) + ", " + RenderText.Ptr(s.Ids) + ", " + S(s.Ids.Stride) + ", "
                     + S(s.Source.Rows) + ", " + S(s.Source.Cols) + ", " + RenderText.Ptr(s.Table) + ", " + S(s.Table.RowStride) + ");");
             }
 
             protected override void VisitColumnSums(ColumnSumsOp c)
             {
-                w.WriteLine("ColumnSums(" + RenderText.Ptr(c.Source) + ", " + S(c.Source.Rows) + ", " + S(c.Source.Cols) + ", " + S(c.Source.RowStride) + ", "
+                RenderText.Line(w, "ColumnSums(" + RenderText.Ptr(c.Source) + ", " + S(c.Source.Rows) + ", " + S(c.Source.Cols) + ", " + S(c.Source.RowStride) + ", "
                     + RenderText.Ptr(c.Sums) + ", accumulate: " + Bool(c.Accumulate) + ");");
             }
 
             protected override void VisitSoftmaxCrossEntropy(SoftmaxCrossEntropyOp x)
             {
-                w.WriteLine((x.Binary ? "SigmoidCrossEntropy(" : "SoftmaxCrossEntropy(") + RenderText.Ptr(x.Logits) + ", " + S(x.Logits.Rows) + ", " + S(x.Logits.Cols) + ", " + S(x.Logits.RowStride) + ", "
+                RenderText.Line(w, (x.Binary ? "SigmoidCrossEntropy(" : "SoftmaxCrossEntropy(") + RenderText.Ptr(x.Logits) + ", " + S(x.Logits.Rows) + ", " + S(x.Logits.Cols) + ", " + S(x.Logits.RowStride) + ", "
                     + RenderText.Ptr(x.Targets) + ", " + S(x.Targets.Stride) + ", "
                     + (x.DLogits is null ? "-1, 0" : RenderText.Ptr(x.DLogits) + ", " + S(x.DLogits.RowStride))
                     + (x.Steps == 1 ? "" : ", steps: " + x.Steps.ToString(System.Globalization.CultureInfo.InvariantCulture))
@@ -313,19 +313,19 @@ namespace ModelDsl.Generators.Emit
 
             protected override void VisitSoftmax(SoftmaxOp s)
             {
-                w.WriteLine("Softmax(" + RenderText.Ptr(s.Logits) + ", " + S(s.Logits.Rows) + ", " + S(s.Logits.Cols) + ", " + S(s.Logits.RowStride) + ", "
+                RenderText.Line(w, "Softmax(" + RenderText.Ptr(s.Logits) + ", " + S(s.Logits.Rows) + ", " + S(s.Logits.Cols) + ", " + S(s.Logits.RowStride) + ", "
                     + RenderText.Ptr(s.Output) + ", " + S(s.Output.RowStride) + ");");
             }
 
             protected override void VisitDropoutMask(DropoutMaskOp _)
             {
-                w.WriteLine("// (drawn and uploaded in DrawDropoutMasks, before the first launch)");
+                RenderText.Line(w, "// (drawn and uploaded in DrawDropoutMasks, before the first launch)");
             }
 
 
             protected override void VisitAttention(AttentionOp a)
             {
-                w.WriteLine("Attention(" + RenderText.Ptr(a.Q) + ", " + S(a.Q.RowStride) + ", " + RenderText.Ptr(a.K) + ", " + S(a.K.RowStride) + ", " + RenderText.Ptr(a.V) + ", " + S(a.V.RowStride) + ", "
+                RenderText.Line(w, "Attention(" + RenderText.Ptr(a.Q) + ", " + S(a.Q.RowStride) + ", " + RenderText.Ptr(a.K) + ", " + S(a.K.RowStride) + ", " + RenderText.Ptr(a.V) + ", " + S(a.V.RowStride) + ", "
                     + RenderText.Ptr(a.Output) + ", " + S(a.Output.RowStride) + ", B, " + I(a.Steps) + ", " + I(a.Heads) + ", " + I(a.KeySize) + ", causal: " + Bool(a.Causal) + ", " + Mask(a.Mask) + ", "
                     + (a.Probabilities is null ? "-1" : RenderText.Ptr(a.Probabilities)) + ");");
             }
@@ -333,21 +333,21 @@ namespace ModelDsl.Generators.Emit
             protected override void VisitAttentionBackward(AttentionBackwardOp g)
             {
                 var a = g.Forward;
-                w.WriteLine("AttentionBackward(" + RenderText.Ptr(a.Q) + ", " + S(a.Q.RowStride) + ", " + RenderText.Ptr(a.K) + ", " + S(a.K.RowStride) + ", " + RenderText.Ptr(a.V) + ", " + S(a.V.RowStride) + ", "
+                RenderText.Line(w, "AttentionBackward(" + RenderText.Ptr(a.Q) + ", " + S(a.Q.RowStride) + ", " + RenderText.Ptr(a.K) + ", " + S(a.K.RowStride) + ", " + RenderText.Ptr(a.V) + ", " + S(a.V.RowStride) + ", "
                     + RenderText.Ptr(a.Probabilities!) + ", " + RenderText.Ptr(g.DOutput) + ", " + S(g.DOutput.RowStride) + ", " + RenderText.Ptr(g.DQ) + ", " + S(g.DQ.RowStride) + ", "
                     + RenderText.Ptr(g.DK) + ", " + S(g.DK.RowStride) + ", " + RenderText.Ptr(g.DV) + ", " + S(g.DV.RowStride) + ", B, " + I(a.Steps) + ", " + I(a.Heads) + ", " + I(a.KeySize) + ");");
             }
 
             protected override void VisitCachedAttention(CachedAttentionOp a)
             {
-                w.WriteLine("CachedAttention(" + RenderText.Ptr(a.Q) + ", " + S(a.Q.RowStride) + ", " + RenderText.Ptr(a.K) + ", " + S(a.K.RowStride) + ", " + RenderText.Ptr(a.V) + ", " + S(a.V.RowStride) + ", "
+                RenderText.Line(w, "CachedAttention(" + RenderText.Ptr(a.Q) + ", " + S(a.Q.RowStride) + ", " + RenderText.Ptr(a.K) + ", " + S(a.K.RowStride) + ", " + RenderText.Ptr(a.V) + ", " + S(a.V.RowStride) + ", "
                     + RenderText.Ptr(a.Output) + ", " + S(a.Output.RowStride) + ", " + RenderText.Ptr(a.KeyCache) + ", " + RenderText.Ptr(a.ValueCache) + ", " + S(a.KeyCache.RowStride) + ", "
                     + RenderText.Ptr(a.Positions) + ", B, " + I(a.Heads) + ", " + I(a.KeySize) + ", " + I(a.Capacity) + ", " + Mask(a.Mask) + ");");
             }
 
             protected override void VisitLayerNorm(LayerNormOp n)
             {
-                w.WriteLine("LayerNorm(" + RenderText.Ptr(n.X) + ", " + S(n.X.RowStride) + ", " + RenderText.Ptr(n.Gamma) + ", " + RenderText.Ptr(n.Beta) + ", " + RenderText.Ptr(n.Y) + ", " + S(n.Y.RowStride) + ", "
+                RenderText.Line(w, "LayerNorm(" + RenderText.Ptr(n.X) + ", " + S(n.X.RowStride) + ", " + RenderText.Ptr(n.Gamma) + ", " + RenderText.Ptr(n.Beta) + ", " + RenderText.Ptr(n.Y) + ", " + S(n.Y.RowStride) + ", "
                     + S(n.X.Rows) + ", " + S(n.X.Cols) + ", " + ExprRenderer.Constant(n.Epsilon, ExprFlavor.Scalar) + ", "
                     + (n.Mean is null ? "-1, -1" : RenderText.Ptr(n.Mean) + ", " + RenderText.Ptr(n.InverseStd!)) + ");");
             }
@@ -355,30 +355,30 @@ namespace ModelDsl.Generators.Emit
             protected override void VisitLayerNormBackward(LayerNormBackwardOp g)
             {
                 var n = g.Forward;
-                w.WriteLine("LayerNormBackward(" + RenderText.Ptr(n.X) + ", " + S(n.X.RowStride) + ", " + RenderText.Ptr(n.Gamma) + ", " + RenderText.Ptr(n.Mean!) + ", " + RenderText.Ptr(n.InverseStd!) + ", "
+                RenderText.Line(w, "LayerNormBackward(" + RenderText.Ptr(n.X) + ", " + S(n.X.RowStride) + ", " + RenderText.Ptr(n.Gamma) + ", " + RenderText.Ptr(n.Mean!) + ", " + RenderText.Ptr(n.InverseStd!) + ", "
                     + RenderText.Ptr(g.DY) + ", " + S(g.DY.RowStride) + ", " + RenderText.Ptr(g.DX) + ", " + S(g.DX.RowStride) + ", " + RenderText.Ptr(g.DGamma) + ", " + RenderText.Ptr(g.DBeta) + ", "
                     + S(n.X.Rows) + ", " + S(n.X.Cols) + ");");
             }
 
             protected override void VisitGatherPositions(GatherPositionsOp g)
             {
-                w.WriteLine("GatherPositions(" + RenderText.Ptr(g.Sequence) + ", " + S(g.Sequence.RowStride) + ", " + RenderText.Ptr(g.Positions) + ", B, " + S(g.Sequence.Rows) + " / B, "
+                RenderText.Line(w, "GatherPositions(" + RenderText.Ptr(g.Sequence) + ", " + S(g.Sequence.RowStride) + ", " + RenderText.Ptr(g.Positions) + ", B, " + S(g.Sequence.Rows) + " / B, "
                     + S(g.Output.Cols) + ", " + RenderText.Ptr(g.Output) + ", " + S(g.Output.RowStride) + ");");
             }
 
             protected override void VisitRecordTokens(RecordTokensOp r)
             {
-                w.WriteLine("RecordTokens(" + RenderText.Ptr(r.Tokens) + ", " + S(r.Tokens.Stride) + ", " + RenderText.Ptr(r.Positions) + ", " + r.History.Name + ", B, " + S(r.History.Length) + " / B);");
+                RenderText.Line(w, "RecordTokens(" + RenderText.Ptr(r.Tokens) + ", " + S(r.Tokens.Stride) + ", " + RenderText.Ptr(r.Positions) + ", " + r.History.Name + ", B, " + S(r.History.Length) + " / B);");
             }
 
             protected override void VisitAdvancePositions(AdvancePositionsOp a)
             {
-                w.WriteLine("AdvancePositions(" + RenderText.Ptr(a.Positions) + ", B);");
+                RenderText.Line(w, "AdvancePositions(" + RenderText.Ptr(a.Positions) + ", B);");
             }
         }
 
         private static void RenderMatMul(IndentedTextWriter w, MatMulOp m) =>
-            w.WriteLine("MatMul(" + Bool(m.TransA) + ", " + Bool(m.TransB) + ", " + S(m.M) + ", " + S(m.N) + ", " + S(m.K) + ", "
+            RenderText.Line(w, "MatMul(" + Bool(m.TransA) + ", " + Bool(m.TransB) + ", " + S(m.M) + ", " + S(m.N) + ", " + S(m.K) + ", "
                 + RenderText.Ptr(m.A) + ", " + S(m.A.RowStride) + ", " + RenderText.Ptr(m.B) + ", " + S(m.B.RowStride) + ", "
                 + RenderText.Ptr(m.C) + ", " + S(m.C.RowStride) + ", accumulate: " + Bool(m.Accumulate)
                 + (m.Bias is null ? "" : ", bias: " + RenderText.Ptr(m.Bias)) + ");");
@@ -403,11 +403,11 @@ namespace ModelDsl.Generators.Emit
             var groups = "(" + S(p.Rows) + " + " + I(FusedRows - 1) + ") / " + I(FusedRows);
             if (step != null && step.Backward)
             {
-                w.WriteLine("GroupedPointwise(" + Field(kernel) + ", " + groups + ", " + S(p.Cols) + ", new " + Args + " { " + string.Join(", ", fields) + " });");
+                RenderText.Call(w, "GroupedPointwise(" + Field(kernel) + ", " + groups + ", " + S(p.Cols) + ", new " + Args, fields, ");", " { ", " }");
                 return;
             }
             var threads = step == null ? S(p.Rows) + " * " + S(p.Cols) : groups + " * " + S(p.Cols);
-            w.WriteLine("Pointwise(" + Field(kernel) + ", " + threads + ", new " + Args + " { " + string.Join(", ", fields) + " });");
+            RenderText.Call(w, "Pointwise(" + Field(kernel) + ", " + threads + ", new " + Args, fields, ");", " { ", " }");
         }
 
         /// <summary>Slots after the cell's own operands: 0 = A (h_{t-1}), 1 = U, 2 = C, 3 = the product's bias row (or -1).</summary>
@@ -611,21 +611,22 @@ namespace ModelDsl.Generators.Emit
         /// </summary>
         private static void RenderPointwiseKernel(IndentedTextWriter w, PointwiseOp p, string name)
         {
-            var operands = new List<string>();
-            for (int k = 0; k < p.Inputs.Count; k++) operands.Add(InputSlot(k) + " = in" + I(k));
-            for (int j = 0; j < p.Outputs.Count; j++) operands.Add(OutputSlot(p, j) + " = out" + I(j));
-            w.WriteLine("// " + p.Comment + ": rows " + S(p.Rows) + ", cols " + S(p.Cols) + "; " + string.Join(", ", operands));
+            // Operands are named after their buffers: each is the arena offset in its slot of the argument struct.
+            var operands = PointwiseNames.Operands(p);
+            w.WriteLine("// " + p.Comment + ": rows " + S(p.Rows) + ", cols " + S(p.Cols));
             using (w.WriteBlock("private static void " + name + "Kernel(" + Index1D + " index, " + FloatView + " f, " + Args + " a)"))
             {
                 var cols = K(p.Cols);
                 w.WriteLine("int i = index;");
                 w.WriteLine("int r = i / " + cols + ";");
                 w.WriteLine("int c = i - r * " + cols + ";");
+                foreach (var k in PointwiseNames.Distinct(operands))
+                    w.WriteLine("int " + operands[k] + " = a." + (k < p.Inputs.Count ? InputSlot(k) : OutputSlot(p, k - p.Inputs.Count)) + ";");
                 var roots = new List<Expr>();
                 foreach (var o in p.Outputs) roots.Add(o.Value);
-                var names = ExprRenderer.Render(w, roots, ExprFlavor.Gpu, k => "f[a." + InputSlot(k) + " + r * " + K(p.Inputs[k].RowStride) + " + c]");
+                var names = ExprRenderer.Render(w, roots, ExprFlavor.Gpu, k => "f[" + operands[k] + " + r * " + K(p.Inputs[k].RowStride) + " + c]");
                 for (int j = 0; j < p.Outputs.Count; j++)
-                    w.WriteLine("f[a." + OutputSlot(p, j) + " + r * " + K(p.Outputs[j].Target.RowStride) + " + c] " + (p.Outputs[j].Accumulate ? "+=" : "=") + " " + names[j] + ";");
+                    w.WriteLine("f[" + operands[p.Inputs.Count + j] + " + r * " + K(p.Outputs[j].Target.RowStride) + " + c] " + (p.Outputs[j].Accumulate ? "+=" : "=") + " " + names[j] + ";");
             }
         }
 

@@ -30,6 +30,9 @@ namespace ModelDsl.Generators.Helpers
         /// <summary>The current indentation depth, in units.</summary>
         public int IndentLevel { get; private set; }
 
+        /// <summary>Characters the current indentation takes at the start of a line.</summary>
+        public int CurrentIndentWidth => IndentLevel * indentUnit.Length;
+
         public void Indent() => IndentLevel++;
 
         public void Unindent()

@@ -10,11 +10,13 @@ namespace ModelDsl.Generators.Model
     /// <param name="ClassName">The class name, e.g. <c>CharLstm</c> or <c>class</c>.</param>
     /// <param name="Accessibility"><c>"public"</c> or <c>"internal"</c>.</param>
     /// <param name="Layers">The layers in declaration order, input first; a <see cref="SymbolicSize.Vocabulary"/> size is bound when the model is created.</param>
+    /// <param name="ShortNames">Whether the generated code may use short aliases (<c>Vector512</c>, <c>Gemm</c>): no type of the model's namespace and no member of the class has their names.</param>
     internal sealed record ModelDeclaration(
         string? Namespace,
         string ClassName,
         string Accessibility,
-        EquatableArray<LayerSpec> Layers)
+        EquatableArray<LayerSpec> Layers,
+        bool ShortNames = false)
     {
         /// <summary>The full name, unescaped (<c>Demo.event.Tiny</c>): the model's identity in file names and diagnostics.</summary>
         public string QualifiedName => Namespace is null ? ClassName : Namespace + "." + ClassName;

@@ -152,4 +152,25 @@ public sealed class IdentifierTests
         Assert.Equal(GeneratorHarness.SourcePath(0), diagnostic.Location.GetLineSpan().Path);
         Assert.Equal("Tiny", compilation.SyntaxTrees[0].ToString().Substring(diagnostic.Location.SourceSpan.Start, diagnostic.Location.SourceSpan.Length));
     }
+
+    [Fact]
+    public void Short_names_give_way_to_a_type_of_the_namespace_or_a_member_of_the_class()
+    {
+        // A type named like an alias in the model's namespace would clash with it (CS0576); a member would hide it.
+        var run = GeneratorHarness.Run(
+            """
+            using ModelDsl;
+            namespace Clash { public class Gemm { } [Model][TokenInput(8)][Lstm(4)][Dense(Dim.Vocabulary)] public partial class ByType; }
+            namespace Member { [Model][TokenInput(8)][Lstm(4)][Dense(Dim.Vocabulary)] public partial class ByMember { public int Vector512 => 1; } }
+            namespace Free { [Model][TokenInput(8)][Lstm(4)][Dense(Dim.Vocabulary)] public partial class Plain; }
+            """);
+        Assert.Empty(run.ModelDiagnostics);
+        if (GeneratorHarness.ReferenceRuntimeAssembly) Assert.Empty(run.Errors);
+        string Code(string name) => run.Sources.Single(f => f.HintName.Contains(name, StringComparison.Ordinal)).Text;
+        Assert.DoesNotContain("using Gemm =", Code("ByType"));
+        Assert.Contains("global::ModelDsl.Cpu.Gemm.Multiply", Code("ByType"));
+        Assert.DoesNotContain("using Vector512 =", Code("ByMember"));
+        Assert.Contains("using Gemm = global::ModelDsl.Cpu.Gemm;", Code("Plain"));
+        Assert.DoesNotContain("global::ModelDsl.Cpu.Gemm.Multiply", Code("Plain"));
+    }
 }
