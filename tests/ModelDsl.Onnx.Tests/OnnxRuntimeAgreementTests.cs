@@ -121,6 +121,35 @@ public sealed class OnnxRuntimeAgreementTests
         AssertAgreement(model, seed: 26);
     }
 
+    [Fact]
+    public void ConvGlobalMaxPool_MatchesPredict()
+    {
+        using var model = new ConvGlobalMaxPool();
+        Randomize(model, seed: 27);
+        AssertAgreement(model, seed: 28);
+    }
+
+    [Fact]
+    public void ConvGlobalAveragePool_MatchesPredict()
+    {
+        using var model = new ConvGlobalAveragePool();
+        Randomize(model, seed: 29);
+        AssertAgreement(model, seed: 30);
+    }
+
+    [Fact]
+    public void A_padding_mask_is_refused_with_a_clear_error_rather_than_exported_wrong()
+    {
+        using var pooled = new MaskedAveragePoolExport();
+        using var recurrent = new MaskedLstmExport();
+        var path = Path.Combine(Path.GetTempPath(), $"modeldsl-onnx-{Guid.NewGuid():N}.onnx");
+        var pooling = Assert.Throws<NotSupportedException>(() => OnnxExporter.Export(pooled, path));
+        Assert.Contains("padding mask", pooling.Message);
+        var lstm = Assert.Throws<NotSupportedException>(() => OnnxExporter.Export(recurrent, path));
+        Assert.Contains("padding mask", lstm.Message);
+        Assert.False(File.Exists(path));
+    }
+
     /// <summary>Every weight and bias uniform in [−0.5, 0.5]: the initial biases (forget gate 1, others 0) would hide a swapped gate.</summary>
     private static void Randomize(Model model, ulong seed)
     {

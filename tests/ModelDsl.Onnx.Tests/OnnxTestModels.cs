@@ -109,3 +109,37 @@ public partial class CausalConvStack;
 [Flatten]
 [Dense(3, Activation.Softmax)]
 public partial class StridedConvFlatten;
+
+/// <summary>Keras's imdb_cnn shape: Conv1D + ReLU, GlobalMaxPooling1D (ONNX ReduceMax over the steps), sigmoid.</summary>
+[Model]
+[TokenInput(length: 10, vocabulary: 12)]
+[Embedding(6)]
+[Conv1D(5, kernelSize: 3, activation: Activation.Relu)]
+[GlobalMaxPooling1D]
+[Dense(1, Activation.Sigmoid)]
+public partial class ConvGlobalMaxPool;
+
+/// <summary>A strided Conv1D (tanh) averaged over its steps (ONNX ReduceMean), softmax.</summary>
+[Model]
+[TokenInput(length: 8, vocabulary: 10)]
+[Embedding(4)]
+[Conv1D(3, kernelSize: 2, strides: 2, padding: Padding.Same, activation: Activation.Tanh)]
+[GlobalAveragePooling1D]
+[Dense(2, Activation.Softmax)]
+public partial class ConvGlobalAveragePool;
+
+/// <summary>Average pooling under a padding mask: not exportable (a clear error), as are masked recurrent layers.</summary>
+[Model]
+[TokenInput(length: 6, vocabulary: 8)]
+[Embedding(4, maskZero: true)]
+[GlobalAveragePooling1D]
+[Dense(3, Activation.Softmax)]
+public partial class MaskedAveragePoolExport;
+
+/// <summary>A recurrent layer under a padding mask: ONNX's LSTM cannot skip padded steps inside a sequence, so not exportable.</summary>
+[Model]
+[TokenInput(length: 6, vocabulary: 8)]
+[Embedding(4, maskZero: true)]
+[Lstm(5)]
+[Dense(3, Activation.Softmax)]
+public partial class MaskedLstmExport;

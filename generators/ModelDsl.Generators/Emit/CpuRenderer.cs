@@ -237,6 +237,21 @@ namespace ModelDsl.Generators.Emit
                 RenderText.Line(w, "global::ModelDsl.Cpu.PositionOps.RecordTokens(" + Ptr(r.Tokens) + ", " + S(r.Tokens.Stride) + ", " + Ptr(r.Positions) + ", " + r.History.Name + ", B, " + S(r.History.Length) + " / B);");
             }
 
+            protected override void VisitGlobalPool(GlobalPoolOp p) =>
+                RenderText.Line(w, "global::ModelDsl.Cpu.SequencePooling.Forward(" + Ptr(p.Input) + ", " + S(p.Input.RowStride) + ", " + S(p.StepStride) + ", " + I(p.Steps) + ", "
+                    + S(p.Output.Rows) + ", " + S(p.Output.Cols) + ", " + Ptr(p.Output) + ", " + S(p.Output.RowStride) + ", " + I((int)p.Kind) + ", "
+                    + (p.Mask is null ? "null, 0, 0" : Ptr(p.Mask) + ", " + S(p.Mask.Stride) + ", " + S(p.MaskStepStride)) + ", "
+                    + (p.ArgMax is null ? "null, 0" : Ptr(p.ArgMax) + ", " + S(p.ArgMax.RowStride)) + ");");
+
+            protected override void VisitGlobalPoolBackward(GlobalPoolBackwardOp g)
+            {
+                var p = g.Forward;
+                RenderText.Line(w, "global::ModelDsl.Cpu.SequencePooling.Backward(" + Ptr(g.DOutput) + ", " + S(g.DOutput.RowStride) + ", " + Ptr(g.DInput) + ", " + S(g.DInput.RowStride) + ", "
+                    + S(g.DStepStride) + ", " + I(p.Steps) + ", " + S(p.Output.Rows) + ", " + S(p.Output.Cols) + ", " + I((int)p.Kind) + ", "
+                    + (p.Mask is null ? "null, 0, 0" : Ptr(p.Mask) + ", " + S(p.Mask.Stride) + ", " + S(p.MaskStepStride)) + ", "
+                    + (p.ArgMax is null ? "null, 0" : Ptr(p.ArgMax) + ", " + S(p.ArgMax.RowStride)) + ", accumulate: " + Bool(g.Accumulate) + ");");
+            }
+
             protected override void VisitAdvancePositions(AdvancePositionsOp a)
             {
                 RenderText.Line(w, "global::ModelDsl.Cpu.PositionOps.AdvancePositions(" + Ptr(a.Positions) + ", B);");

@@ -371,6 +371,21 @@ namespace ModelDsl.Generators.Emit
                 RenderText.Line(w, "RecordTokens(" + RenderText.Ptr(r.Tokens) + ", " + S(r.Tokens.Stride) + ", " + RenderText.Ptr(r.Positions) + ", " + r.History.Name + ", B, " + S(r.History.Length) + " / B);");
             }
 
+            protected override void VisitGlobalPool(GlobalPoolOp p) =>
+                RenderText.Line(w, "GlobalPool(" + RenderText.Ptr(p.Input) + ", " + S(p.Input.RowStride) + ", " + S(p.StepStride) + ", " + I(p.Steps) + ", "
+                    + S(p.Output.Rows) + ", " + S(p.Output.Cols) + ", " + RenderText.Ptr(p.Output) + ", " + S(p.Output.RowStride) + ", " + I((int)p.Kind) + ", "
+                    + (p.Mask is null ? "-1, 0, 0" : RenderText.Ptr(p.Mask) + ", " + S(p.Mask.Stride) + ", " + S(p.MaskStepStride)) + ", "
+                    + (p.ArgMax is null ? "-1, 0" : RenderText.Ptr(p.ArgMax) + ", " + S(p.ArgMax.RowStride)) + ");");
+
+            protected override void VisitGlobalPoolBackward(GlobalPoolBackwardOp g)
+            {
+                var p = g.Forward;
+                RenderText.Line(w, "GlobalPoolBackward(" + RenderText.Ptr(g.DOutput) + ", " + S(g.DOutput.RowStride) + ", " + RenderText.Ptr(g.DInput) + ", " + S(g.DInput.RowStride) + ", "
+                    + S(g.DStepStride) + ", " + I(p.Steps) + ", " + S(p.Output.Rows) + ", " + S(p.Output.Cols) + ", " + I((int)p.Kind) + ", "
+                    + (p.Mask is null ? "-1, 0, 0" : RenderText.Ptr(p.Mask) + ", " + S(p.Mask.Stride) + ", " + S(p.MaskStepStride)) + ", "
+                    + (p.ArgMax is null ? "-1, 0" : RenderText.Ptr(p.ArgMax) + ", " + S(p.ArgMax.RowStride)) + ", accumulate: " + Bool(g.Accumulate) + ");");
+            }
+
             protected override void VisitAdvancePositions(AdvancePositionsOp a)
             {
                 RenderText.Line(w, "AdvancePositions(" + RenderText.Ptr(a.Positions) + ", B);");

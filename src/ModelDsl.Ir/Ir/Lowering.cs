@@ -334,6 +334,8 @@ namespace ModelDsl.Ir
                 protected override Op VisitGatherPositions(GatherPositionsOp op) => op;
                 protected override Op VisitRecordTokens(RecordTokensOp op) => op;
                 protected override Op VisitAdvancePositions(AdvancePositionsOp op) => op;
+                protected override Op VisitGlobalPool(GlobalPoolOp op) => op;
+                protected override Op VisitGlobalPoolBackward(GlobalPoolBackwardOp op) => op;
 
                 private LayerNormOp LayerNorm(LayerNormOp n) =>
                     new LayerNormOp(n.X, V(n.Gamma), V(n.Beta), n.Y, n.Epsilon, n.Mean, n.InverseStd) { Comment = n.Comment };

@@ -35,6 +35,8 @@ namespace ModelDsl.Ir
                 case GatherPositionsOp x: VisitGatherPositions(x); break;
                 case RecordTokensOp x: VisitRecordTokens(x); break;
                 case AdvancePositionsOp x: VisitAdvancePositions(x); break;
+                case GlobalPoolOp x: VisitGlobalPool(x); break;
+                case GlobalPoolBackwardOp x: VisitGlobalPoolBackward(x); break;
                 default: throw new NotSupportedException(GetType().Name + " does not know " + op.GetType().Name + ".");
             }
         }
@@ -64,6 +66,8 @@ namespace ModelDsl.Ir
         protected abstract void VisitGatherPositions(GatherPositionsOp op);
         protected abstract void VisitRecordTokens(RecordTokensOp op);
         protected abstract void VisitAdvancePositions(AdvancePositionsOp op);
+        protected abstract void VisitGlobalPool(GlobalPoolOp op);
+        protected abstract void VisitGlobalPoolBackward(GlobalPoolBackwardOp op);
     }
 
     /// <summary>The same dispatch for visitors that make a value of each op (<see cref="OpVisitor"/>).</summary>
@@ -91,6 +95,8 @@ namespace ModelDsl.Ir
             GatherPositionsOp x => VisitGatherPositions(x),
             RecordTokensOp x => VisitRecordTokens(x),
             AdvancePositionsOp x => VisitAdvancePositions(x),
+            GlobalPoolOp x => VisitGlobalPool(x),
+            GlobalPoolBackwardOp x => VisitGlobalPoolBackward(x),
             _ => throw new NotSupportedException(GetType().Name + " does not know " + op.GetType().Name + "."),
         };
 
@@ -114,5 +120,7 @@ namespace ModelDsl.Ir
         protected abstract T VisitGatherPositions(GatherPositionsOp op);
         protected abstract T VisitRecordTokens(RecordTokensOp op);
         protected abstract T VisitAdvancePositions(AdvancePositionsOp op);
+        protected abstract T VisitGlobalPool(GlobalPoolOp op);
+        protected abstract T VisitGlobalPoolBackward(GlobalPoolBackwardOp op);
     }
 }

@@ -61,6 +61,8 @@ public static class ProgramFingerprint
         protected override void VisitGatherPositions(GatherPositionsOp g) => Mix(g, g.Sequence + "|" + g.Positions + "|" + g.Output);
         protected override void VisitRecordTokens(RecordTokensOp r) => Mix(r, r.Tokens + "|" + r.Positions + "|" + r.History.Name);
         protected override void VisitAdvancePositions(AdvancePositionsOp a) => Mix(a, a.Positions.ToString());
+        protected override void VisitGlobalPool(GlobalPoolOp p) => Mix(p, p.ToString());
+        protected override void VisitGlobalPoolBackward(GlobalPoolBackwardOp g) => Mix(g, g.Forward + "|" + g.DOutput + "|" + g.DInput + "|" + g.DStepStride + "|" + g.Accumulate);
 
         private static string Describe(object? o) => o switch
         {

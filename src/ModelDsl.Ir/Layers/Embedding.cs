@@ -53,7 +53,7 @@ namespace ModelDsl.Ir
             var table = graph.Weight(name + ".embeddings");
             string output = name + "/output";
             graph.Node("Gather", name, new[] { table, input.Name }, new[] { output }, OnnxAttribute.Of("axis", 0));
-            return new OnnxValue(output, graph.Units(layer.Size), OnnxValueKind.Sequence, input.Steps);
+            return new OnnxValue(output, graph.Units(layer.Size), OnnxValueKind.Sequence, input.Steps, layer.MaskZero);
         }
     }
 }

@@ -34,6 +34,8 @@ namespace ModelDsl.Ir
             new LayerNormalizationLayer(),
             new TransformerDecoderLayer(),
             new Conv1DLayer(),
+            new GlobalPooling1DLayer(LayerKind.GlobalMaxPooling1D),
+            new GlobalPooling1DLayer(LayerKind.GlobalAveragePooling1D),
         };
 
         public static LayerDefinition For(LayerKind kind)

@@ -18,13 +18,17 @@ namespace ModelDsl.Ir
     /// <summary>A named ONNX value, its width and its kind.</summary>
     public sealed class OnnxValue
     {
-        public OnnxValue(string name, int width, OnnxValueKind kind, int steps = 0)
+        public OnnxValue(string name, int width, OnnxValueKind kind, int steps = 0, bool masked = false)
         {
             Name = name;
             Width = width;
             Kind = kind;
             Steps = steps;
+            Masked = masked;
         }
+
+        /// <summary>The steps carry an embedding's padding mask (maskZero).</summary>
+        public bool Masked { get; }
 
         public string Name { get; }
         public int Width { get; }

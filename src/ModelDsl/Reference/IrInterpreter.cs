@@ -209,6 +209,64 @@ public sealed class IrInterpreter : OpVisitor
             _ints[a.Positions.Buffer][Eval(a.Positions.Offset) + b * Eval(a.Positions.Stride)]++;
     }
 
+    /// <summary>The definition of <see cref="GlobalPoolOp"/>: max or mean over the counted steps, in double.</summary>
+    protected override void VisitGlobalPool(GlobalPoolOp p)
+    {
+        long rows = Eval(p.Output.Rows), cols = Eval(p.Output.Cols);
+        var x = _floats[p.Input.Buffer];
+        var output = _floats[p.Output.Buffer];
+        for (long b = 0; b < rows; b++)
+        {
+            for (long c = 0; c < cols; c++)
+            {
+                double best = 0, sum = 0;
+                long chosen = -1, counted = 0;
+                for (long t = 0; t < p.Steps; t++)
+                {
+                    if (!PoolCounts(p, t, b)) continue;
+                    double v = x[Eval(p.Input.Offset) + t * Eval(p.StepStride) + b * Eval(p.Input.RowStride) + c];
+                    counted++;
+                    sum += v;
+                    if (chosen < 0 || v > best || (double.IsNaN(v) && !double.IsNaN(best)))
+                    {
+                        best = v;
+                        chosen = t;
+                    }
+                }
+                output[Index(p.Output, 0, b, c)] = counted == 0 ? 0 : p.Kind == PoolKind.Max ? best : sum / counted;
+                if (p.ArgMax != null) _floats[p.ArgMax.Buffer][Index(p.ArgMax, 0, b, c)] = chosen;
+            }
+        }
+    }
+
+    protected override void VisitGlobalPoolBackward(GlobalPoolBackwardOp g)
+    {
+        var p = g.Forward;
+        long rows = Eval(p.Output.Rows), cols = Eval(p.Output.Cols);
+        var dOut = _floats[g.DOutput.Buffer];
+        var dx = _floats[g.DInput.Buffer];
+        for (long b = 0; b < rows; b++)
+        {
+            long counted = 0;
+            for (long t = 0; t < p.Steps; t++)
+                if (PoolCounts(p, t, b)) counted++;
+            for (long c = 0; c < cols; c++)
+            {
+                double d = dOut[Index(g.DOutput, 0, b, c)];
+                long chosen = p.Kind == PoolKind.Max ? (long)_floats[p.ArgMax!.Buffer][Index(p.ArgMax, 0, b, c)] : -1;
+                for (long t = 0; t < p.Steps; t++)
+                {
+                    double share = p.Kind == PoolKind.Max ? (t == chosen ? d : 0) : PoolCounts(p, t, b) ? d / counted : 0;
+                    long o = Eval(g.DInput.Offset) + t * Eval(g.DStepStride) + b * Eval(g.DInput.RowStride) + c;
+                    dx[o] = g.Accumulate ? dx[o] + share : share;
+                }
+            }
+        }
+    }
+
+    private bool PoolCounts(GlobalPoolOp p, long t, long b) =>
+        p.Mask is null || _ints[p.Mask.Buffer][Eval(p.Mask.Offset) + t * Eval(p.MaskStepStride) + b * Eval(p.Mask.Stride)] != 0;
+
     private void ForEach(View v, long t, Action<long, long> body)
     {
         long rows = Eval(v.Rows), cols = Eval(v.Cols);

@@ -382,6 +382,23 @@ public sealed class DiagnosticTests
         Verify("[Model][TokenInput(9)][{|MDSL0026:Conv1D(3, kernelSize: 3, padding: Padding.Same)|}][Flatten][Dense(4)] public partial class M;");
 
     [Fact]
+    public void MDSL0026_PoolingAVector() =>
+        Verify("[Model][TokenInput(9)][Embedding(4)][Lstm(4)][{|MDSL0026:GlobalMaxPooling1D|}][Dense(4)] public partial class M;");
+
+    [Fact]
+    public void Pooling_takes_a_shortened_sequence_and_a_mask()
+    {
+        var run = GeneratorHarness.Run(Header + """
+            [Model][TokenInput(9)][Embedding(4)][Conv1D(3, kernelSize: 4, strides: 2)][GlobalAveragePooling1D][Dense(2)]
+            public partial class Shortened;
+            [Model][TokenInput(9)][Embedding(4, maskZero: true)][GlobalMaxPooling1D][Dense(2)]
+            public partial class Masked;
+            """);
+        Assert.Empty(run.ModelDiagnostics);
+        if (GeneratorHarness.ReferenceRuntimeAssembly) Assert.Empty(run.Errors);
+    }
+
+    [Fact]
     public void MDSL9999_UnexpectedExceptionBecomesADiagnostic()
     {
         var tree = CSharpSyntaxTree.ParseText("class Broken { }", GeneratorHarness.ParseOptions, path: "Broken.cs");

@@ -70,6 +70,22 @@ internal static class ModelSources
         public partial class SeedTransformer;
         """;
 
+    /// <summary>Keras's imdb_cnn sentiment model: Embedding, Dropout, Conv1D + ReLU, GlobalMaxPooling1D, a sigmoid output.</summary>
+    public const string ConvClassifier = """
+        using ModelDsl;
+
+        namespace Demo.Sentiment;
+
+        [Model]
+        [TokenInput(length: 400, vocabulary: 5000)]
+        [Embedding(50)]
+        [Dropout(0.2)]
+        [Conv1D(250, kernelSize: 3, activation: Activation.Relu)]
+        [GlobalMaxPooling1D]
+        [Dense(1, Activation.Sigmoid)]
+        public partial class ConvClassifier;
+        """;
+
     /// <summary>Every baseline case: its name (the baseline file's stem) and its source.</summary>
     public static readonly IReadOnlyDictionary<string, string> BaselineCases = new Dictionary<string, string>
     {
@@ -78,5 +94,6 @@ internal static class ModelSources
         ["StackedLstm"] = StackedLstm,
         ["BidirectionalGru"] = BidirectionalGru,
         ["SeedTransformer"] = SeedTransformer,
+        ["ConvClassifier"] = ConvClassifier,
     };
 }

@@ -16,7 +16,7 @@ public sealed class GpuEmulatorCollection
 /// <summary>Models, ids and the interpreter for the GPU agreement tests.</summary>
 internal static class GpuHarness
 {
-    public static TheoryData<string> Models => new() { nameof(TinyCharLstm), nameof(TinyStack), nameof(OddWidths), nameof(TinyGru), nameof(TinyRecurrentStack), nameof(TinySentiment), nameof(FlattenSoftmax), nameof(TinyBiGru), nameof(TinyBiStack), nameof(TinyCharRnn), nameof(TinyPerStepBi), nameof(MaskedStack), nameof(MaskedBidirectional), nameof(TinyDecoder), nameof(TinySeedDecoder), nameof(TinyAttention), nameof(TinyEncoderClassifier), nameof(PositionalGru), nameof(TinyConv), nameof(CausalConvLm), nameof(StridedConv) };
+    public static TheoryData<string> Models => new() { nameof(TinyCharLstm), nameof(TinyStack), nameof(OddWidths), nameof(TinyGru), nameof(TinyRecurrentStack), nameof(TinySentiment), nameof(FlattenSoftmax), nameof(TinyBiGru), nameof(TinyBiStack), nameof(TinyCharRnn), nameof(TinyPerStepBi), nameof(MaskedStack), nameof(MaskedBidirectional), nameof(TinyDecoder), nameof(TinySeedDecoder), nameof(TinyAttention), nameof(TinyEncoderClassifier), nameof(PositionalGru), nameof(TinyConv), nameof(CausalConvLm), nameof(StridedConv), nameof(ConvMaxPool), nameof(MaskedMaxPool), nameof(MaskedAveragePool), nameof(ConvAveragePool) };
 
     public static Model Create(string name, Backend backend)
     {
@@ -43,6 +43,10 @@ internal static class GpuHarness
             nameof(PositionalGru) => new PositionalGru(options),
             nameof(TinyConv) => new TinyConv(options),
             nameof(StridedConv) => new StridedConv(options),
+            nameof(ConvMaxPool) => new ConvMaxPool(options),
+            nameof(MaskedMaxPool) => new MaskedMaxPool(options),
+            nameof(MaskedAveragePool) => new MaskedAveragePool(options),
+            nameof(ConvAveragePool) => new ConvAveragePool(options),
             nameof(CausalConvLm) => new CausalConvLm(vocabulary: 9, options),
             _ => throw new ArgumentOutOfRangeException(nameof(name)),
         };

@@ -248,3 +248,39 @@ public partial class CausalConvLm;
 [Flatten]
 [Dense(3, Activation.Softmax)]
 public partial class StridedConv;
+
+/// <summary>Keras's imdb_cnn shape, miniature: Conv1D + ReLU, global max pooling, a sigmoid classifier.</summary>
+[Model]
+[TokenInput(length: 9, vocabulary: 12)]
+[Embedding(6)]
+[Dropout(0.2)]
+[Conv1D(5, kernelSize: 3, activation: Activation.Relu)]
+[GlobalMaxPooling1D]
+[Dense(1, Activation.Sigmoid)]
+public partial class ConvMaxPool;
+
+/// <summary>Max pooling of an LSTM's sequence under a padding mask: padded steps never win.</summary>
+[Model]
+[TokenInput(length: 7, vocabulary: 9)]
+[Embedding(5, maskZero: true)]
+[Lstm(6, returnSequences: true)]
+[GlobalMaxPooling1D]
+[Dense(3, Activation.Softmax)]
+public partial class MaskedMaxPool;
+
+/// <summary>Average pooling straight over a masked embedding (the mean of the real steps), and over a strided Conv1D.</summary>
+[Model]
+[TokenInput(length: 6, vocabulary: 8)]
+[Embedding(4, maskZero: true)]
+[GlobalAveragePooling1D]
+[Dense(3, Activation.Softmax)]
+public partial class MaskedAveragePool;
+
+/// <summary>A strided Conv1D (tanh) whose 4 steps are averaged.</summary>
+[Model]
+[TokenInput(length: 8, vocabulary: 10)]
+[Embedding(4)]
+[Conv1D(3, kernelSize: 2, strides: 2, activation: Activation.Tanh)]
+[GlobalAveragePooling1D]
+[Dense(2, Activation.Softmax)]
+public partial class ConvAveragePool;

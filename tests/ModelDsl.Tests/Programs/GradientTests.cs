@@ -11,7 +11,7 @@ namespace ModelDsl.Tests.Programs;
 /// </summary>
 public class GradientTests
 {
-    public static TheoryData<string> Models => new() { nameof(TinyCharLstm), nameof(TinyStack), nameof(OddWidths), nameof(TinyGru), nameof(TinyRecurrentStack), nameof(TinySentiment), nameof(FlattenSoftmax), nameof(FrozenEmbedding), nameof(TinyBiGru), nameof(TinyBiStack), nameof(TinyCharRnn), nameof(TinyPerStepBi), nameof(MaskedStack), nameof(MaskedBidirectional), nameof(TinyDecoder), nameof(TinySeedDecoder), nameof(TinyAttention), nameof(TinyEncoderClassifier), nameof(PositionalGru), nameof(SimdWidths), nameof(SimdWidthDecoder), nameof(TinyConv), nameof(CausalConvLm), nameof(StridedConv) };
+    public static TheoryData<string> Models => new() { nameof(TinyCharLstm), nameof(TinyStack), nameof(OddWidths), nameof(TinyGru), nameof(TinyRecurrentStack), nameof(TinySentiment), nameof(FlattenSoftmax), nameof(FrozenEmbedding), nameof(TinyBiGru), nameof(TinyBiStack), nameof(TinyCharRnn), nameof(TinyPerStepBi), nameof(MaskedStack), nameof(MaskedBidirectional), nameof(TinyDecoder), nameof(TinySeedDecoder), nameof(TinyAttention), nameof(TinyEncoderClassifier), nameof(PositionalGru), nameof(SimdWidths), nameof(SimdWidthDecoder), nameof(TinyConv), nameof(CausalConvLm), nameof(StridedConv), nameof(ConvMaxPool), nameof(MaskedMaxPool), nameof(MaskedAveragePool), nameof(ConvAveragePool) };
 
     internal static Model Create(string name, Backend backend = Backend.Cpu, ulong seed = 7) => name switch
     {
@@ -38,6 +38,10 @@ public class GradientTests
         nameof(SimdWidthDecoder) => new SimdWidthDecoder(new ModelOptions { Backend = backend, Seed = seed }),
         nameof(TinyConv) => new TinyConv(new ModelOptions { Backend = backend, Seed = seed }),
         nameof(StridedConv) => new StridedConv(new ModelOptions { Backend = backend, Seed = seed }),
+        nameof(ConvMaxPool) => new ConvMaxPool(new ModelOptions { Backend = backend, Seed = seed }),
+        nameof(MaskedMaxPool) => new MaskedMaxPool(new ModelOptions { Backend = backend, Seed = seed }),
+        nameof(MaskedAveragePool) => new MaskedAveragePool(new ModelOptions { Backend = backend, Seed = seed }),
+        nameof(ConvAveragePool) => new ConvAveragePool(new ModelOptions { Backend = backend, Seed = seed }),
         nameof(CausalConvLm) => new CausalConvLm(vocabulary: 9, new ModelOptions { Backend = backend, Seed = seed }),
         _ => throw new ArgumentException(name),
     };

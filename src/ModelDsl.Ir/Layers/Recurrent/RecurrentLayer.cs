@@ -88,6 +88,9 @@ namespace ModelDsl.Ir
         {
             int units = graph.Units(layer.Size);
             var x = graph.AsFloatSequence(name, input);
+            if (x.Masked)
+                throw new System.NotSupportedException(name + ": ONNX export of a recurrent layer under a padding mask (maskZero) is not supported: ONNX's "
+                    + OnnxOperator + " cannot skip padded steps inside a sequence, so the export would compute other values; export a model without maskZero.");
             int inputs = x.Width;
             string[] prefixes = layer.Bidirectional ? new[] { name + ".forward_" + KerasName, name + ".backward_" + KerasName } : new[] { name };
             int directions = prefixes.Length;
