@@ -11,7 +11,7 @@ using Xunit.Sdk;
 string[] defaultClasses =
 [
     "CpuAgreementTests", "TransformerTests", "TopKTests", "GemmTests", "RowKernelsTests", "SimdMathTests",
-    "AttentionKernelTests", "WorkerPoolTests", "AdamTests", "RmsPropTests", "SgdTests",
+    "AttentionKernelTests", "SequencePoolingTests", "WorkerPoolTests", "AdamTests", "RmsPropTests", "SgdTests",
 ];
 bool listOnly = args.Contains("--list");
 var wanted = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToHashSet(StringComparer.Ordinal);

@@ -237,19 +237,17 @@ namespace ModelDsl.Generators.Emit
                 RenderText.Line(w, "global::ModelDsl.Cpu.PositionOps.RecordTokens(" + Ptr(r.Tokens) + ", " + S(r.Tokens.Stride) + ", " + Ptr(r.Positions) + ", " + r.History.Name + ", B, " + S(r.History.Length) + " / B);");
             }
 
-            protected override void VisitGlobalPool(GlobalPoolOp p) =>
-                RenderText.Line(w, "global::ModelDsl.Cpu.SequencePooling.Forward(" + Ptr(p.Input) + ", " + S(p.Input.RowStride) + ", " + S(p.StepStride) + ", " + I(p.Steps) + ", "
-                    + S(p.Output.Rows) + ", " + S(p.Output.Cols) + ", " + Ptr(p.Output) + ", " + S(p.Output.RowStride) + ", " + I((int)p.Kind) + ", "
-                    + (p.Mask is null ? "null, 0, 0" : Ptr(p.Mask) + ", " + S(p.Mask.Stride) + ", " + S(p.MaskStepStride)) + ", "
-                    + (p.ArgMax is null ? "null, 0" : Ptr(p.ArgMax) + ", " + S(p.ArgMax.RowStride)) + ");");
+            protected override void VisitGlobalPool(GlobalPoolOp g) =>
+                RenderText.Line(w, "global::ModelDsl.Cpu.SequencePooling.Forward(" + PoolKindName(g.Kind) + ", " + Ptr(g.Input) + ", " + S(g.Input.RowStride) + ", " + S(g.StepStride) + ", "
+                    + PoolMask(g) + ", " + Ptr(g.Output) + ", " + S(g.Output.RowStride) + ", " + (g.ArgMax is null ? "null, 0" : Ptr(g.ArgMax) + ", " + S(g.ArgMax.RowStride)) + ", "
+                    + S(g.Input.Rows) + ", " + I(g.Steps) + ", " + S(g.Input.Cols) + ");");
 
             protected override void VisitGlobalPoolBackward(GlobalPoolBackwardOp g)
             {
                 var p = g.Forward;
-                RenderText.Line(w, "global::ModelDsl.Cpu.SequencePooling.Backward(" + Ptr(g.DOutput) + ", " + S(g.DOutput.RowStride) + ", " + Ptr(g.DInput) + ", " + S(g.DInput.RowStride) + ", "
-                    + S(g.DStepStride) + ", " + I(p.Steps) + ", " + S(p.Output.Rows) + ", " + S(p.Output.Cols) + ", " + I((int)p.Kind) + ", "
-                    + (p.Mask is null ? "null, 0, 0" : Ptr(p.Mask) + ", " + S(p.Mask.Stride) + ", " + S(p.MaskStepStride)) + ", "
-                    + (p.ArgMax is null ? "null, 0" : Ptr(p.ArgMax) + ", " + S(p.ArgMax.RowStride)) + ", accumulate: " + Bool(g.Accumulate) + ");");
+                RenderText.Line(w, "global::ModelDsl.Cpu.SequencePooling.Backward(" + PoolKindName(p.Kind) + ", " + (p.ArgMax is null ? "null, 0" : Ptr(p.ArgMax) + ", " + S(p.ArgMax.RowStride)) + ", "
+                    + PoolMask(p) + ", " + Ptr(g.DOutput) + ", " + S(g.DOutput.RowStride) + ", " + Ptr(g.DInput) + ", " + S(g.DInput.RowStride) + ", " + S(g.DStepStride) + ", "
+                    + S(p.Input.Rows) + ", " + I(p.Steps) + ", " + S(p.Input.Cols) + ", accumulate: " + Bool(g.Accumulate) + ");");
             }
 
             protected override void VisitAdvancePositions(AdvancePositionsOp a)
@@ -257,6 +255,13 @@ namespace ModelDsl.Generators.Emit
                 RenderText.Line(w, "global::ModelDsl.Cpu.PositionOps.AdvancePositions(" + Ptr(a.Positions) + ", B);");
             }
         }
+
+        internal static string PoolKindName(PoolKind kind) => "global::ModelDsl.Ir.PoolKind." + kind;
+
+        /// <summary>A global pool's mask as (ids, stride between batch rows, stride between steps), or none.</summary>
+        private static string PoolMask(GlobalPoolOp g) => g.Mask is null
+            ? "null, 0, 0"
+            : Ptr(g.Mask) + ", " + S(g.Mask.Stride) + ", " + S(g.MaskStepStride);
 
         private static string Mask(KeyTokens? mask) => mask is null
             ? "default"

@@ -371,19 +371,18 @@ namespace ModelDsl.Generators.Emit
                 RenderText.Line(w, "RecordTokens(" + RenderText.Ptr(r.Tokens) + ", " + S(r.Tokens.Stride) + ", " + RenderText.Ptr(r.Positions) + ", " + r.History.Name + ", B, " + S(r.History.Length) + " / B);");
             }
 
-            protected override void VisitGlobalPool(GlobalPoolOp p) =>
-                RenderText.Line(w, "GlobalPool(" + RenderText.Ptr(p.Input) + ", " + S(p.Input.RowStride) + ", " + S(p.StepStride) + ", " + I(p.Steps) + ", "
-                    + S(p.Output.Rows) + ", " + S(p.Output.Cols) + ", " + RenderText.Ptr(p.Output) + ", " + S(p.Output.RowStride) + ", " + I((int)p.Kind) + ", "
-                    + (p.Mask is null ? "-1, 0, 0" : RenderText.Ptr(p.Mask) + ", " + S(p.Mask.Stride) + ", " + S(p.MaskStepStride)) + ", "
-                    + (p.ArgMax is null ? "-1, 0" : RenderText.Ptr(p.ArgMax) + ", " + S(p.ArgMax.RowStride)) + ");");
+            protected override void VisitGlobalPool(GlobalPoolOp g) =>
+                RenderText.Line(w, "GlobalPool(" + PoolKindName(g.Kind) + ", " + RenderText.Ptr(g.Input) + ", " + S(g.Input.RowStride) + ", " + S(g.StepStride) + ", "
+                    + PoolMask(g) + ", " + RenderText.Ptr(g.Output) + ", " + S(g.Output.RowStride) + ", "
+                    + (g.ArgMax is null ? "-1, 0" : RenderText.Ptr(g.ArgMax) + ", " + S(g.ArgMax.RowStride)) + ", "
+                    + S(g.Input.Rows) + ", " + I(g.Steps) + ", " + S(g.Input.Cols) + ");");
 
             protected override void VisitGlobalPoolBackward(GlobalPoolBackwardOp g)
             {
                 var p = g.Forward;
-                RenderText.Line(w, "GlobalPoolBackward(" + RenderText.Ptr(g.DOutput) + ", " + S(g.DOutput.RowStride) + ", " + RenderText.Ptr(g.DInput) + ", " + S(g.DInput.RowStride) + ", "
-                    + S(g.DStepStride) + ", " + I(p.Steps) + ", " + S(p.Output.Rows) + ", " + S(p.Output.Cols) + ", " + I((int)p.Kind) + ", "
-                    + (p.Mask is null ? "-1, 0, 0" : RenderText.Ptr(p.Mask) + ", " + S(p.Mask.Stride) + ", " + S(p.MaskStepStride)) + ", "
-                    + (p.ArgMax is null ? "-1, 0" : RenderText.Ptr(p.ArgMax) + ", " + S(p.ArgMax.RowStride)) + ", accumulate: " + Bool(g.Accumulate) + ");");
+                RenderText.Line(w, "GlobalPoolBackward(" + PoolKindName(p.Kind) + ", " + (p.ArgMax is null ? "-1, 0" : RenderText.Ptr(p.ArgMax) + ", " + S(p.ArgMax.RowStride)) + ", "
+                    + PoolMask(p) + ", " + RenderText.Ptr(g.DOutput) + ", " + S(g.DOutput.RowStride) + ", " + RenderText.Ptr(g.DInput) + ", " + S(g.DInput.RowStride) + ", "
+                    + S(g.DStepStride) + ", " + S(p.Input.Rows) + ", " + I(p.Steps) + ", " + S(p.Input.Cols) + ", accumulate: " + Bool(g.Accumulate) + ");");
             }
 
             protected override void VisitAdvancePositions(AdvancePositionsOp a)
@@ -644,6 +643,13 @@ namespace ModelDsl.Generators.Emit
                     w.WriteLine("f[" + operands[p.Inputs.Count + j] + " + r * " + K(p.Outputs[j].Target.RowStride) + " + c] " + (p.Outputs[j].Accumulate ? "+=" : "=") + " " + names[j] + ";");
             }
         }
+
+        private static string PoolKindName(PoolKind kind) => "global::ModelDsl.Ir.PoolKind." + kind;
+
+        /// <summary>A global pool's mask as (int-arena offset, stride between batch rows, stride between steps), or -1 when every step counts.</summary>
+        private static string PoolMask(GlobalPoolOp g) => g.Mask is null
+            ? "-1, 0, 0"
+            : RenderText.Ptr(g.Mask) + ", " + S(g.Mask.Stride) + ", " + S(g.MaskStepStride);
 
         /// <summary>A size inside a kernel: a literal when constant, else over the argument struct's B and V.</summary>
         private static string K(Size size) => size.Render("a.B", "a.V");

@@ -61,13 +61,14 @@ public static class ProgramFingerprint
         protected override void VisitGatherPositions(GatherPositionsOp g) => Mix(g, g.Sequence + "|" + g.Positions + "|" + g.Output);
         protected override void VisitRecordTokens(RecordTokensOp r) => Mix(r, r.Tokens + "|" + r.Positions + "|" + r.History.Name);
         protected override void VisitAdvancePositions(AdvancePositionsOp a) => Mix(a, a.Positions.ToString());
-        protected override void VisitGlobalPool(GlobalPoolOp p) => Mix(p, p.ToString());
-        protected override void VisitGlobalPoolBackward(GlobalPoolBackwardOp g) => Mix(g, g.Forward + "|" + g.DOutput + "|" + g.DInput + "|" + g.DStepStride + "|" + g.Accumulate);
+        protected override void VisitGlobalPool(GlobalPoolOp g) => Mix(g, Describe(g));
+        protected override void VisitGlobalPoolBackward(GlobalPoolBackwardOp g) => Mix(g, Describe(g.Forward) + "|" + g.DOutput + "|" + g.DInput + "|" + g.DStepStride + "|" + g.Accumulate);
 
         private static string Describe(object? o) => o switch
         {
             null => "-",
             AttentionOp a => a.Q + "|" + a.K + "|" + a.V + "|" + a.Output + "|" + a.Heads + "|" + a.KeySize + "|" + a.Steps + "|" + a.Causal + "|" + Describe(a.Mask) + "|" + a.Probabilities,
+            GlobalPoolOp g => g.Kind + "|" + g.Input + "|" + g.StepStride + "|" + g.Steps + "|" + g.Output + "|" + Describe(g.Mask) + "|" + g.MaskStepStride + "|" + Describe(g.ArgMax),
             KeyTokens k => k.Buffer.Name + "@" + k.Offset + "/" + k.BatchStride + "/" + k.PositionStride,
             LayerNormOp n => n.X + "|" + n.Gamma + "|" + n.Beta + "|" + n.Y + "|" + n.Epsilon.ToString("R", System.Globalization.CultureInfo.InvariantCulture) + "|" + n.Mean + "|" + n.InverseStd,
             _ => o.ToString() ?? "",

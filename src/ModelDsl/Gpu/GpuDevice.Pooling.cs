@@ -3,21 +3,25 @@ using ILGPU.Runtime;
 
 namespace ModelDsl.Gpu;
 
-// Pooling launches (GlobalPoolOp): loaded on first use, one thread per (row, column).
+// The global pooling launches, over a program's float arena f and int arena ids (the mask's token ids).
 public sealed partial class GpuDevice
 {
-    private Action<Index1D, ArrayView<float>, ArrayView<int>, PoolArgs>? _globalPool, _globalPoolBackward;
+    // Loaded on first use: only models with a global pooling layer launch them.
+    private Action<Index1D, ArrayView<float>, ArrayView<int>, GlobalPoolArgs>? _globalPool, _globalPoolBackward;
 
-    public void GlobalPool(ArrayView<float> f, ArrayView<int> ids, in PoolArgs a)
+    /// <summary>One thread per (b, c) of the [Batch, Width] output.</summary>
+    public void GlobalPool(ArrayView<float> f, ArrayView<int> ids, in GlobalPoolArgs a)
     {
-        _globalPool ??= Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, PoolArgs>(GpuKernels.GlobalPool);
-        if (a.Rows > 0 && a.Cols > 0) _globalPool(a.Rows * a.Cols, f, ids, a);
+        if (a.Batch <= 0 || a.Width <= 0) return;
+        _globalPool ??= Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, GlobalPoolArgs>(GpuKernels.GlobalPool);
+        _globalPool(a.Batch * a.Width, f, a.Mask >= 0 ? ids : NoIds, a);
     }
 
-    /// <summary>X, RowStride and StepStride here describe dx.</summary>
-    public void GlobalPoolBackward(ArrayView<float> f, ArrayView<int> ids, in PoolArgs a)
+    /// <summary>One thread per (b, c), each writing its column of dx at every step.</summary>
+    public void GlobalPoolBackward(ArrayView<float> f, ArrayView<int> ids, in GlobalPoolArgs a)
     {
-        _globalPoolBackward ??= Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, PoolArgs>(GpuKernels.GlobalPoolBackward);
-        if (a.Rows > 0 && a.Cols > 0) _globalPoolBackward(a.Rows * a.Cols, f, ids, a);
+        if (a.Batch <= 0 || a.Width <= 0 || a.Steps <= 0) return;
+        _globalPoolBackward ??= Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, GlobalPoolArgs>(GpuKernels.GlobalPoolBackward);
+        _globalPoolBackward(a.Batch * a.Width, f, a.Mask >= 0 ? ids : NoIds, a);
     }
 }

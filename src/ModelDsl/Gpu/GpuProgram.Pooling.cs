@@ -1,23 +1,28 @@
+using ModelDsl.Ir;
+
 namespace ModelDsl.Gpu;
 
-// Global pooling as the generated code calls it: arena offsets and strides in the CPU kernels' order
-// (ModelDsl.Cpu.SequencePooling); a mask or argMax offset of -1 means none.
+// Global pooling as the generated code calls it: arena offsets and strides in the CPU kernels' argument order
+// (ModelDsl.Cpu.SequencePooling). A mask offset of -1 means every step counts; an argMax offset of -1 means none is saved.
 public abstract partial class GpuProgram
 {
-    protected void GlobalPool(int x, int rowStride, int stepStride, int steps, int rows, int cols, int output, int outputStride,
-        int kind, int mask, int maskStride, int maskStepStride, int argMax, int argMaxStride) =>
-        Device.GlobalPool(Floats, Ints, new PoolArgs
+    protected void GlobalPool(PoolKind kind, int x, int xStride, int stepStride, int mask, int maskStride, int maskStepStride,
+        int output, int outputStride, int argMax, int argMaxStride, int batch, int steps, int width) =>
+        Device.GlobalPool(Floats, Ints, new GlobalPoolArgs
         {
-            X = x, RowStride = rowStride, StepStride = stepStride, Steps = steps, Rows = rows, Cols = cols, Output = output, OutputStride = outputStride,
-            Kind = kind, Mask = mask, MaskStride = maskStride, MaskStepStride = maskStepStride, ArgMax = argMax, ArgMaxStride = argMaxStride,
+            Max = kind == PoolKind.Max ? 1 : 0, Input = x, InputStride = xStride, StepStride = stepStride,
+            Mask = mask, MaskStride = maskStride, MaskStepStride = maskStepStride,
+            Output = output, OutputStride = outputStride, ArgMax = argMax, ArgMaxStride = argMaxStride, Batch = batch, Steps = steps, Width = width,
         });
 
-    protected void GlobalPoolBackward(int dOutput, int dOutputStride, int dx, int rowStride, int stepStride, int steps, int rows, int cols,
-        int kind, int mask, int maskStride, int maskStepStride, int argMax, int argMaxStride, bool accumulate) =>
-        Device.GlobalPoolBackward(Floats, Ints, new PoolArgs
+    /// <summary>dx at every step (assigned, or added when <paramref name="accumulate"/>).</summary>
+    protected void GlobalPoolBackward(PoolKind kind, int argMax, int argMaxStride, int mask, int maskStride, int maskStepStride,
+        int dOutput, int dOutputStride, int dx, int dxStride, int dStepStride, int batch, int steps, int width, bool accumulate) =>
+        Device.GlobalPoolBackward(Floats, Ints, new GlobalPoolArgs
         {
-            DOutput = dOutput, DOutputStride = dOutputStride, X = dx, RowStride = rowStride, StepStride = stepStride, Steps = steps, Rows = rows, Cols = cols,
-            Kind = kind, Mask = mask, MaskStride = maskStride, MaskStepStride = maskStepStride, ArgMax = argMax, ArgMaxStride = argMaxStride,
-            Accumulate = accumulate ? 1 : 0,
+            Max = kind == PoolKind.Max ? 1 : 0, ArgMax = argMax, ArgMaxStride = argMaxStride,
+            Mask = mask, MaskStride = maskStride, MaskStepStride = maskStepStride,
+            DOutput = dOutput, DOutputStride = dOutputStride, DInput = dx, DInputStride = dxStride, DStepStride = dStepStride,
+            Batch = batch, Steps = steps, Width = width, Accumulate = accumulate ? 1 : 0,
         });
 }
