@@ -60,14 +60,9 @@ namespace ModelDsl.Ir
         public override TensorShape InferShape(ShapeContext context, LayerSpec layer, IReadOnlyList<TensorShape> inputs)
         {
             var shape = inputs[0];
-            if (shape.Form != ShapeForm.Sequence)
+            if (!RequireSequence(context, shape, "add an [Embedding(dimension)] before it",
+                "set returnSequences: true on the previous recurrent layer, or move the Conv1D before the layer that makes a vector"))
             {
-                var gets = shape.Form == ShapeForm.TokenIds ? "token ids " + shape : "a vector " + shape;
-                var fix = shape.Form == ShapeForm.TokenIds
-                    ? "add an [Embedding(dimension)] before it"
-                    : "set returnSequences: true on the previous recurrent layer, or move the Conv1D before the layer that makes a vector";
-                context.Report(ProblemCode.VectorSequenceExpected, Name, gets, fix);
-                context.KeepProducer();
                 return shape.Form == ShapeForm.TokenIds ? TensorShape.Sequence(shape.Steps, layer.Size) : shape;
             }
 

@@ -26,17 +26,8 @@ namespace ModelDsl.Ir
         public override TensorShape InferShape(ShapeContext context, LayerSpec layer, IReadOnlyList<TensorShape> inputs)
         {
             var shape = inputs[0];
-            if (shape.Form != ShapeForm.Sequence)
-            {
-                var gets = shape.Form == ShapeForm.TokenIds ? "token ids " + shape : "a vector " + shape;
-                var fix = shape.Form == ShapeForm.TokenIds
-                    ? "add an [Embedding(dimension)] before it"
-                    : "it pools over the steps, so set returnSequences: true on the previous recurrent layer";
-                context.Report(ProblemCode.VectorSequenceExpected, Name, gets, fix);
-                context.KeepProducer();
-                return TensorShape.Vector(shape.Width);
-            }
-
+            RequireSequence(context, shape, "add an [Embedding(dimension)] before it",
+                "it pools over the steps, so set returnSequences: true on the previous recurrent layer");
             return TensorShape.Vector(shape.Width);
         }
 

@@ -143,6 +143,19 @@ namespace ModelDsl.Ir
             }
         }
 
+        /// <summary>
+        /// For a layer that reads a sequence of vectors: reports MDSL0026 with the fix for token ids or for a vector, and
+        /// keeps the producer (the flow carries on as the caller decides); returns whether the input is a sequence.
+        /// </summary>
+        protected bool RequireSequence(ShapeContext context, TensorShape shape, string tokenIdsFix, string vectorFix)
+        {
+            if (shape.Form == ShapeForm.Sequence) return true;
+            var gets = shape.Form == ShapeForm.TokenIds ? "token ids " + shape : "a vector " + shape;
+            context.Report(ProblemCode.VectorSequenceExpected, Name, gets, shape.Form == ShapeForm.TokenIds ? tokenIdsFix : vectorFix);
+            context.KeepProducer();
+            return false;
+        }
+
         protected static int Fixed(int size) => SymbolicSize.IsSymbolic(size) ? 0 : size;
 
         protected static string Format(decimal value) => value.ToString("#,0", System.Globalization.CultureInfo.InvariantCulture);

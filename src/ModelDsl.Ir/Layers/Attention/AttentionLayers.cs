@@ -11,14 +11,9 @@ namespace ModelDsl.Ir
         public override TensorShape InferShape(ShapeContext context, LayerSpec layer, IReadOnlyList<TensorShape> inputs)
         {
             var shape = inputs[0];
-            if (shape.Form != ShapeForm.Sequence)
+            if (!RequireSequence(context, shape, "add a [PositionalEmbedding(dimension)] (or an [Embedding]) before it",
+                "set returnSequences: true on the previous recurrent layer, or move " + Name + " before the layer that makes a vector"))
             {
-                var gets = shape.Form == ShapeForm.TokenIds ? "token ids " + shape : "a vector " + shape;
-                var fix = shape.Form == ShapeForm.TokenIds
-                    ? "add a [PositionalEmbedding(dimension)] (or an [Embedding]) before it"
-                    : "set returnSequences: true on the previous recurrent layer, or move " + Name + " before the layer that makes a vector";
-                context.Report(ProblemCode.VectorSequenceExpected, Name, gets, fix);
-                context.KeepProducer();
                 // Reported once: carry on as if the ids had been embedded.
                 return shape.Form == ShapeForm.TokenIds ? TensorShape.Sequence(shape.Steps, shape.Width) : shape;
             }
