@@ -118,7 +118,7 @@ namespace ModelDsl.Generators.Diagnostics
         public static readonly DiagnosticDescriptor UnknownLayer = Error(
             "MDSL0018",
             "Unknown layer attribute",
-            "'{0}' is not a layer ModelDsl can generate; use TokenInput, Embedding, Lstm, Dropout or Dense");
+            "'{0}' is not a layer ModelDsl can generate; use one of ModelDsl's layer attributes (docs/dsl-reference.md lists them)");
 
         /// <summary>MDSL0019: an activation the layer does not support. {0}: layer, {1}: the value, {2}: those it supports.</summary>
         public static readonly DiagnosticDescriptor UnknownActivation = Error(
