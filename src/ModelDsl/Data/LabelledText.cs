@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Globalization;
 using System.Text.Unicode;
 using ModelDsl.Numerics;
@@ -41,47 +40,22 @@ public sealed class LabelledText
 
     /// <summary>Reads the file at <paramref name="path"/>.</summary>
     /// <exception cref="InvalidDataException">The file is not valid UTF-8, or has a bad line (without <see cref="LabelledTextOptions.SkipBadLines"/>).</exception>
-    public static LabelledText Read(string path, LabelledTextOptions? options = null)
-    {
-        ArgumentNullException.ThrowIfNull(path);
-        if (!File.Exists(path)) throw new FileNotFoundException($"Labelled text file not found: '{path}'.", path);
-        var (chars, charsWritten, _) = ModelDsl.Text.TextNormalization.DecodeStrictUtf8(File.ReadAllBytes(path), $"'{path}'");
-        return Parse(new string(chars, 0, charsWritten), options, $"'{path}'");
-    }
+    public static LabelledText Read(string path, LabelledTextOptions? options = null) =>
+        Parse(RecordLines.ReadFile(path, "Labelled text"), options, $"'{path}'");
 
     /// <summary>Parses labelled text already in memory; <paramref name="source"/> names it in error messages.</summary>
     public static LabelledText Parse(string text, LabelledTextOptions? options = null, string source = "the labelled text")
     {
-        ArgumentNullException.ThrowIfNull(text);
         options ??= new LabelledTextOptions();
-        ReadOnlySpan<char> rest = text.AsSpan();
-        if (rest.StartsWith('\uFEFF')) rest = rest[1..];
-        SearchValues<char> lineEnds = options.LineEnds == LineEnds.Unicode ? UnicodeLineEnds : UniversalLineEnds;
-
         var sentences = new List<LabelledSentence>();
         var badLines = new List<BadLine>();
-        int lineNumber = 0;
-        while (!rest.IsEmpty)
+        int lineCount = RecordLines.Parse(text, options.LineEnds, options.SkipBadLines, source, badLines, (line, lineNumber) =>
         {
-            int end = rest.IndexOfAny(lineEnds);
-            ReadOnlySpan<char> line = end < 0 ? rest : rest[..end];
-            int next = end < 0 ? rest.Length : end + (rest[end] == '\r' && end + 1 < rest.Length && rest[end + 1] == '\n' ? 2 : 1);
-            rest = rest[next..];
-            lineNumber++;
-            if (line.IsWhiteSpace()) continue;
-
             string? reason = ParseLine(line, options, out string sentence, out int label);
-            if (reason is null)
-            {
-                sentences.Add(new LabelledSentence(sentence, label, lineNumber));
-                continue;
-            }
-            var bad = new BadLine(lineNumber, line.ToString(), reason);
-            if (!options.SkipBadLines)
-                throw new InvalidDataException($"{source} line {lineNumber}: {reason}: \"{Shorten(bad.Text)}\".");
-            badLines.Add(bad);
-        }
-        return new LabelledText(sentences, badLines, lineNumber);
+            if (reason is null) sentences.Add(new LabelledSentence(sentence, label, lineNumber));
+            return reason;
+        });
+        return new LabelledText(sentences, badLines, lineCount);
     }
 
     /// <summary>
@@ -113,16 +87,11 @@ public sealed class LabelledText
         if (!int.TryParse(labelText, NumberStyles.AllowLeadingWhite | NumberStyles.AllowTrailingWhite | NumberStyles.AllowLeadingSign,
                 CultureInfo.InvariantCulture, out label))
         {
-            return labelText.IsWhiteSpace() ? "no label after the tab" : $"the label \"{Shorten(labelText.ToString())}\" is not an integer";
+            return labelText.IsWhiteSpace() ? "no label after the tab" : $"the label \"{RecordLines.Shorten(labelText.ToString())}\" is not an integer";
         }
         ReadOnlySpan<char> text = line[..tab];
         if (text.IsWhiteSpace()) return "the sentence is empty";
         sentence = options.RepairWindows1252 ? Windows1252.RepairC1Controls(text.ToString()) : text.ToString();
         return null;
     }
-
-    private static string Shorten(string text) => text.Length <= 60 ? text : text[..60] + "…";
-
-    private static readonly SearchValues<char> UniversalLineEnds = SearchValues.Create("\n\r");
-    private static readonly SearchValues<char> UnicodeLineEnds = SearchValues.Create("\n\r\u0085\u2028\u2029");
 }

@@ -1,4 +1,3 @@
-using System.Buffers;
 
 namespace ModelDsl.Data;
 
@@ -55,49 +54,27 @@ public sealed class SequencePairs
 
     /// <summary>Reads the file at <paramref name="path"/>.</summary>
     /// <exception cref="InvalidDataException">The file is not valid UTF-8, or has a bad line (without <see cref="SequencePairsOptions.SkipBadLines"/>).</exception>
-    public static SequencePairs Read(string path, SequencePairsOptions? options = null)
-    {
-        ArgumentNullException.ThrowIfNull(path);
-        if (!File.Exists(path)) throw new FileNotFoundException($"Sequence-pair file not found: '{path}'.", path);
-        var (chars, charsWritten, _) = ModelDsl.Text.TextNormalization.DecodeStrictUtf8(File.ReadAllBytes(path), $"'{path}'");
-        return Parse(new string(chars, 0, charsWritten), options, $"'{path}'");
-    }
+    public static SequencePairs Read(string path, SequencePairsOptions? options = null) =>
+        Parse(RecordLines.ReadFile(path, "Sequence-pair"), options, $"'{path}'");
 
     /// <summary>Parses pairs already in memory; <paramref name="sourceName"/> names the text in error messages.</summary>
     public static SequencePairs Parse(string text, SequencePairsOptions? options = null, string sourceName = "the sequence pairs")
     {
-        ArgumentNullException.ThrowIfNull(text);
         options ??= new SequencePairsOptions();
-        ReadOnlySpan<char> rest = text.AsSpan();
-        if (rest.StartsWith('\uFEFF')) rest = rest[1..];
-        SearchValues<char> lineEnds = options.LineEnds == LineEnds.Unicode ? UnicodeLineEnds : UniversalLineEnds;
-
         var pairs = new List<SequencePair>();
         var lineNumbers = new List<int>();
         var badLines = new List<BadLine>();
-        int lineNumber = 0;
-        while (!rest.IsEmpty)
+        int lineCount = RecordLines.Parse(text, options.LineEnds, options.SkipBadLines, sourceName, badLines, (line, lineNumber) =>
         {
-            int end = rest.IndexOfAny(lineEnds);
-            ReadOnlySpan<char> line = end < 0 ? rest : rest[..end];
-            int next = end < 0 ? rest.Length : end + (rest[end] == '\r' && end + 1 < rest.Length && rest[end + 1] == '\n' ? 2 : 1);
-            rest = rest[next..];
-            lineNumber++;
-            if (line.IsWhiteSpace()) continue;
-
             string? reason = ParseLine(line, out SequencePair pair);
             if (reason is null)
             {
                 pairs.Add(pair);
                 lineNumbers.Add(lineNumber);
-                continue;
             }
-            var bad = new BadLine(lineNumber, line.ToString(), reason);
-            if (!options.SkipBadLines)
-                throw new InvalidDataException($"{sourceName} line {lineNumber}: {reason}: \"{Shorten(bad.Text)}\".");
-            badLines.Add(bad);
-        }
-        return new SequencePairs(pairs, lineNumbers, badLines, lineNumber);
+            return reason;
+        });
+        return new SequencePairs(pairs, lineNumbers, badLines, lineCount);
     }
 
     private static string? ParseLine(ReadOnlySpan<char> line, out SequencePair pair)
@@ -114,9 +91,4 @@ public sealed class SequencePairs
         pair = new SequencePair(source.ToString(), target.ToString());
         return null;
     }
-
-    private static string Shorten(string text) => text.Length <= 60 ? text : text[..60] + "…";
-
-    private static readonly SearchValues<char> UniversalLineEnds = SearchValues.Create("\n\r");
-    private static readonly SearchValues<char> UnicodeLineEnds = SearchValues.Create("\n\r\u0085\u2028\u2029");
 }
