@@ -46,7 +46,15 @@ public class AllocationTests
             return GC.GetAllocatedBytesForCurrentThread() - before;
         }
         for (int i = 0; i < 5; i++) Allocated(200); // tiered JIT and on-stack replacement settle
-        long few = Allocated(20), many = Allocated(2000);
-        Assert.True(many - few < 512, $"{name} {mode}: {few} bytes for 20 tokens, {many} for 2,000");
+        // Under load (CI runs the tests in parallel on two cores) the runtime's tiering can still allocate on this thread
+        // during one measurement: a real per-token allocation shows in every attempt (2,000 tokens × even one byte), a
+        // transient one does not, so the best of three attempts is asserted.
+        long few = 0, many = long.MaxValue;
+        for (int attempt = 0; attempt < 3 && many - few >= 512; attempt++)
+        {
+            few = Allocated(20);
+            many = Allocated(2000);
+        }
+        Assert.True(many - few < 512, $"{name} {mode}: {few} bytes for 20 tokens, {many} for 2,000 (in each of three attempts)");
     }
 }
