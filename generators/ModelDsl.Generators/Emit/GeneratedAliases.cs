@@ -51,7 +51,7 @@ namespace ModelDsl.Generators.Emit
             {
                 var pattern = Regex.Escape(pair.Value) + (pair.Value.EndsWith(">", System.StringComparison.Ordinal) ? "" : "(?![A-Za-z0-9_<])");
                 var replaced = Regex.Replace(code, pattern, pair.Key);
-                if (!ReferenceEquals(replaced, code) && replaced != code) used.Add(pair);
+                if (replaced != code) used.Add(pair);
                 code = replaced;
             }
 

@@ -196,7 +196,6 @@ namespace ModelDsl.Ir
         public string PreviousName => LayerDefinition.For(Previous.Kind).Name;
         /// <summary>The last layer that made the current shape (a Dropout passes it on), for the fixes messages suggest.</summary>
         public LayerKind Producer { get; }
-        public bool IsLast => Index == Layers.Count - 1;
         public ProblemSink Problems { get; }
         internal bool KeepsProducer { get; private set; }
 

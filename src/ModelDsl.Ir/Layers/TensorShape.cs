@@ -42,8 +42,6 @@ namespace ModelDsl.Ir
 
         public static TensorShape Vector(int width) => new TensorShape(ShapeForm.Vector, 0, width, false);
 
-        public TensorShape WithMask(bool masked) => new TensorShape(Form, Steps, Width, masked);
-
         /// <summary>The width with a symbolic vocabulary counted as 0 (what is known at compile time).</summary>
         public int FixedWidth => SymbolicSize.IsSymbolic(Width) ? 0 : Width;
 
